@@ -1,0 +1,1 @@
+"""Pure coaching rules: plain data in, plain data out, no Slack and no database."""

@@ -1,0 +1,157 @@
+"""Configuration from the environment (the standard Bolt names plus Pendulum's own).
+
+Every problem becomes a `ConfigError` that names the variable and the fix, so the CLI can
+print one clear line instead of a traceback. Nothing here writes to disk.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+DEFAULT_API_URL = "https://slack.com/api/"
+DEFAULT_PORT = 3000
+
+Mode = Literal["socket", "http", "offline"]
+
+
+class ConfigError(Exception):
+    """A setting is missing or wrong. `str()` is the one line shown to the operator."""
+
+    def __init__(self, variable: str, problem: str, fix: str) -> None:
+        self.variable = variable
+        super().__init__(f"{variable}: {problem}. Fix: {fix}")
+
+
+def packaged_prompts_dir() -> Path:
+    """The content shipped with Pendulum: `bot/_prompts` in a wheel, `prompts/` in a checkout."""
+    here = Path(__file__).resolve().parent
+    wheel = here / "_prompts"
+    return wheel if wheel.is_dir() else here.parent / "prompts"
+
+
+@dataclass(frozen=True)
+class Config:
+    bot_token: str | None = None
+    app_token: str | None = None
+    signing_secret: str | None = field(default=None, repr=False)
+    api_url: str = DEFAULT_API_URL
+    db_path: Path = Path("pendulum.db")
+    prompts_dir: Path = field(default_factory=packaged_prompts_dir)
+    port: int = DEFAULT_PORT
+    log_format: Literal["text", "json"] = "text"
+
+    @property
+    def mode(self) -> Mode:
+        if self.bot_token and self.app_token:
+            return "socket"
+        if self.bot_token and self.signing_secret:
+            return "http"
+        return "offline"
+
+    def __repr__(self) -> str:  # never print secrets, even by accident
+        return (
+            f"Config(mode={self.mode!r}, api_url={self.api_url!r}, db_path={str(self.db_path)!r}, "
+            f"prompts_dir={str(self.prompts_dir)!r}, port={self.port})"
+        )
+
+
+def load_config(env: Mapping[str, str] | None = None) -> Config:
+    """Read and check the environment. Raises ConfigError on the first problem."""
+    env = os.environ if env is None else env
+
+    def get(name: str) -> str | None:
+        value = env.get(name, "").strip()
+        return value or None
+
+    bot_token = get("SLACK_BOT_TOKEN")
+    app_token = get("SLACK_APP_TOKEN")
+    signing_secret = get("SLACK_SIGNING_SECRET")
+
+    if bot_token and not bot_token.startswith("xoxb-"):
+        raise ConfigError(
+            "SLACK_BOT_TOKEN",
+            "is not a bot token (it must start with xoxb-)",
+            "copy the Bot User OAuth Token from your app's OAuth & Permissions page",
+        )
+    if app_token and not app_token.startswith("xapp-"):
+        raise ConfigError(
+            "SLACK_APP_TOKEN",
+            "is not an app-level token (it must start with xapp-)",
+            "create one with the connections:write scope under Basic Information > App-Level Tokens",
+        )
+    if (app_token or signing_secret) and not bot_token:
+        raise ConfigError(
+            "SLACK_BOT_TOKEN",
+            "is not set",
+            "set it to the Bot User OAuth Token (xoxb-…) next to your app token or signing secret",
+        )
+    if bot_token and not (app_token or signing_secret):
+        raise ConfigError(
+            "SLACK_APP_TOKEN",
+            "is not set, and neither is SLACK_SIGNING_SECRET",
+            "set SLACK_APP_TOKEN (xapp-…) for Socket Mode, or SLACK_SIGNING_SECRET for HTTP mode",
+        )
+
+    api_url = get("SLACK_API_URL") or DEFAULT_API_URL
+    if not api_url.startswith(("https://", "http://")):
+        raise ConfigError(
+            "SLACK_API_URL", f"{api_url!r} is not an http(s) URL", "unset it to use Slack's own API"
+        )
+    if not api_url.endswith("/"):
+        api_url += "/"
+
+    port_text = get("PENDULUM_PORT")
+    port = DEFAULT_PORT
+    if port_text is not None:
+        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+            raise ConfigError(
+                "PENDULUM_PORT", f"{port_text!r} is not a TCP port", "use a number from 1 to 65535"
+            )
+        port = int(port_text)
+
+    log_format = (get("LOG_FORMAT") or "text").lower()
+    if log_format not in ("text", "json"):
+        raise ConfigError("LOG_FORMAT", f"{log_format!r} is not known", "use text or json")
+
+    prompts_text = get("PENDULUM_PROMPTS")
+    prompts_dir = Path(prompts_text).expanduser() if prompts_text else packaged_prompts_dir()
+    if not prompts_dir.is_dir():
+        raise ConfigError(
+            "PENDULUM_PROMPTS",
+            f"{prompts_dir} is not a directory",
+            "point it at a content directory (a copy of prompts/) or unset it",
+        )
+
+    db_path = Path(get("PENDULUM_DB") or "pendulum.db").expanduser()
+    check_db_writable(db_path)
+
+    return Config(
+        bot_token=bot_token,
+        app_token=app_token,
+        signing_secret=signing_secret,
+        api_url=api_url,
+        db_path=db_path,
+        prompts_dir=prompts_dir,
+        port=port,
+        log_format=log_format,  # type: ignore[arg-type]
+    )
+
+
+def check_db_writable(db_path: Path) -> None:
+    """Fail early, without creating anything, if the database could not be written."""
+    fix = "point PENDULUM_DB at a file in a directory this user can write"
+    if db_path.is_dir():
+        raise ConfigError("PENDULUM_DB", f"{db_path} is a directory", fix)
+    if db_path.exists():
+        if not os.access(db_path, os.R_OK | os.W_OK):
+            raise ConfigError("PENDULUM_DB", f"{db_path} is not writable", fix)
+        return
+    parent = db_path.parent if str(db_path.parent) else Path(".")
+    if not parent.is_dir():
+        raise ConfigError("PENDULUM_DB", f"the directory {parent} does not exist", fix)
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ConfigError("PENDULUM_DB", f"cannot create files in {parent}", fix)

@@ -1,0 +1,1 @@
+"""Coaching content: the prompts/ directory, rendered safely into Slack mrkdwn."""

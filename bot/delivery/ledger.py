@@ -1,0 +1,228 @@
+"""The `deliveries` ledger: one row per (workspace, kind, recipient, period).
+
+Life of a row::
+
+    pending ──claim──► claimed ──► sent        (Slack's ts recorded)
+       │                  │  └───► failed      (permanent error or rejected message)
+       │                  └──────► pending     (gave up on 429/5xx that certainly did not post)
+       └─────────────────────────► skipped     (missed its window, paused, skipped, nothing to say)
+
+`pending` rows were planned but never handed to Slack, so after a crash they are simply sent
+(if still inside their window). Only `claimed` rows can be ambiguous, and the engine claims a
+row immediately before its own send, so at most one row per worker thread is ever in that
+state. A `skipped` row can be taken over by a later plan or a manual send: nothing was sent.
+
+Every function here is one short transaction; none is ever held across a Slack call.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+import sqlite_utils
+
+from bot.delivery.model import OutgoingMessage
+from bot.delivery.schedule import parse_utc, utc_text
+from bot.store.db import Store
+
+PENDING, CLAIMED, SENT, FAILED, SKIPPED = "pending", "claimed", "sent", "failed", "skipped"
+
+
+def delivery_key(team_id: str, kind: str, target: str, period: str) -> str:
+    return f"{team_id}:{kind}:{target}:{period}"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    key: str
+    team_id: str
+    kind: str
+    schedule_id: int | None
+    target: str
+    period: str
+    status: str
+    due_at: datetime
+    expires_at: datetime | None
+    claimed_at: datetime | None
+    sent_at: datetime | None
+    channel: str | None
+    ts: str | None
+    payload: OutgoingMessage | None
+    attempts: int
+    error: str | None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Delivery:
+        def when(name: str) -> datetime | None:
+            return parse_utc(row[name]) if row[name] else None
+
+        return cls(
+            key=row["key"],
+            team_id=row["team_id"],
+            kind=row["kind"],
+            schedule_id=row["schedule_id"],
+            target=row["target"],
+            period=row["period"],
+            status=row["status"],
+            due_at=parse_utc(row["due_at"]),
+            expires_at=when("expires_at"),
+            claimed_at=when("claimed_at"),
+            sent_at=when("sent_at"),
+            channel=row["channel"],
+            ts=row["ts"],
+            payload=cast(OutgoingMessage, json.loads(row["payload"])) if row["payload"] else None,
+            attempts=int(row["attempts"]),
+            error=row["error"],
+        )
+
+    def expired(self, now: datetime) -> bool:
+        return self.expires_at is not None and now > self.expires_at
+
+
+def _select(db: sqlite_utils.Database, where: str, params: Iterable[Any]) -> list[Delivery]:
+    cursor = db.execute(f"SELECT * FROM deliveries WHERE {where}", list(params))
+    names = [d[0] for d in cursor.description]
+    return [Delivery.from_row(dict(zip(names, r, strict=True))) for r in cursor.fetchall()]
+
+
+def get(store: Store, key: str) -> Delivery | None:
+    rows = _select(store.db, "key = ?", [key])
+    return rows[0] if rows else None
+
+
+def open_rows(store: Store, status: str, *, claimed_before: datetime | None = None) -> list[Delivery]:
+    """Pending rows (oldest due first) or claimed rows (optionally only stale ones)."""
+    if claimed_before is not None:
+        return _select(
+            store.db,
+            "status = ? AND claimed_at < ? ORDER BY due_at",
+            [status, utc_text(claimed_before)],
+        )
+    return _select(store.db, "status = ? ORDER BY due_at, key", [status])
+
+
+_INSERT = """
+INSERT INTO deliveries (key, team_id, kind, schedule_id, target, period, status, due_at,
+    expires_at, created_at, claimed_at, channel, payload, error)
+VALUES (:key, :team_id, :kind, :schedule_id, :target, :period, :status, :due_at,
+    :expires_at, :now, :claimed_at, :channel, :payload, :error)
+ON CONFLICT (key) DO UPDATE SET
+    status = excluded.status, schedule_id = excluded.schedule_id, due_at = excluded.due_at,
+    expires_at = excluded.expires_at, claimed_at = excluded.claimed_at,
+    channel = excluded.channel, payload = excluded.payload, error = excluded.error,
+    ts = NULL, sent_at = NULL
+WHERE deliveries.status IN ({takeover})
+"""
+
+
+def insert(
+    db: sqlite_utils.Database,
+    *,
+    key: str,
+    team_id: str,
+    kind: str,
+    schedule_id: int | None,
+    target: str,
+    period: str,
+    status: str,
+    due_at: datetime,
+    expires_at: datetime | None,
+    now: datetime,
+    message: OutgoingMessage | None = None,
+    error: str | None = None,
+    take_over: tuple[str, ...] = (),
+) -> bool:
+    """Insert a row, or take over an existing one whose status is in `take_over`.
+    Returns False when the key is already held (the caller must not send)."""
+    takeover = ", ".join(f"'{s}'" for s in take_over if s in (PENDING, SKIPPED, FAILED)) or "NULL"
+    cursor = db.execute(
+        _INSERT.format(takeover=takeover),
+        {
+            "key": key,
+            "team_id": team_id,
+            "kind": kind,
+            "schedule_id": schedule_id,
+            "target": target,
+            "period": period,
+            "status": status,
+            "due_at": utc_text(due_at),
+            "expires_at": utc_text(expires_at) if expires_at else None,
+            "now": utc_text(now),
+            "claimed_at": utc_text(now) if status == CLAIMED else None,
+            "channel": message["channel"] if message else None,
+            "payload": json.dumps(message) if message else None,
+            "error": error,
+        },
+    )
+    return cursor.rowcount > 0
+
+
+def claim(store: Store, key: str, message: OutgoingMessage, now: datetime) -> bool:
+    """pending → claimed, storing exactly what is about to be sent. False if someone else
+    (another thread, a manual send) got there first."""
+    with store.write() as db:
+        cursor = db.execute(
+            """
+            UPDATE deliveries SET status = 'claimed', claimed_at = ?, channel = ?, payload = ?
+            WHERE key = ? AND status = 'pending'
+            """,
+            [utc_text(now), message["channel"], json.dumps(message), key],
+        )
+        return cursor.rowcount > 0
+
+
+def _finish(store: Store, key: str, sets: str, params: list[Any], from_status: str) -> bool:
+    with store.write() as db:
+        cursor = db.execute(
+            f"UPDATE deliveries SET {sets} WHERE key = ? AND status IN ({from_status})",
+            [*params, key],
+        )
+        return cursor.rowcount > 0
+
+
+def mark_sent(store: Store, key: str, *, ts: str, channel: str, now: datetime, attempts: int) -> bool:
+    return _finish(
+        store,
+        key,
+        "status = 'sent', ts = ?, channel = ?, sent_at = ?, attempts = attempts + ?, error = NULL",
+        [ts, channel, utc_text(now), attempts],
+        "'claimed', 'pending'",
+    )
+
+
+def mark_failed(store: Store, key: str, *, error: str, attempts: int) -> bool:
+    return _finish(
+        store,
+        key,
+        "status = 'failed', error = ?, attempts = attempts + ?",
+        [error, attempts],
+        "'claimed', 'pending'",
+    )
+
+
+def mark_skipped(store: Store, key: str, *, reason: str) -> bool:
+    return _finish(
+        store, key, "status = 'skipped', error = ?", [reason], "'claimed', 'pending'"
+    )
+
+
+def release(store: Store, key: str, *, error: str, attempts: int) -> bool:
+    """claimed → pending: Slack certainly did not post it; a later tick tries again."""
+    return _finish(
+        store,
+        key,
+        "status = 'pending', claimed_at = NULL, error = ?, attempts = attempts + ?",
+        [error, attempts],
+        "'claimed'",
+    )
+
+
+def note_attempts(store: Store, key: str, *, error: str, attempts: int) -> bool:
+    """Leave a claimed row claimed (it may have been posted) but record why."""
+    return _finish(
+        store, key, "error = ?, attempts = attempts + ?", [error, attempts], "'claimed'"
+    )

@@ -1,0 +1,48 @@
+"""The `/pendulum` slash command."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot.dispatch import run_command
+from bot.listeners.common import tell_sorry
+from bot.router import CommandContext
+from bot.services import Services
+
+
+def register(app: App, services: Services) -> None:
+    def on_command(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ctx = CommandContext(
+            services=services,
+            client=client,
+            team_id=str(body.get("team_id", "")),
+            enterprise_id=body.get("enterprise_id") or None,
+            user_id=str(body.get("user_id", "")),
+            user_name=str(body.get("user_name", "")),
+            channel_id=body.get("channel_id") or None,
+            response_url=body.get("response_url") or None,
+            trigger_id=body.get("trigger_id") or None,
+            text=str(body.get("text") or ""),
+        )
+        reply = run_command(services.router, ctx)
+        if reply.message is not None:
+            ack(response_type="ephemeral", **reply.message)
+        else:
+            ack()
+        if reply.later is not None:
+            services.worker.submit(
+                reply.later,
+                where=f"{services.command} (deferred)",
+                on_error=lambda ref: tell_sorry(
+                    client,
+                    ref,
+                    user_id=ctx.user_id,
+                    channel_id=ctx.channel_id,
+                    response_url=ctx.response_url,
+                ),
+            )
+
+    app.command(services.command)(on_command)

@@ -1,0 +1,170 @@
+"""Where each Slack interaction goes.
+
+Features (`bot/features/*`) register plain functions here; the Bolt listeners in
+`bot/listeners/` are thin adapters that turn a Slack request into a context object, call the
+matching function, and turn its `Reply` into an ack. Keeping features free of Bolt makes them
+easy to test and keeps the ack path short.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from slack_sdk import WebClient
+
+    from bot.services import Services
+
+Message = dict[str, Any]
+
+
+@dataclass
+class Reply:
+    """What a handler returns.
+
+    `message` is answered to the user immediately and privately (the ack of a slash command,
+    or an ephemeral/response_url message for an action). `ack` is a raw ack payload (a view
+    submission's `response_action`). `later` runs after the ack, off the request thread.
+    """
+
+    message: Message | None = None
+    ack: dict[str, Any] | None = None
+    later: Callable[[], None] | None = None
+
+
+@dataclass
+class Actor:
+    """Who did something, where, and how to answer them."""
+
+    services: Services
+    client: WebClient
+    team_id: str
+    user_id: str
+    channel_id: str | None = None
+    enterprise_id: str | None = None
+    response_url: str | None = None
+    trigger_id: str | None = None
+    user_name: str = ""
+
+
+@dataclass
+class CommandContext(Actor):
+    text: str = ""  # the whole text after the slash command
+    args: str = ""  # the text after the subcommand word
+
+
+@dataclass
+class ActionContext(Actor):
+    action: dict[str, Any] = field(default_factory=dict)
+    body: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def value(self) -> str:
+        if "selected_option" in self.action and self.action["selected_option"]:
+            return str(self.action["selected_option"].get("value", ""))
+        return str(self.action.get("value", ""))
+
+
+@dataclass
+class ViewContext(Actor):
+    view: dict[str, Any] = field(default_factory=dict)
+    body: dict[str, Any] = field(default_factory=dict)
+
+    def value(self, block_id: str, action_id: str) -> str | None:
+        """The submitted value of one input, whatever its element type."""
+        state = self.view.get("state", {}).get("values", {})
+        element = state.get(block_id, {}).get(action_id)
+        if not element:
+            return None
+        if element.get("selected_option"):
+            return str(element["selected_option"]["value"])
+        if element.get("value") is not None:
+            return str(element["value"])
+        for key in ("selected_date", "selected_time", "selected_user", "selected_channel"):
+            if element.get(key):
+                return str(element[key])
+        return None
+
+
+@dataclass
+class EventContext:
+    services: Services
+    client: WebClient
+    team_id: str
+    event: dict[str, Any]
+    body: dict[str, Any]
+
+
+CommandHandler = Callable[[CommandContext], Reply]
+ActionHandler = Callable[[ActionContext], Reply]
+ViewHandler = Callable[[ViewContext], Reply]
+EventHandler = Callable[[EventContext], None]
+# A composer builds the message for one scheduled send: (services, schedule row, occurrence)
+# -> {"channel", "text", "blocks"} or None to skip. The delivery engine calls it at send time.
+Composer = Callable[["Services", dict[str, Any], Any], Message | None]
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    name: str
+    summary: str
+    example: str
+    handler: CommandHandler
+    aliases: tuple[str, ...] = ()
+    group: str = "Coaching"
+    hidden: bool = False
+
+
+class Router:
+    def __init__(self) -> None:
+        self.subcommands: dict[str, Subcommand] = {}
+        self._command_names: dict[str, str] = {}
+        self.fallback: CommandHandler | None = None
+        self.actions: dict[str, ActionHandler] = {}
+        self.views: dict[str, ViewHandler] = {}
+        self.view_closed: dict[str, ViewHandler] = {}
+        self.events: dict[str, EventHandler] = {}
+        self.shortcuts: dict[str, ActionHandler] = {}
+        self.composers: dict[str, Composer] = {}
+
+    # -- registration ------------------------------------------------------------------------
+    def command(self, sub: Subcommand) -> None:
+        for name in (sub.name, *sub.aliases):
+            if name in self._command_names:
+                raise ValueError(f"subcommand {name!r} registered twice")
+            self._command_names[name] = sub.name
+        self.subcommands[sub.name] = sub
+
+    def action(self, prefix: str, handler: ActionHandler) -> None:
+        """Route every action whose action_id is `prefix` or starts with `prefix:`."""
+        self.actions[prefix] = handler
+
+    def view(self, callback_id: str, handler: ViewHandler) -> None:
+        self.views[callback_id] = handler
+
+    def on_view_closed(self, callback_id: str, handler: ViewHandler) -> None:
+        self.view_closed[callback_id] = handler
+
+    def event(self, event_type: str, handler: EventHandler) -> None:
+        self.events[event_type] = handler
+
+    def shortcut(self, callback_id: str, handler: ActionHandler) -> None:
+        self.shortcuts[callback_id] = handler
+
+    def composer(self, kind: str, fn: Composer) -> None:
+        """Register how to build the message for scheduled sends of `kind`."""
+        self.composers[kind] = fn
+
+    # -- lookup ------------------------------------------------------------------------------
+    def resolve_command(self, word: str) -> Subcommand | None:
+        name = self._command_names.get(word)
+        return self.subcommands[name] if name else None
+
+    def command_words(self) -> list[str]:
+        return list(self._command_names)
+
+    def resolve_action(self, action_id: str) -> ActionHandler | None:
+        prefix = action_id.split(":", 1)[0]
+        return self.actions.get(prefix)

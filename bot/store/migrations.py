@@ -1,0 +1,151 @@
+"""Forward-only schema migrations (sqlite-utils' built-in Migrations).
+
+Rules: never edit a migration that has shipped; add a new function at the end. Every table
+holding workspace data carries `team_id`, so one workspace's rows can be found (and deleted)
+without touching another's. Times are UTC ISO-8601 strings.
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+MIGRATIONS = Migrations("pendulum")
+
+
+@MIGRATIONS()
+def m001_core(db: sqlite_utils.Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE workspaces (
+            team_id TEXT PRIMARY KEY,
+            enterprise_id TEXT,
+            name TEXT NOT NULL DEFAULT '',
+            bot_user_id TEXT,
+            installed_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE people (
+            team_id TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            tz TEXT NOT NULL DEFAULT 'UTC',
+            tz_checked_at TEXT,
+            first_seen_at TEXT NOT NULL,
+            PRIMARY KEY (team_id, user_id)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE assessments (
+            id INTEGER PRIMARY KEY,
+            team_id TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            role TEXT NOT NULL,
+            years_engineering REAL NOT NULL,
+            years_managing REAL NOT NULL,
+            months_since_hands_on INTEGER NOT NULL,
+            goal TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX assessments_by_user ON assessments (team_id, user_id, created_at)")
+
+
+@MIGRATIONS()
+def m002_processed_requests(db: sqlite_utils.Database) -> None:
+    """Keys of Slack requests already acted on (event ids, view submissions, trigger ids):
+    Slack redelivers when an ack is slow, and Bolt does not deduplicate."""
+    db.execute(
+        """
+        CREATE TABLE processed_requests (
+            key TEXT PRIMARY KEY,
+            team_id TEXT NOT NULL,
+            seen_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX processed_requests_by_age ON processed_requests (seen_at)")
+
+
+@MIGRATIONS()
+def m003_delivery(db: sqlite_utils.Database) -> None:
+    """Stored weekly schedules, per-date skips and the delivery ledger (see bot/delivery).
+
+    `schedules.next_due_at` is the sweep cursor: the UTC instant of the next occurrence not
+    yet planned (NULL while paused indefinitely); the tick only reads rows where it has passed.
+    `deliveries.key` is unique per (workspace, kind, recipient, period): claiming it is what
+    makes a send happen at most once; `status` moves pending → claimed → sent | failed |
+    skipped. A schedule's deletion keeps its ledger rows (schedule_id becomes NULL).
+    """
+    db.execute(
+        """
+        CREATE TABLE schedules (
+            id INTEGER PRIMARY KEY,
+            team_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            owner_user_id TEXT NOT NULL,
+            target TEXT NOT NULL,
+            weekday INTEGER NOT NULL CHECK (weekday BETWEEN 0 AND 6),
+            local_time TEXT NOT NULL,
+            tz TEXT NOT NULL,
+            params TEXT NOT NULL DEFAULT '{}',
+            paused_reason TEXT,
+            paused_until TEXT,
+            next_due_at TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute(
+        "CREATE INDEX schedules_due ON schedules (next_due_at) WHERE next_due_at IS NOT NULL"
+    )
+    db.execute("CREATE INDEX schedules_by_owner ON schedules (team_id, owner_user_id)")
+    db.execute("CREATE INDEX schedules_by_target ON schedules (team_id, target)")
+    db.execute(
+        """
+        CREATE TABLE schedule_skips (
+            schedule_id INTEGER NOT NULL REFERENCES schedules (id) ON DELETE CASCADE,
+            team_id TEXT NOT NULL,
+            local_date TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (schedule_id, local_date)
+        )
+        """
+    )
+    db.execute("CREATE INDEX schedule_skips_by_team ON schedule_skips (team_id)")
+    db.execute(
+        """
+        CREATE TABLE deliveries (
+            key TEXT PRIMARY KEY,
+            team_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            schedule_id INTEGER REFERENCES schedules (id) ON DELETE SET NULL,
+            target TEXT NOT NULL,
+            period TEXT NOT NULL,
+            status TEXT NOT NULL
+                CHECK (status IN ('pending', 'claimed', 'sent', 'failed', 'skipped')),
+            due_at TEXT NOT NULL,
+            expires_at TEXT,
+            created_at TEXT NOT NULL,
+            claimed_at TEXT,
+            sent_at TEXT,
+            channel TEXT,
+            ts TEXT,
+            payload TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            error TEXT
+        )
+        """
+    )
+    db.execute(
+        "CREATE INDEX deliveries_open ON deliveries (status, due_at)"
+        " WHERE status IN ('pending', 'claimed')"
+    )
+    db.execute("CREATE INDEX deliveries_by_team ON deliveries (team_id, kind)")
+    db.execute("CREATE INDEX deliveries_by_schedule ON deliveries (schedule_id)")

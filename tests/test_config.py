@@ -1,0 +1,60 @@
+"""Configuration: modes, and one clear error per bad setting, without writing anything."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, load_config
+
+
+def env(tmp_path: Path, **values: str) -> dict[str, str]:
+    return {"PENDULUM_DB": str(tmp_path / "p.db"), **values}
+
+
+def test_no_tokens_is_offline(tmp_path: Path) -> None:
+    assert load_config(env(tmp_path)).mode == "offline"
+
+
+def test_bot_and_app_token_is_socket_mode(tmp_path: Path) -> None:
+    config = load_config(env(tmp_path, SLACK_BOT_TOKEN="xoxb-1", SLACK_APP_TOKEN="xapp-1"))
+    assert config.mode == "socket"
+
+
+def test_bot_token_and_signing_secret_is_http_mode(tmp_path: Path) -> None:
+    config = load_config(
+        env(tmp_path, SLACK_BOT_TOKEN="xoxb-1", SLACK_SIGNING_SECRET="s3cr3t", PENDULUM_PORT="8080")
+    )
+    assert (config.mode, config.port) == ("http", 8080)
+    assert "s3cr3t" not in repr(config) and "xoxb" not in repr(config)
+
+
+def test_api_url_gets_a_trailing_slash(tmp_path: Path) -> None:
+    config = load_config(env(tmp_path, SLACK_API_URL="http://127.0.0.1:9/api"))
+    assert config.api_url == "http://127.0.0.1:9/api/"
+
+
+@pytest.mark.parametrize(
+    ("values", "variable"),
+    [
+        ({"SLACK_BOT_TOKEN": "xoxp-1", "SLACK_APP_TOKEN": "xapp-1"}, "SLACK_BOT_TOKEN"),
+        ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xoxb-2"}, "SLACK_APP_TOKEN"),
+        ({"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_APP_TOKEN"),
+        ({"SLACK_APP_TOKEN": "xapp-1"}, "SLACK_BOT_TOKEN"),
+        ({"PENDULUM_PORT": "http"}, "PENDULUM_PORT"),
+        ({"PENDULUM_PROMPTS": "/does/not/exist"}, "PENDULUM_PROMPTS"),
+        ({"PENDULUM_DB": "/does/not/exist/p.db"}, "PENDULUM_DB"),
+        ({"SLACK_API_URL": "slack.com/api"}, "SLACK_API_URL"),
+        ({"LOG_FORMAT": "xml"}, "LOG_FORMAT"),
+    ],
+)
+def test_bad_settings_name_the_variable_and_the_fix(
+    tmp_path: Path, values: dict[str, str], variable: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(env(tmp_path, **values))
+    assert caught.value.variable == variable
+    assert str(caught.value).startswith(f"{variable}: ")
+    assert "Fix: " in str(caught.value)
+    assert not (tmp_path / "p.db").exists()
