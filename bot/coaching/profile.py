@@ -20,7 +20,7 @@ ROLES: dict[str, str] = {
     "vp_cto": "VP or CTO",
 }
 GOALS: dict[str, str] = {
-    "pendulum_back": "swing back to hands-on engineering",
+    "pendulum_back": "swing the pendulum the other way (back to building, or back to leading)",
     "climb": "climb the management ladder",
     "stay": "stay where I am and do it well",
     "undecided": "not sure yet",
