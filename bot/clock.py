@@ -44,3 +44,47 @@ class FakeClock:
             if instant.astimezone(UTC) < self._now:
                 raise ValueError("FakeClock never moves backwards")
             self._now = instant.astimezone(UTC)
+
+
+class OffsetFileClock:
+    """System time shifted by an offset (seconds) read from a file.
+
+    Lets the scenario tests and the offline workbench jump a separate app process forward to
+    the next scheduled send. The config refuses it unless the app talks to a local emulator,
+    so the clock of an app connected to a real Slack can never be moved.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._cache: tuple[float, float] = (-1.0, 0.0)  # (file mtime, offset seconds)
+        self._lock = threading.Lock()
+
+    def offset(self) -> float:
+        import os
+
+        try:
+            mtime = os.stat(self.path).st_mtime_ns / 1e9
+        except FileNotFoundError:
+            return 0.0
+        with self._lock:
+            if mtime != self._cache[0]:
+                try:
+                    with open(self.path, encoding="utf-8") as handle:
+                        text = handle.read().strip()
+                    self._cache = (mtime, float(text or 0))
+                except ValueError:
+                    pass  # half-written file: keep the previous offset
+            return self._cache[1]
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + timedelta(seconds=self.offset())
+
+    @staticmethod
+    def write(path: str, offset_seconds: float) -> None:
+        """Atomically set the offset (used by tests and the workbench)."""
+        import os
+
+        tmp = f"{path}.tmp"
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(repr(float(offset_seconds)))
+        os.replace(tmp, path)

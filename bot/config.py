@@ -14,8 +14,9 @@ from typing import Literal
 
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_PORT = 3000
+DEFAULT_HOST = "0.0.0.0"
 
-Mode = Literal["socket", "http", "offline"]
+Mode = Literal["socket", "http", "oauth", "offline"]
 
 
 class ConfigError(Exception):
@@ -38,11 +39,18 @@ class Config:
     bot_token: str | None = None
     app_token: str | None = None
     signing_secret: str | None = field(default=None, repr=False)
+    # multi-workspace OAuth install (mode "oauth"): per-team tokens come from the database
+    client_id: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
+    redirect_uri: str | None = None
+    host: str = DEFAULT_HOST
     api_url: str = DEFAULT_API_URL
     db_path: Path = Path("pendulum.db")
     prompts_dir: Path = field(default_factory=packaged_prompts_dir)
     port: int = DEFAULT_PORT
     log_format: Literal["text", "json"] = "text"
+    tick_seconds: float = 30.0
+    clock_file: str | None = None  # emulator-only: see bot.clock.OffsetFileClock
 
     @property
     def mode(self) -> Mode:
@@ -50,6 +58,8 @@ class Config:
             return "socket"
         if self.bot_token and self.signing_secret:
             return "http"
+        if self.client_id and self.client_secret and self.signing_secret:
+            return "oauth"
         return "offline"
 
     def __repr__(self) -> str:  # never print secrets, even by accident
@@ -70,6 +80,10 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
     bot_token = get("SLACK_BOT_TOKEN")
     app_token = get("SLACK_APP_TOKEN")
     signing_secret = get("SLACK_SIGNING_SECRET")
+    client_id = get("SLACK_CLIENT_ID")
+    client_secret = get("SLACK_CLIENT_SECRET")
+    check_oauth(bot_token, app_token, signing_secret, client_id, client_secret)
+    oauth = bool(client_id and client_secret and signing_secret)
 
     if bot_token and not bot_token.startswith("xoxb-"):
         raise ConfigError(
@@ -83,11 +97,12 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
             "is not an app-level token (it must start with xapp-)",
             "create one with the connections:write scope under Basic Information > App-Level Tokens",
         )
-    if (app_token or signing_secret) and not bot_token:
+    if (app_token or signing_secret) and not bot_token and not oauth:
         raise ConfigError(
             "SLACK_BOT_TOKEN",
             "is not set",
-            "set it to the Bot User OAuth Token (xoxb-…) next to your app token or signing secret",
+            "set it to the Bot User OAuth Token (xoxb-…) next to your app token or signing "
+            "secret, or set SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for multi-workspace OAuth",
         )
     if bot_token and not (app_token or signing_secret):
         raise ConfigError(
@@ -113,6 +128,17 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
             )
         port = int(port_text)
 
+    host = get("PENDULUM_HOST") or DEFAULT_HOST
+
+    redirect_uri = get("SLACK_REDIRECT_URI")
+    if redirect_uri and not redirect_uri.startswith(("https://", "http://")):
+        raise ConfigError(
+            "SLACK_REDIRECT_URI",
+            f"{redirect_uri!r} is not an http(s) URL",
+            "set it to https://your-host/slack/oauth_redirect (as listed under OAuth & "
+            "Permissions > Redirect URLs), or unset it",
+        )
+
     log_format = (get("LOG_FORMAT") or "text").lower()
     if log_format not in ("text", "json"):
         raise ConfigError("LOG_FORMAT", f"{log_format!r} is not known", "use text or json")
@@ -126,6 +152,28 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
             "point it at a content directory (a copy of prompts/) or unset it",
         )
 
+    tick_text = get("PENDULUM_TICK_SECONDS")
+    tick_seconds = 30.0
+    if tick_text is not None:
+        try:
+            tick_seconds = float(tick_text)
+        except ValueError:
+            tick_seconds = -1
+        if not 0.05 <= tick_seconds <= 60:
+            raise ConfigError(
+                "PENDULUM_TICK_SECONDS",
+                f"{tick_text!r} is not between 0.05 and 60",
+                "unset it (30 s) or give the scheduler tick in seconds, at most 60",
+            )
+
+    clock_file = get("PENDULUM_CLOCK_FILE")
+    if clock_file and not is_local_url(api_url):
+        raise ConfigError(
+            "PENDULUM_CLOCK_FILE",
+            "moves the app's clock, which is only allowed against a local emulator",
+            "unset it; the clock of an app connected to Slack always follows real time",
+        )
+
     db_path = Path(get("PENDULUM_DB") or "pendulum.db").expanduser()
     check_db_writable(db_path)
 
@@ -133,12 +181,70 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         bot_token=bot_token,
         app_token=app_token,
         signing_secret=signing_secret,
+        client_id=client_id,
+        client_secret=client_secret,
+        redirect_uri=redirect_uri,
+        host=host,
         api_url=api_url,
         db_path=db_path,
         prompts_dir=prompts_dir,
         port=port,
         log_format=log_format,  # type: ignore[arg-type]
+        tick_seconds=tick_seconds,
+        clock_file=clock_file,
     )
+
+
+def check_oauth(
+    bot_token: str | None,
+    app_token: str | None,
+    signing_secret: str | None,
+    client_id: str | None,
+    client_secret: str | None,
+) -> None:
+    """Multi-workspace OAuth needs the client id, client secret and signing secret, and no
+    single-workspace token beside them (which token would a request use?)."""
+    if not (client_id or client_secret):
+        return
+    if bot_token:
+        raise ConfigError(
+            "SLACK_CLIENT_ID" if client_id else "SLACK_CLIENT_SECRET",
+            "is set together with SLACK_BOT_TOKEN",
+            "unset SLACK_BOT_TOKEN for a multi-workspace OAuth install (tokens come from each "
+            "installation), or unset SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for one workspace",
+        )
+    if app_token:
+        raise ConfigError(
+            "SLACK_APP_TOKEN",
+            "is set, but OAuth installs are served over HTTP, not Socket Mode",
+            "unset SLACK_APP_TOKEN and deploy with deploy/manifest.http.yml",
+        )
+    if not client_id:
+        raise ConfigError(
+            "SLACK_CLIENT_ID",
+            "is not set (SLACK_CLIENT_SECRET is)",
+            "copy the Client ID from your app's Basic Information > App Credentials",
+        )
+    if not client_secret:
+        raise ConfigError(
+            "SLACK_CLIENT_SECRET",
+            "is not set (SLACK_CLIENT_ID is)",
+            "copy the Client Secret from your app's Basic Information > App Credentials",
+        )
+    if not signing_secret:
+        raise ConfigError(
+            "SLACK_SIGNING_SECRET",
+            "is not set, and OAuth mode needs it to verify Slack's requests",
+            "copy the Signing Secret from your app's Basic Information > App Credentials",
+        )
+
+
+def is_local_url(url: str) -> bool:
+    """True for an API URL on this machine (the emulator), never for Slack's own."""
+    from urllib.parse import urlparse
+
+    host = urlparse(url).hostname or ""
+    return host in ("localhost", "::1") or host.startswith("127.")
 
 
 def check_db_writable(db_path: Path) -> None:

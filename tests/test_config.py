@@ -58,3 +58,23 @@ def test_bad_settings_name_the_variable_and_the_fix(
     assert str(caught.value).startswith(f"{variable}: ")
     assert "Fix: " in str(caught.value)
     assert not (tmp_path / "p.db").exists()
+
+
+def test_a_movable_clock_is_refused_against_real_slack(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(env(tmp_path, PENDULUM_CLOCK_FILE=str(tmp_path / "clock")))
+    assert caught.value.variable == "PENDULUM_CLOCK_FILE"
+    config = load_config(
+        env(
+            tmp_path,
+            PENDULUM_CLOCK_FILE=str(tmp_path / "clock"),
+            SLACK_API_URL="http://127.0.0.1:5555/api/",
+        )
+    )
+    assert config.clock_file == str(tmp_path / "clock")
+
+
+def test_tick_seconds_is_bounded(tmp_path: Path) -> None:
+    assert load_config(env(tmp_path, PENDULUM_TICK_SECONDS="0.2")).tick_seconds == 0.2
+    with pytest.raises(ConfigError):
+        load_config(env(tmp_path, PENDULUM_TICK_SECONDS="600"))
