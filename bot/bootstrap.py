@@ -13,7 +13,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.app import build_router
-from bot.clock import Clock, SystemClock
+from bot.clock import Clock, OffsetFileClock, SystemClock
 from bot.config import Config, ConfigError
 from bot.content.library import ContentError, Library, load_library
 from bot.services import Services, make_client
@@ -80,11 +80,13 @@ def open_store(config: Config) -> Store:
 def build_services(
     config: Config, *, library: Library, store: Store, clock: Clock | None = None
 ) -> Services:
+    if clock is None:
+        clock = OffsetFileClock(config.clock_file) if config.clock_file else SystemClock()
     return Services(
         config=config,
         store=store,
         library=library,
-        clock=clock or SystemClock(),
+        clock=clock,
         worker=Worker(),
         router=build_router(),
     )

@@ -1,0 +1,191 @@
+"""Run the real Pendulum app as a subprocess against the local Slack emulator.
+
+Scenario tests use this the way Slack would be used: the app is started with
+`pendulum-bot run`, connects over Socket Mode (or is reached over signed HTTP), and the test
+acts as users through the emulator and asserts on what the app sent and stored.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from bot.clock import OffsetFileClock
+from bot.emulator import Channel, Emulator, User
+
+REPO = Path(__file__).resolve().parent.parent
+CONNECTED_LINE = "Pendulum connected"
+
+ALICE, BOB, CHEN, DANA = "U0ALICE", "U0BOB", "U0CHEN", "U0DANA"
+TEAM, PRIVATE, NOBOT = "C0TEAM", "G0LEADS", "C0RANDOM"
+
+
+def sample_users() -> list[User]:
+    return [
+        User(id=ALICE, name="alice", real_name="Alice Ng", tz="America/New_York"),
+        User(id=BOB, name="bob", real_name="Bob Meyer", tz="Europe/Berlin"),
+        User(id=CHEN, name="chen", real_name="Chen Li", tz="Australia/Sydney"),
+        User(id=DANA, name="dana", real_name="Dana Rao", tz="Asia/Kolkata"),
+    ]
+
+
+def sample_channels() -> list[Channel]:
+    everyone = [ALICE, BOB, CHEN, DANA]
+    return [
+        Channel(id=TEAM, name="team", members=everyone),
+        Channel(id=PRIVATE, name="leads", members=[ALICE, BOB], is_private=True),
+        Channel(id=NOBOT, name="random", members=everyone, bot_member=False),
+    ]
+
+
+def make_emulator() -> Emulator:
+    return Emulator(users=sample_users(), channels=sample_channels())
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def console_script() -> list[str]:
+    """The installed `pendulum-bot` entry point of this environment."""
+    script = Path(sys.executable).parent / "pendulum-bot"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "bot"]
+
+
+@dataclass
+class AppProcess:
+    emu: Emulator
+    proc: subprocess.Popen[bytes]
+    log_path: Path
+    db_path: Path
+    clock_path: Path
+    port: int
+    mode: str
+    clock_offset: float = field(default=0.0)
+
+    def logs(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def advance_clock(self, seconds: float) -> None:
+        """Move the app's clock forward (it follows real time plus this offset)."""
+        self.clock_offset += seconds
+        OffsetFileClock.write(str(self.clock_path), self.clock_offset)
+
+    def wait_for_log(self, text: str, timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if text in self.logs():
+                return
+            if self.proc.poll() is not None:
+                raise AssertionError(f"app exited ({self.proc.returncode}):\n{self.logs()[-4000:]}")
+            time.sleep(0.02)
+        raise AssertionError(f"no {text!r} in the app log within {timeout}s:\n{self.logs()[-4000:]}")
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 10.0) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        return self.proc.returncode
+
+    def kill(self) -> None:
+        """SIGKILL: no clean-up at all, as in a crash."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(5)
+
+
+def app_env(
+    emu: Emulator,
+    workdir: Path,
+    *,
+    mode: Literal["socket", "http"],
+    port: int,
+    extra: dict[str, str] | None = None,
+) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PENDULUM_"))}
+    env.update(
+        SLACK_BOT_TOKEN=emu.auth.bot_token,
+        SLACK_API_URL=emu.api_url,
+        PENDULUM_DB=str(workdir / "pendulum.db"),
+        PENDULUM_PORT=str(port),
+        PENDULUM_CLOCK_FILE=str(workdir / "clock"),
+        PENDULUM_TICK_SECONDS="0.2",
+        PYTHONUNBUFFERED="1",
+    )
+    if mode == "socket":
+        env["SLACK_APP_TOKEN"] = emu.auth.app_token
+    else:
+        env["SLACK_SIGNING_SECRET"] = emu.auth.signing_secret
+    env.update(extra or {})
+    return env
+
+
+def start_app(
+    emu: Emulator,
+    workdir: Path,
+    *,
+    mode: Literal["socket", "http"] = "socket",
+    extra_env: dict[str, str] | None = None,
+    clock_offset: float = 0.0,
+    timeout: float = 20.0,
+) -> AppProcess:
+    workdir.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    clock_path = workdir / "clock"
+    OffsetFileClock.write(str(clock_path), clock_offset)
+    log_path = workdir / f"app-{time.monotonic_ns()}.log"
+    env = app_env(emu, workdir, mode=mode, port=port, extra=extra_env)
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [*console_script(), "run"],
+            env=env,
+            cwd=workdir,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    app = AppProcess(
+        emu=emu,
+        proc=proc,
+        log_path=log_path,
+        db_path=workdir / "pendulum.db",
+        clock_path=clock_path,
+        port=port,
+        mode=mode,
+        clock_offset=clock_offset,
+    )
+    app.wait_for_log(CONNECTED_LINE, timeout=timeout)
+    if mode == "socket":
+        emu.transport = "socket"
+        emu.wait_connected(timeout=timeout)
+    else:
+        emu.transport = "http"
+        emu.request_url = f"http://127.0.0.1:{port}/slack/events"
+    return app
+
+
+@contextmanager
+def running_app(
+    workdir: Path, *, mode: Literal["socket", "http"] = "socket", **kwargs: object
+) -> Iterator[tuple[Emulator, AppProcess]]:
+    with make_emulator() as emu:
+        app = start_app(emu, workdir, mode=mode, **kwargs)  # type: ignore[arg-type]
+        try:
+            yield emu, app
+        finally:
+            app.stop()
