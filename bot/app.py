@@ -8,9 +8,11 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.response import BoltResponse
 
+from bot import installations
 from bot.errors import report
 from bot.features import install_all
 from bot.listeners import register_all
+from bot.requestlog import ObservedApp, RequestObserver
 from bot.router import Router
 from bot.services import Services, make_client
 
@@ -20,26 +22,37 @@ log = logging.getLogger("pendulum.app")
 def build_router() -> Router:
     router = Router()
     install_all(router)
+    installations.install(router)  # app_uninstalled / tokens_revoked: delete the workspace
     return router
 
 
 def create_app(services: Services) -> App:
-    """A Bolt app for single-workspace token mode.
+    """The Bolt app: one workspace's token (Socket Mode, HTTP), or OAuth for many.
 
     `process_before_response=True` runs each listener in the thread that received the request
     and acks as soon as it returns, instead of Bolt's default of polling for the ack every
     10 ms; listeners therefore hand slow work to the worker.
     """
     config = services.config
-    app = App(
-        token=config.bot_token,
+    auth: dict[str, Any]
+    if config.mode == "oauth":  # many workspaces: each request's token comes from the database
+        from bot.oauth import build_oauth_flow
+
+        auth = {"oauth_flow": build_oauth_flow(config, services.store, services.clock)}
+    else:
+        auth = {"token": config.bot_token, "token_verification_enabled": True}
+    app = ObservedApp(
         signing_secret=config.signing_secret or "socket-mode-does-not-sign",
         client=make_client(config.bot_token, config.api_url),
         process_before_response=True,
         request_verification_enabled=config.mode != "socket",
-        token_verification_enabled=True,
         logger=logging.getLogger("slack_bolt"),
+        **auth,
     )
+    app.observer = RequestObserver(services.metrics, services.router)
+    tracker = installations.WorkspaceTracker(services.store, services.clock)
+    services.extras["workspace_tracker"] = tracker
+    tracker.attach(app)
     register_all(app, services)
 
     @app.error

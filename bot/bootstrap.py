@@ -16,6 +16,7 @@ from bot.app import build_router
 from bot.clock import Clock, OffsetFileClock, SystemClock
 from bot.config import Config, ConfigError
 from bot.content.library import ContentError, Library, load_library
+from bot.scheduling import build_engine
 from bot.services import Services, make_client
 from bot.store import Store, StoreError
 from bot.worker import Worker
@@ -82,7 +83,7 @@ def build_services(
 ) -> Services:
     if clock is None:
         clock = OffsetFileClock(config.clock_file) if config.clock_file else SystemClock()
-    return Services(
+    services = Services(
         config=config,
         store=store,
         library=library,
@@ -90,3 +91,5 @@ def build_services(
         worker=Worker(),
         router=build_router(),
     )
+    services.engine = build_engine(services)  # features use it; its tick starts in the runtime
+    return services

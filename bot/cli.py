@@ -10,19 +10,23 @@ from pathlib import Path
 from bot import __version__
 from bot.config import ConfigError, load_config, packaged_prompts_dir
 from bot.logs import setup_logging
+from bot.ops import OpsError
 
+EXIT_FAILED = 1
 EXIT_CONFIG = 2
 
 OFFLINE_HELP = """\
 Pendulum has no Slack tokens, so it is not connected to a workspace.
 
 To connect it:
-  1. Create a Slack app from deploy/manifest.yml (api.slack.com/apps > Create New App > From a manifest).
+  1. Create a Slack app from deploy/manifest.yml
+     (api.slack.com/apps > Create New App > From a manifest).
   2. Install it to your workspace and copy the Bot User OAuth Token (xoxb-…).
   3. Create an app-level token with connections:write (xapp-…).
   4. SLACK_BOT_TOKEN=xoxb-… SLACK_APP_TOKEN=xapp-… uv run pendulum-bot
 
-For HTTP mode set SLACK_SIGNING_SECRET instead of SLACK_APP_TOKEN. See README.md."""
+For HTTP mode set SLACK_SIGNING_SECRET instead of SLACK_APP_TOKEN; to install in many
+workspaces (OAuth) see deploy/README.md."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,18 +35,24 @@ def build_parser() -> argparse.ArgumentParser:
         description="Pendulum: a Slack app that coaches engineering managers. "
         "With no command, runs the app (same as `pendulum-bot run`).",
         epilog="Configuration comes from the environment: SLACK_BOT_TOKEN, SLACK_APP_TOKEN, "
-        "SLACK_SIGNING_SECRET, SLACK_API_URL, PENDULUM_DB, PENDULUM_PROMPTS, PENDULUM_PORT, "
-        "LOG_FORMAT. See README.md.",
+        "SLACK_SIGNING_SECRET, SLACK_CLIENT_ID, SLACK_CLIENT_SECRET, SLACK_REDIRECT_URI, "
+        "SLACK_API_URL, PENDULUM_DB, PENDULUM_PROMPTS, PENDULUM_HOST, PENDULUM_PORT, "
+        "LOG_FORMAT. See README.md and deploy/README.md.",
     )
     parser.add_argument("--version", action="version", version=f"pendulum-bot {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     commands.add_parser(
         "run",
-        help="run the app (Socket Mode or HTTP, chosen by which tokens are set)",
+        help="run the app (Socket Mode, HTTP or OAuth, chosen by which settings are set)",
         description="Run Pendulum. SLACK_BOT_TOKEN + SLACK_APP_TOKEN: Socket Mode. "
-        "SLACK_BOT_TOKEN + SLACK_SIGNING_SECRET: HTTP mode on PENDULUM_PORT (default 3000) "
-        "at /slack/events. The scheduler runs in the same process. Stop with Ctrl-C or SIGTERM.",
+        "SLACK_BOT_TOKEN + SLACK_SIGNING_SECRET: HTTP mode at /slack/events. "
+        "SLACK_CLIENT_ID + SLACK_CLIENT_SECRET + SLACK_SIGNING_SECRET (no bot token): "
+        "multi-workspace OAuth over HTTP, installed from /slack/install. The web server listens "
+        "on PENDULUM_HOST:PENDULUM_PORT (default 0.0.0.0:3000) and serves /healthz and "
+        "/metrics in every mode. Migrations run on start; the scheduler runs in the same "
+        "process; only one `run` may use a database at a time (it holds PENDULUM_DB.lock). "
+        "Stop with Ctrl-C or SIGTERM.",
     )
 
     content = commands.add_parser("content", help="check coaching content")
@@ -76,6 +86,61 @@ def build_parser() -> argparse.ArgumentParser:
         "app runs. Refuses to overwrite an existing file.",
     )
     backup.add_argument("path", type=Path, help="where to write the copy")
+    restore = db_commands.add_parser(
+        "restore",
+        help="replace the database with a backup",
+        description="Replace PENDULUM_DB with the backup at PATH (written by `db backup`). "
+        "The backup is checked first (readable, a Pendulum schema, not from a newer version). "
+        "Refuses while the database is live: a running Pendulum holds PENDULUM_DB.lock, or "
+        "SQLite's PENDULUM_DB-wal / -shm files exist (an open connection, or a crash that left "
+        "unmerged writes). Stop the app first. The copy is written beside the database and "
+        "renamed into place, so an interrupted restore leaves the old file intact. An older "
+        "backup is upgraded by the migrations when the app next starts.",
+    )
+    restore.add_argument("path", type=Path, help="the backup file to restore")
+    restore.add_argument(
+        "--force",
+        action="store_true",
+        help="restore even though the database looks live (e.g. -wal/-shm left by a crash; "
+        "their unmerged writes are discarded)",
+    )
+
+    export = commands.add_parser(
+        "export",
+        help="write workspace data as JSON",
+        description="Print every workspace's data in PENDULUM_DB as one JSON document "
+        '({"format", "version", "exported_at", "schema", "teams": {TEAM_ID: {TABLE: [rows]}}}). '
+        "Every table with a team_id column is included, and tables reached from one by a "
+        "foreign key. Tokens are replaced by [redacted]; install states and app state are "
+        "left out. Read-only: safe while the app runs.",
+    )
+    export.add_argument("--team", metavar="T", help="only this workspace (team id, e.g. T0123)")
+    export.add_argument(
+        "-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of stdout"
+    )
+
+    stats = commands.add_parser(
+        "stats",
+        help="workspaces, enrolled managers, subscriptions, deliveries, last tick",
+        description="Summarise PENDULUM_DB: workspaces (and OAuth installations), enrolled "
+        "managers (people with a scheduled DM), channel subscriptions, schedules by kind, "
+        "pending and failed deliveries, and when the scheduler last ticked (and which "
+        "host:pid ran it). Read-only: safe while the app runs.",
+    )
+    stats.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+    health = commands.add_parser(
+        "health",
+        help="ask a running app's /healthz (for container health checks)",
+        description="GET the running app's /healthz and print its JSON. Exit status 0 when "
+        "healthy (HTTP 200), 1 when not (503: database unreachable, scheduler stopped, or "
+        "the last tick too old) or unreachable.",
+    )
+    health.add_argument(
+        "--url",
+        help="default: http://127.0.0.1:$PENDULUM_PORT/healthz (PENDULUM_PORT default 3000)",
+    )
+    health.add_argument("--timeout", type=float, default=5.0, help="seconds (default 5)")
     return parser
 
 
@@ -94,10 +159,21 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return cmd_db_migrate()
             if args.db_command == "backup":
                 return cmd_db_backup(args.path)
+            if args.db_command == "restore":
+                return cmd_db_restore(args.path, force=args.force)
             parser.parse_args(["db", "--help"])
+        if args.command == "export":
+            return cmd_export(args.team, args.output)
+        if args.command == "stats":
+            return cmd_stats(as_json=args.json)
+        if args.command == "health":
+            return cmd_health(args.url, args.timeout)
     except ConfigError as exc:
         print(f"pendulum-bot: {exc}", file=sys.stderr)
         return EXIT_CONFIG
+    except OpsError as exc:
+        print(f"pendulum-bot: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
     return 0
@@ -106,9 +182,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 def cmd_run() -> int:
     config = load_config()
     if config.mode == "offline":
-        print(OFFLINE_HELP)
-        return 0
-    secrets = [s for s in (config.bot_token, config.app_token, config.signing_secret) if s]
+        # No Slack tokens: serve the offline workbench (the app against the built-in emulator).
+        setup_logging(config.log_format, [])
+        from bot.workbench import run_workbench
+
+        return run_workbench(config, connect_note=OFFLINE_HELP)
+    secrets = [
+        s
+        for s in (config.bot_token, config.app_token, config.signing_secret, config.client_secret)
+        if s
+    ]
     setup_logging(config.log_format, secrets)
     from bot.runtime import run
 
@@ -150,7 +233,8 @@ def cmd_db_migrate() -> int:
     db_path, store = _store_from_env()
     assert isinstance(store, Store)
     applied = store.migrate()
-    print(f"{db_path}: applied {len(applied)} migration(s){': ' + ', '.join(applied) if applied else ''}")
+    names = f": {', '.join(applied)}" if applied else ""
+    print(f"{db_path}: applied {len(applied)} migration(s){names}")
     store.close()
     return 0
 
@@ -161,13 +245,98 @@ def cmd_db_backup(target: Path) -> int:
     db_path, store = _store_from_env()
     assert isinstance(store, Store)
     if not db_path.exists():
-        raise ConfigError("PENDULUM_DB", f"{db_path} does not exist", "point it at the live database")
+        raise ConfigError(
+            "PENDULUM_DB", f"{db_path} does not exist", "point it at the live database"
+        )
     if target.exists():
         raise ConfigError("PATH", f"{target} already exists", "choose a new file name")
     store.backup(target)
     store.close()
     print(f"backed up {db_path} to {target}")
     return 0
+
+
+def _db_path_from_env() -> Path:
+    import os
+
+    return Path(os.environ.get("PENDULUM_DB", "").strip() or "pendulum.db").expanduser()
+
+
+def cmd_db_restore(source: Path, *, force: bool) -> int:
+    from bot.config import check_db_writable
+    from bot.ops import restore
+
+    target = _db_path_from_env()
+    check_db_writable(target)
+    done = restore(source, target, force=force)
+    if done.forced:
+        print(f"warning: restored over a live database ({'; '.join(done.forced)})", file=sys.stderr)
+    rows = sum(n for t, n in done.rows.items() if t != "_sqlite_migrations")
+    print(
+        f"restored {done.source} to {done.target}: {rows} row(s) in "
+        f"{len(done.rows)} table(s), schema {done.schema[-1]}. "
+        "Start Pendulum to apply any newer migrations."
+    )
+    return 0
+
+
+def cmd_export(team: str | None, output: Path | None) -> int:
+    from bot.ops import dump_json, export, open_readonly
+
+    db = open_readonly(_db_path_from_env())
+    try:
+        document = export(db, team)
+    finally:
+        db.conn.close()
+    if team and not any(document["teams"][team].values()):
+        raise OpsError(
+            f"no data for workspace {team}. Fix: check the team id (`pendulum-bot stats`)"
+        )
+    text = dump_json(document) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        print(f"exported {len(document['teams'])} workspace(s) to {output}", file=sys.stderr)
+    return 0
+
+
+def cmd_stats(*, as_json: bool) -> int:
+    import json
+
+    from bot.ops import open_readonly, stats
+
+    path = _db_path_from_env()
+    db = open_readonly(path)
+    try:
+        result = stats(db, path)
+    finally:
+        db.conn.close()
+    if as_json:
+        print(json.dumps(result.as_dict(), indent=2))
+    else:
+        print("\n".join(result.lines()))
+    return 0
+
+
+def cmd_health(url: str | None, timeout: float) -> int:
+    import os
+    import urllib.error
+    import urllib.request
+
+    if url is None:
+        port = os.environ.get("PENDULUM_PORT", "").strip() or "3000"
+        url = f"http://127.0.0.1:{port}/healthz"
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            print(response.read().decode("utf-8", "replace"))
+            return 0
+    except urllib.error.HTTPError as exc:
+        print(exc.read().decode("utf-8", "replace"))
+        return EXIT_FAILED
+    except (urllib.error.URLError, OSError) as exc:
+        print(f"pendulum-bot: {url} unreachable ({exc})", file=sys.stderr)
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":  # pragma: no cover

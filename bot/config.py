@@ -95,7 +95,8 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         raise ConfigError(
             "SLACK_APP_TOKEN",
             "is not an app-level token (it must start with xapp-)",
-            "create one with the connections:write scope under Basic Information > App-Level Tokens",
+            "create one with the connections:write scope under Basic Information > "
+            "App-Level Tokens",
         )
     if (app_token or signing_secret) and not bot_token and not oauth:
         raise ConfigError(

@@ -38,6 +38,19 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+# fields of the one-line-per-request log (bot/requestlog.py), copied into JSON lines
+REQUEST_FIELDS = (
+    "request_id",
+    "method",
+    "path",
+    "kind",
+    "team_id",
+    "status",
+    "latency_ms",
+    "retry_num",
+)
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         doc: dict[str, object] = {
@@ -46,8 +59,8 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        for key in ("request_id", "latency_ms", "kind"):
-            if hasattr(record, key):
+        for key in REQUEST_FIELDS:
+            if getattr(record, key, None) is not None:
                 doc[key] = getattr(record, key)
         if record.exc_text:
             doc["traceback"] = record.exc_text

@@ -62,7 +62,7 @@ class ActionContext(Actor):
 
     @property
     def value(self) -> str:
-        if "selected_option" in self.action and self.action["selected_option"]:
+        if self.action.get("selected_option"):
             return str(self.action["selected_option"].get("value", ""))
         return str(self.action.get("value", ""))
 

@@ -8,12 +8,19 @@ import signal
 import threading
 from typing import Any
 
+from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 
+from bot import __version__
 from bot.app import create_app
 from bot.bootstrap import Identity, build_services, check_token, load_content, open_store
-from bot.config import Config
-from bot.http_server import PendulumWsgi
+from bot.config import Config, ConfigError
+from bot.health import Health, Heartbeat, stale_after_for
+from bot.http_server import HttpServer, PendulumWsgi
+from bot.installations import remember_workspace, token_for_team
+from bot.metrics import database_collector, heartbeat_collector
+from bot.ops import DatabaseLock, OpsError, record_tick
+from bot.scheduling import start_scheduler, stop_scheduler
 from bot.services import Services, make_client
 
 log = logging.getLogger("pendulum")
@@ -36,21 +43,65 @@ class StopSignal:
 
 def run(config: Config) -> int:
     library = load_content(config.prompts_dir)
-    identity = check_token(config)
-    store = open_store(config)
-    services = build_services(config, library=library, store=store)
-    stop = StopSignal()
-    stop.install()
+    identity = check_token(config) if config.mode != "oauth" else MULTI_WORKSPACE
+    lock = lock_database(config)
     try:
-        if config.mode == "socket":
-            serve_socket(services, identity, stop)
-        else:
-            serve_http(services, identity, stop)
+        store = open_store(config)
+        services = build_services(config, library=library, store=store)
+        prepare_workspaces(services, identity)
+        stop = StopSignal()
+        stop.install()
+        scheduler = start_scheduler(services)
+        try:
+            if config.mode == "socket":
+                serve_socket(services, identity, stop)
+            else:
+                serve_http(services, identity, stop)
+        finally:
+            stop_scheduler(services, scheduler)
+            services.worker.shutdown()
+            store.close()
     finally:
-        services.worker.shutdown()
-        store.close()
+        lock.release()
     log.info("stopped")
     return 0
+
+
+# OAuth mode serves every workspace that installs it; there is no one identity to check.
+MULTI_WORKSPACE = Identity(team_id="", team_name="", bot_user_id="")
+
+
+def lock_database(config: Config) -> DatabaseLock:
+    """One running app (and scheduler) per database file: a second one stops here."""
+    lock = DatabaseLock(config.db_path)
+    try:
+        lock.acquire()
+    except (OpsError, OSError) as exc:
+        raise ConfigError(
+            "PENDULUM_DB", str(exc).split(". Fix: ")[0], "stop the other process first"
+        ) from exc
+    return lock
+
+
+def prepare_workspaces(services: Services, identity: Identity) -> None:
+    """Token mode: record the one workspace. OAuth mode: tokens come from installations.
+    Both: the heartbeat persists each tick, and /metrics reads the database."""
+    store, config = services.store, services.config
+    if config.mode == "oauth":
+        services.token_for_team = lambda team_id: token_for_team(store, team_id)
+    elif identity.team_id:
+        remember_workspace(
+            store,
+            identity.team_id,
+            name=identity.team_name,
+            bot_user_id=identity.bot_user_id,
+            now=services.clock.now(),
+        )
+    services.heartbeat = Heartbeat(
+        services.clock.now(), on_beat=lambda now: record_tick(store, now)
+    )
+    services.metrics.add_collector(database_collector(store, services.clock))
+    services.metrics.add_collector(heartbeat_collector(services.heartbeat, services.clock))
 
 
 def _announce(mode: str, identity: Identity, services: Services, extra: str = "") -> None:
@@ -73,26 +124,54 @@ def serve_socket(services: Services, identity: Identity, stop: StopSignal) -> No
         web_client=make_client(config.app_token, config.api_url),
         logger=logging.getLogger("slack_bolt.socket_mode"),
     )
-    handler.connect()
+    ops = start_http(services, None)  # /healthz and /metrics beside Socket Mode
+    handler.connect()  # type: ignore[no-untyped-call]
     _announce("socket", identity, services)
     stop.event.wait()
-    handler.close()
+    handler.close()  # type: ignore[no-untyped-call]
+    ops.close()
+
+
+def start_http(services: Services, app: App | None) -> HttpServer:
+    """waitress on PENDULUM_HOST:PENDULUM_PORT: Slack's requests (when `app` is given),
+    OAuth install pages (mode "oauth"), /healthz and /metrics."""
+    config = services.config
+    health = Health(
+        services.store,
+        services.heartbeat,
+        services.clock,
+        stale_after=stale_after_for(config.tick_seconds),
+        extra=lambda: {"mode": config.mode, "version": __version__},
+    )
+    wsgi = PendulumWsgi(app, health, services.metrics)
+    try:
+        server = HttpServer(wsgi, config.host, config.port)
+    except OSError as exc:
+        raise ConfigError(
+            "PENDULUM_PORT",
+            f"cannot listen on {config.host}:{config.port} ({exc.strerror or exc})",
+            "choose a free port, or stop whatever is using it",
+        ) from exc
+    return server.start()
 
 
 def serve_http(services: Services, identity: Identity, stop: StopSignal) -> None:
-    from waitress.server import create_server
-
+    config = services.config
     app = create_app(services)
-
-    def health() -> tuple[bool, dict[str, Any]]:
-        return True, {}
-
-    server = create_server(
-        PendulumWsgi(app, health), host="0.0.0.0", port=services.config.port, threads=8
-    )
-    thread = threading.Thread(target=server.run, name="http", daemon=True)
-    thread.start()
-    _announce("http", identity, services, f" listening=:{services.config.port}/slack/events")
+    server = start_http(services, app)
+    if config.mode == "oauth":
+        installed = services.store.db.execute("SELECT COUNT(*) FROM installations").fetchone()[0]
+        log.info(
+            "Pendulum connected: mode=oauth installations=%d db=%s listening=%s:%d "
+            "(/slack/events, install at /slack/install)",
+            installed,
+            config.db_path.resolve(),
+            config.host,
+            config.port,
+        )
+    else:
+        _announce(
+            "http", identity, services, f" listening={config.host}:{config.port}/slack/events"
+        )
     stop.event.wait()
     server.close()
-    thread.join(timeout=5)

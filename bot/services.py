@@ -16,6 +16,8 @@ from slack_sdk.http_retry.builtin_handlers import (
 from bot.clock import Clock
 from bot.config import Config
 from bot.content.library import Library
+from bot.health import Heartbeat
+from bot.metrics import Metrics
 from bot.router import Router
 from bot.store.db import Store
 from bot.worker import Worker
@@ -52,6 +54,9 @@ class Services:
     token_for_team: Callable[[str], str | None] | None = None
     # the delivery engine (bot/delivery), set by the runtime once it is built
     engine: Any = None
+    # the scheduler's tick calls heartbeat.beat(now); /healthz and /metrics read both
+    heartbeat: Heartbeat = field(default_factory=Heartbeat)
+    metrics: Metrics = field(default_factory=Metrics)
     extras: dict[str, Any] = field(default_factory=dict)
     _clients: dict[str, WebClient] = field(default_factory=dict)
 

@@ -91,7 +91,9 @@ class AppProcess:
             if self.proc.poll() is not None:
                 raise AssertionError(f"app exited ({self.proc.returncode}):\n{self.logs()[-4000:]}")
             time.sleep(0.02)
-        raise AssertionError(f"no {text!r} in the app log within {timeout}s:\n{self.logs()[-4000:]}")
+        raise AssertionError(
+            f"no {text!r} in the app log within {timeout}s:\n{self.logs()[-4000:]}"
+        )
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 10.0) -> int:
         if self.proc.poll() is None:
@@ -114,7 +116,7 @@ def app_env(
     emu: Emulator,
     workdir: Path,
     *,
-    mode: Literal["socket", "http"],
+    mode: Literal["socket", "http", "oauth"],
     port: int,
     extra: dict[str, str] | None = None,
 ) -> dict[str, str]:
@@ -132,6 +134,10 @@ def app_env(
         env["SLACK_APP_TOKEN"] = emu.auth.app_token
     else:
         env["SLACK_SIGNING_SECRET"] = emu.auth.signing_secret
+    if mode == "oauth":  # multi-workspace: no bot token; each install brings its own
+        del env["SLACK_BOT_TOKEN"]
+        env["SLACK_CLIENT_ID"] = emu.auth.client_id
+        env["SLACK_CLIENT_SECRET"] = emu.auth.client_secret
     env.update(extra or {})
     return env
 
@@ -140,7 +146,7 @@ def start_app(
     emu: Emulator,
     workdir: Path,
     *,
-    mode: Literal["socket", "http"] = "socket",
+    mode: Literal["socket", "http", "oauth"] = "socket",
     extra_env: dict[str, str] | None = None,
     clock_offset: float = 0.0,
     timeout: float = 20.0,

@@ -22,7 +22,9 @@ def assert_help(delivery_ack: dict[str, object] | None) -> None:
     assert "/pendulum help" in text and "forget me" in text
 
 
-def test_socket_mode_help_is_acked_fast_with_valid_block_kit(emu: Emulator, app: AppProcess) -> None:
+def test_socket_mode_help_is_acked_fast_with_valid_block_kit(
+    emu: Emulator, app: AppProcess
+) -> None:
     delivery = emu.slash_command(ALICE, TEAM, "help")
     assert delivery.acked and delivery.latency is not None and delivery.latency < 3.0
     assert_help(delivery.ack)

@@ -32,7 +32,8 @@ def test_link_escapes_its_label_and_refuses_odd_urls() -> None:
 
 def test_render_escapes_values_but_not_trusted_ones() -> None:
     out = render(
-        "{{ task }} by {{ who }}", {"task": "<!here> fix <https://x.io|this>", "who": mention("U0B0B")}
+        "{{ task }} by {{ who }}",
+        {"task": "<!here> fix <https://x.io|this>", "who": mention("U0B0B")},
     )
     assert out == "&lt;!here&gt; fix &lt;https://x.io|this&gt; by <@U0B0B>"
 

@@ -84,9 +84,7 @@ def test_online_backup_is_a_consistent_copy(tmp_path: Path) -> None:
     store = Store(tmp_path / "p.db")
     store.migrate()
     with store.write() as db:
-        db["workspaces"].insert_all(
-            {"team_id": f"T{i}", "installed_at": "x"} for i in range(50)
-        )
+        db["workspaces"].insert_all({"team_id": f"T{i}", "installed_at": "x"} for i in range(50))
     store.backup(tmp_path / "copy.db")
     copy = Store(tmp_path / "copy.db")
     assert copy.db["workspaces"].count == 50

@@ -19,6 +19,18 @@ Surface = Literal["message", "modal", "home"]
 MAX_BLOCKS: dict[str, int] = {"message": 50, "modal": 100, "home": 100}
 MAX_ID = 255
 
+_NOT_SHOWN = frozenset(
+    {
+        "value",
+        "action_id",
+        "block_id",
+        "url",
+        "image_url",
+        "callback_id",
+        "private_metadata",
+        "external_id",
+    }
+)
 _SPECIAL_MENTION = re.compile(r"<!(?:channel|here|everyone)(?:\|[^>]*)?>|<!subteam\^[^>]*>")
 _LINK_NAMES_MENTION = re.compile(r"(?<![\w@])@(?:channel|here|everyone)\b")
 
@@ -26,8 +38,16 @@ _TEXT_KEYS = {"plain_text": {"type", "text", "emoji"}, "mrkdwn": {"type", "text"
 _SELECT_BASE = {"type", "action_id", "confirm", "focus_on_load", "placeholder"}
 _INPUT_BASE = {"type", "action_id", "dispatch_action_config", "focus_on_load", "placeholder"}
 _ELEMENT_KEYS: dict[str, set[str]] = {
-    "button": {"type", "text", "action_id", "url", "value", "style", "confirm",
-               "accessibility_label"},
+    "button": {
+        "type",
+        "text",
+        "action_id",
+        "url",
+        "value",
+        "style",
+        "confirm",
+        "accessibility_label",
+    },
     "static_select": _SELECT_BASE | {"options", "option_groups", "initial_option"},
     "multi_static_select": _SELECT_BASE
     | {"options", "option_groups", "initial_options", "max_selected_items"},
@@ -37,39 +57,58 @@ _ELEMENT_KEYS: dict[str, set[str]] = {
     "users_select": _SELECT_BASE | {"initial_user"},
     "multi_users_select": _SELECT_BASE | {"initial_users", "max_selected_items"},
     "conversations_select": _SELECT_BASE
-    | {"initial_conversation", "default_to_current_conversation", "response_url_enabled",
-       "filter"},
+    | {"initial_conversation", "default_to_current_conversation", "response_url_enabled", "filter"},
     "multi_conversations_select": _SELECT_BASE
-    | {"initial_conversations", "default_to_current_conversation", "max_selected_items",
-       "filter"},
+    | {"initial_conversations", "default_to_current_conversation", "max_selected_items", "filter"},
     "channels_select": _SELECT_BASE | {"initial_channel", "response_url_enabled"},
     "multi_channels_select": _SELECT_BASE | {"initial_channels", "max_selected_items"},
     "overflow": {"type", "action_id", "options", "confirm"},
-    "radio_buttons": {"type", "action_id", "options", "initial_option", "confirm",
-                      "focus_on_load"},
-    "checkboxes": {"type", "action_id", "options", "initial_options", "confirm",
-                   "focus_on_load"},
+    "radio_buttons": {"type", "action_id", "options", "initial_option", "confirm", "focus_on_load"},
+    "checkboxes": {"type", "action_id", "options", "initial_options", "confirm", "focus_on_load"},
     "datepicker": _SELECT_BASE | {"initial_date"},
     "timepicker": _SELECT_BASE | {"initial_time", "timezone"},
     "datetimepicker": {"type", "action_id", "initial_date_time", "confirm", "focus_on_load"},
     "plain_text_input": _INPUT_BASE | {"initial_value", "multiline", "min_length", "max_length"},
-    "number_input": _INPUT_BASE
-    | {"is_decimal_allowed", "initial_value", "min_value", "max_value"},
+    "number_input": _INPUT_BASE | {"is_decimal_allowed", "initial_value", "min_value", "max_value"},
     "email_text_input": _INPUT_BASE | {"initial_value"},
     "url_text_input": _INPUT_BASE | {"initial_value"},
     "rich_text_input": _INPUT_BASE | {"initial_value"},
     "image": {"type", "image_url", "alt_text", "slack_file"},
 }
-_MENUS = {"static_select", "multi_static_select", "external_select", "multi_external_select",
-          "users_select", "multi_users_select", "conversations_select",
-          "multi_conversations_select", "channels_select", "multi_channels_select"}
+_MENUS = {
+    "static_select",
+    "multi_static_select",
+    "external_select",
+    "multi_external_select",
+    "users_select",
+    "multi_users_select",
+    "conversations_select",
+    "multi_conversations_select",
+    "channels_select",
+    "multi_channels_select",
+}
 _PICKERS = {"overflow", "radio_buttons", "checkboxes", "datepicker", "timepicker"}
 _ACTIONS_ELEMENTS = _MENUS | _PICKERS | {"button", "datetimepicker"}
 _ACCESSORY_ELEMENTS = _MENUS | _PICKERS | {"button", "image"}
-_INPUT_ELEMENTS = (_MENUS | _PICKERS | {"datetimepicker", "plain_text_input", "number_input",
-                   "email_text_input", "url_text_input", "rich_text_input"}) - {"overflow"}
-_OPTION_LIMITS = {"static_select": 100, "multi_static_select": 100, "overflow": 5,
-                  "radio_buttons": 10, "checkboxes": 10}
+_INPUT_ELEMENTS = (
+    _MENUS
+    | _PICKERS
+    | {
+        "datetimepicker",
+        "plain_text_input",
+        "number_input",
+        "email_text_input",
+        "url_text_input",
+        "rich_text_input",
+    }
+) - {"overflow"}
+_OPTION_LIMITS = {
+    "static_select": 100,
+    "multi_static_select": 100,
+    "overflow": 5,
+    "radio_buttons": 10,
+    "checkboxes": 10,
+}
 _BLOCK_KEYS: dict[str, set[str]] = {
     "header": {"type", "block_id", "text"},
     "section": {"type", "block_id", "text", "fields", "accessory", "expand"},
@@ -80,8 +119,19 @@ _BLOCK_KEYS: dict[str, set[str]] = {
     "image": {"type", "block_id", "image_url", "alt_text", "title", "slack_file"},
     "rich_text": {"type", "block_id", "elements"},
 }
-_VIEW_KEYS = {"type", "title", "blocks", "close", "submit", "private_metadata", "callback_id",
-              "clear_on_close", "notify_on_close", "external_id", "submit_disabled"}
+_VIEW_KEYS = {
+    "type",
+    "title",
+    "blocks",
+    "close",
+    "submit",
+    "private_metadata",
+    "callback_id",
+    "clear_on_close",
+    "notify_on_close",
+    "external_id",
+    "submit_disabled",
+}
 
 
 def blocks_problems(blocks: object, *, surface: Surface) -> list[str]:
@@ -157,8 +207,9 @@ class _Checker:
     def add(self, path: str, rule: str) -> None:
         self.problems.append(f"{path}: {rule}")
 
-    def string(self, value: object, path: str, limit: int, *, required: bool = True,
-               empty_ok: bool = False) -> None:
+    def string(
+        self, value: object, path: str, limit: int, *, required: bool = True, empty_ok: bool = False
+    ) -> None:
         if value is None:
             if required:
                 self.add(path, "required")
@@ -174,8 +225,9 @@ class _Checker:
         for key in sorted(set(obj) - allowed):
             self.add(f"{path}.{key}", "unknown field")
 
-    def text(self, obj: object, path: str, *, plain: bool, limit: int,
-             required: bool = True) -> None:
+    def text(
+        self, obj: object, path: str, *, plain: bool, limit: int, required: bool = True
+    ) -> None:
         if obj is None:
             if required:
                 self.add(path, "required")
@@ -222,7 +274,17 @@ class _Checker:
                 if block_id in self.block_ids:
                     self.add(f"{path}.block_id", f"duplicate block_id {block_id!r}")
                 self.block_ids.add(block_id)
-        getattr(self, f"_block_{kind}")(block, path)
+        checks = {
+            "header": self._block_header,
+            "section": self._block_section,
+            "context": self._block_context,
+            "divider": self._block_divider,
+            "actions": self._block_actions,
+            "input": self._block_input,
+            "image": self._block_image,
+            "rich_text": self._block_rich_text,
+        }
+        checks[kind](block, path)
 
     def _block_header(self, block: Mapping[str, Any], path: str) -> None:
         self.text(block.get("text"), f"{path}.text", plain=True, limit=150)
@@ -330,8 +392,9 @@ class _Checker:
         self.text(button.get("text"), f"{path}.text", plain=True, limit=75)
         self.string(button.get("value"), f"{path}.value", 2000, required=False)
         self.string(button.get("url"), f"{path}.url", 3000, required=False)
-        self.string(button.get("accessibility_label"), f"{path}.accessibility_label", 75,
-                    required=False)
+        self.string(
+            button.get("accessibility_label"), f"{path}.accessibility_label", 75, required=False
+        )
         if "style" in button and button["style"] not in ("primary", "danger"):
             self.add(f"{path}.style", f"{button['style']!r} is not primary or danger")
 
@@ -352,8 +415,9 @@ class _Checker:
                 for i, option in enumerate(opts):
                     self.option(option, f"{gpath}.options[{i}]", plain, kind, values)
         else:
-            for i, option in enumerate(self._list(element.get("options"), f"{path}.options",
-                                                  limit)):
+            for i, option in enumerate(
+                self._list(element.get("options"), f"{path}.options", limit)
+            ):
                 self.option(option, f"{path}.options[{i}]", plain, kind, values)
         initial = element.get("initial_option")
         initial_list = [initial] if initial is not None else element.get("initial_options", [])
@@ -361,8 +425,7 @@ class _Checker:
             if not isinstance(option, Mapping) or option.get("value") not in values:
                 self.add(f"{path}.initial_option", "must be one of the options")
 
-    def option(self, option: object, path: str, plain: bool, kind: str,
-               values: set[str]) -> None:
+    def option(self, option: object, path: str, plain: bool, kind: str, values: set[str]) -> None:
         if not isinstance(option, Mapping):
             self.add(path, "must be an object")
             return
@@ -372,8 +435,9 @@ class _Checker:
         self.string(option.get("value"), f"{path}.value", 150)
         if isinstance(option.get("value"), str):
             values.add(option["value"])
-        self.text(option.get("description"), f"{path}.description", plain=plain, limit=75,
-                  required=False)
+        self.text(
+            option.get("description"), f"{path}.description", plain=plain, limit=75, required=False
+        )
         self.string(option.get("url"), f"{path}.url", 3000, required=False)
 
     def _plain_text_input(self, element: Mapping[str, Any], path: str) -> None:
@@ -384,8 +448,13 @@ class _Checker:
             self.add(f"{path}.max_length", "must be an integer 1..3000")
         elif isinstance(low, int) and low > high:
             self.add(f"{path}.min_length", "greater than max_length")
-        self.string(element.get("initial_value"), f"{path}.initial_value", 3000,
-                    required=False, empty_ok=True)
+        self.string(
+            element.get("initial_value"),
+            f"{path}.initial_value",
+            3000,
+            required=False,
+            empty_ok=True,
+        )
 
     def confirm(self, confirm: object, path: str) -> None:
         if not isinstance(confirm, Mapping):
@@ -413,11 +482,13 @@ def _special_mentions(value: object, path: str) -> list[str]:
 
 
 def _strings(value: object, path: str) -> Iterator[tuple[str, str]]:
+    """Every string a person could see (ids, values and URLs are never rendered)."""
     if isinstance(value, str):
         yield path, value
     elif isinstance(value, Mapping):
         for key, item in value.items():
-            yield from _strings(item, f"{path}.{key}" if path else str(key))
+            if key not in _NOT_SHOWN:
+                yield from _strings(item, f"{path}.{key}" if path else str(key))
     elif isinstance(value, list):
         for i, item in enumerate(value):
             yield from _strings(item, f"{path}[{i}]")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -118,9 +119,9 @@ def _check_topics(library: Library) -> list[str]:
         if len(topic.summary) > 150:
             problems.append(f"{topic.path}: summary is {len(topic.summary)} chars (max 150)")
         for me in _sample_profiles(library):
-            problems += _rendered(str(topic.path), lambda me=me: topic_message(library, topic, me))
+            problems += _rendered(str(topic.path), partial(topic_message, library, topic, me))
         problems += _rendered(
-            str(topic.path), lambda: topic_message(library, topic, None, shared_by="U0SAMPLE1")
+            str(topic.path), partial(topic_message, library, topic, None, shared_by="U0SAMPLE1")
         )
     return _unique(problems)
 
@@ -134,8 +135,7 @@ def _check_messages(library: Library) -> list[str]:
             continue
         for me in _sample_profiles(library):
             problems += _rendered(
-                str(template.path),
-                lambda me=me: template_message(library, template.id, me, sample),
+                str(template.path), partial(template_message, library, template.id, me, sample)
             )
     return _unique(problems)
 
@@ -154,7 +154,7 @@ def _check_tips(library: Library) -> list[str]:
             problems.append(f"{path}: tip {tip.id!r} points at unknown topic {tip.topic!r}")
         if len(tip.text) > 600:
             problems.append(f"{path}: tip {tip.id!r} is {len(tip.text)} chars (max 600)")
-        problems += _rendered(f"{path}: tip {tip.id}", lambda tip=tip: tip_message(library, tip))
+        problems += _rendered(f"{path}: tip {tip.id}", partial(tip_message, library, tip))
     return problems
 
 

@@ -94,15 +94,23 @@ def get(store: Store, key: str) -> Delivery | None:
     return rows[0] if rows else None
 
 
-def open_rows(store: Store, status: str, *, claimed_before: datetime | None = None) -> list[Delivery]:
-    """Pending rows (oldest due first) or claimed rows (optionally only stale ones)."""
+def open_rows(
+    store: Store,
+    status: str,
+    *,
+    claimed_before: datetime | None = None,
+    due_by: datetime | None = None,
+) -> list[Delivery]:
+    """Pending or claimed rows, oldest due first; optionally only claims older than
+    `claimed_before` (stale) or rows due by `due_by` (rows may be queued for later)."""
+    where, params = "status = ?", [status]
     if claimed_before is not None:
-        return _select(
-            store.db,
-            "status = ? AND claimed_at < ? ORDER BY due_at",
-            [status, utc_text(claimed_before)],
-        )
-    return _select(store.db, "status = ? ORDER BY due_at, key", [status])
+        where += " AND claimed_at < ?"
+        params.append(utc_text(claimed_before))
+    if due_by is not None:
+        where += " AND due_at <= ?"
+        params.append(utc_text(due_by))
+    return _select(store.db, where + " ORDER BY due_at, key", params)
 
 
 _INSERT = """
@@ -184,7 +192,9 @@ def _finish(store: Store, key: str, sets: str, params: list[Any], from_status: s
         return cursor.rowcount > 0
 
 
-def mark_sent(store: Store, key: str, *, ts: str, channel: str, now: datetime, attempts: int) -> bool:
+def mark_sent(
+    store: Store, key: str, *, ts: str, channel: str, now: datetime, attempts: int
+) -> bool:
     return _finish(
         store,
         key,
@@ -205,9 +215,7 @@ def mark_failed(store: Store, key: str, *, error: str, attempts: int) -> bool:
 
 
 def mark_skipped(store: Store, key: str, *, reason: str) -> bool:
-    return _finish(
-        store, key, "status = 'skipped', error = ?", [reason], "'claimed', 'pending'"
-    )
+    return _finish(store, key, "status = 'skipped', error = ?", [reason], "'claimed', 'pending'")
 
 
 def release(store: Store, key: str, *, error: str, attempts: int) -> bool:
@@ -223,6 +231,4 @@ def release(store: Store, key: str, *, error: str, attempts: int) -> bool:
 
 def note_attempts(store: Store, key: str, *, error: str, attempts: int) -> bool:
     """Leave a claimed row claimed (it may have been posted) but record why."""
-    return _finish(
-        store, key, "error = ?, attempts = attempts + ?", [error, attempts], "'claimed'"
-    )
+    return _finish(store, key, "error = ?, attempts = attempts + ?", [error, attempts], "'claimed'")

@@ -62,7 +62,7 @@ class Backoff:
     cap: float = 60.0
 
     def delay(self, attempt: int, rng: random.Random) -> float:
-        ceiling = min(self.cap, self.base * 2 ** max(0, attempt - 1))
+        ceiling = min(self.cap, self.base * 2.0 ** max(0, attempt - 1))
         return ceiling / 2 + rng.uniform(0, ceiling / 2)
 
 
@@ -88,13 +88,16 @@ class Pacer:
         self.clock = clock
         self.limits = limits or RateLimits()
         self._lock = threading.Lock()
-        self._tat: dict[tuple[str, ...], float] = {}  # theoretical arrival time, epoch seconds
+        self._origin = clock.now()  # times are seconds since this instant (keeps float precision)
+        self._tat: dict[tuple[str, ...], float] = {}  # theoretical arrival time per bucket
         self._paused: dict[tuple[str, str], float] = {}
 
     def _now(self) -> float:
-        return self.clock.now().timestamp()
+        return (self.clock.now() - self._origin).total_seconds()
 
-    def _reserve(self, buckets: list[tuple[tuple[str, ...], Rate]], pause_key: tuple[str, str]) -> float:
+    def _reserve(
+        self, buckets: list[tuple[tuple[str, ...], Rate]], pause_key: tuple[str, str]
+    ) -> float:
         with self._lock:
             now = self._now()
             slot = max(now, self._paused.get(pause_key, now))
@@ -105,7 +108,8 @@ class Pacer:
                 self._tat[key] = max(self._tat.get(key, now), slot) + rate.interval
             if len(self._tat) > self.PRUNE_AT:
                 self._tat = {k: v for k, v in self._tat.items() if v > now}
-            return slot - now
+            wait = slot - now
+            return wait if wait > 1e-9 else 0.0
 
     def reserve_post(self, team_id: str, channel: str) -> float:
         """Seconds to wait before this `chat.postMessage`; the slot is taken on return."""

@@ -173,7 +173,7 @@ def plan(
         else:
             action = Action.MISSED
         steps.append(Step(occ, action, expiry))
-        occ = next_occurrence(slot, occ.due_at)
+        occ = occurrence_on(slot, occ.local_date + timedelta(days=7))  # = next_occurrence
     return Plan(steps, occ.due_at)
 
 

@@ -323,4 +323,3 @@ def delete_workspace(store: Store, team_id: str) -> None:
     with store.write() as db:
         for table in ("deliveries", "schedule_skips", "schedules"):
             db.execute(f"DELETE FROM {table} WHERE team_id = ?", [team_id])
-

@@ -1,10 +1,11 @@
 """What a failed Slack call means for a delivery: wait, retry, check first, or stop.
 
 The distinction that matters for "exactly once" is whether Slack may have posted the message
-anyway. A 429, a 502/503 or a refused connection never reached (or never ran) the method, so a
-retry is safe. A timeout, a dropped connection, a 500/504, or Slack's own `internal_error` /
-`fatal_error` ("it's possible some aspect of the operation succeeded") are AMBIGUOUS: the
-engine looks for the message in the conversation before sending again.
+anyway. A 429 or a refused connection never ran the method, so a retry is safe. Any 5xx, a
+timeout, a dropped connection, or Slack's own `internal_error` / `fatal_error` ("it's
+possible some aspect of the operation succeeded") are AMBIGUOUS: a proxy can answer 503 after
+Slack did the work, so the engine looks for the message in the conversation before sending
+again.
 """
 
 from __future__ import annotations
@@ -42,9 +43,9 @@ PERMANENT = frozenset(
 # The recipient of a DM no longer exists: unenrol instead of pausing (nobody to tell).
 RECIPIENT_GONE = frozenset({"account_inactive", "user_not_found"})
 
-_SAFE_STATUS = frozenset({429, 502, 503})
-_SAFE_CODES = frozenset({"service_unavailable", "ratelimited", "rate_limited"})
-_AMBIGUOUS_CODES = frozenset({"internal_error", "fatal_error", "request_timeout"})
+_AMBIGUOUS_CODES = frozenset(
+    {"internal_error", "fatal_error", "request_timeout", "service_unavailable"}
+)
 
 
 class Kind(Enum):
@@ -81,8 +82,6 @@ def classify(exc: BaseException) -> Failure:
         if code in PERMANENT:
             return Failure(Kind.PERMANENT, code)
         label = code if code and len(code) <= 60 else f"http_{status}"
-        if status in _SAFE_STATUS or code in _SAFE_CODES:
-            return Failure(Kind.RETRY, label)
         if status >= 500 or code in _AMBIGUOUS_CODES:
             return Failure(Kind.AMBIGUOUS, label)
         return Failure(Kind.REJECTED, label)

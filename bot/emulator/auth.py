@@ -10,11 +10,25 @@ from bot.emulator.errors import ApiError
 
 TokenKind = Literal["bot", "app", "none"]
 
-DEFAULT_SCOPES = frozenset({
-    "app_mentions:read", "channels:history", "channels:join", "channels:read", "chat:write",
-    "commands", "groups:history", "groups:read", "im:history", "im:read", "im:write",
-    "team:read", "users:read", "users:read.email", "files:write",
-})
+DEFAULT_SCOPES = frozenset(
+    {
+        "app_mentions:read",
+        "channels:history",
+        "channels:join",
+        "channels:read",
+        "chat:write",
+        "commands",
+        "groups:history",
+        "groups:read",
+        "im:history",
+        "im:read",
+        "im:write",
+        "team:read",
+        "users:read",
+        "users:read.email",
+        "files:write",
+    }
+)
 
 
 @dataclass
@@ -36,10 +50,10 @@ class Auth:
     client_id: str = "0000000000.0000000000"
     client_secret: str = "emulator-client-secret"
     scopes: set[str] = field(default_factory=lambda: set(DEFAULT_SCOPES))
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    _bot_tokens: set[str] = field(default_factory=set)
-    _revoked: set[str] = field(default_factory=set)
-    _codes: dict[str, OAuthGrant] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _bot_tokens: set[str] = field(default_factory=set, init=False, repr=False)
+    _revoked: set[str] = field(default_factory=set, init=False, repr=False)
+    _codes: dict[str, OAuthGrant] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._bot_tokens.add(self.bot_token)
@@ -57,22 +71,23 @@ class Auth:
         if not (is_bot or is_app):
             raise ApiError("invalid_auth", problem="unknown token")
         if (kind == "bot") != is_bot:
-            raise ApiError("not_allowed_token_type",
-                           problem=f"this method needs a {kind} token")
+            raise ApiError("not_allowed_token_type", problem=f"this method needs a {kind} token")
 
     def need_scope(self, scope: str | None) -> None:
         if scope is not None and scope not in self.scopes:
-            raise ApiError("missing_scope", needed=scope,
-                           provided=",".join(sorted(self.scopes)))
+            raise ApiError("missing_scope", needed=scope, provided=",".join(sorted(self.scopes)))
 
-    def register_code(self, code: str, user: str, scopes: list[str] | None,
-                      redirect_uri: str | None) -> None:
+    def register_code(
+        self, code: str, user: str, scopes: list[str] | None, redirect_uri: str | None
+    ) -> None:
         with self._lock:
-            self._codes[code] = OAuthGrant(code, user, list(scopes or sorted(self.scopes)),
-                                           redirect_uri)
+            self._codes[code] = OAuthGrant(
+                code, user, list(scopes or sorted(self.scopes)), redirect_uri
+            )
 
-    def exchange_code(self, client_id: str | None, client_secret: str | None, code: str,
-                      redirect_uri: str | None) -> tuple[OAuthGrant, str]:
+    def exchange_code(
+        self, client_id: str | None, client_secret: str | None, code: str, redirect_uri: str | None
+    ) -> tuple[OAuthGrant, str]:
         """Trade a registered code for a fresh bot token (one use, like Slack)."""
         if client_id != self.client_id:
             raise ApiError("invalid_client_id")

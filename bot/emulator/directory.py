@@ -13,12 +13,18 @@ from bot.emulator.errors import ApiError
 from bot.emulator.models import Channel, User
 
 _TZ_LABELS = {
-    "EST": "Eastern Standard Time", "EDT": "Eastern Daylight Time",
-    "CST": "Central Standard Time", "CDT": "Central Daylight Time",
-    "MST": "Mountain Standard Time", "MDT": "Mountain Daylight Time",
-    "PST": "Pacific Standard Time", "PDT": "Pacific Daylight Time",
-    "GMT": "Greenwich Mean Time", "BST": "British Summer Time",
-    "CET": "Central European Time", "CEST": "Central European Summer Time",
+    "EST": "Eastern Standard Time",
+    "EDT": "Eastern Daylight Time",
+    "CST": "Central Standard Time",
+    "CDT": "Central Daylight Time",
+    "MST": "Mountain Standard Time",
+    "MDT": "Mountain Daylight Time",
+    "PST": "Pacific Standard Time",
+    "PDT": "Pacific Daylight Time",
+    "GMT": "Greenwich Mean Time",
+    "BST": "British Summer Time",
+    "CET": "Central European Time",
+    "CEST": "Central European Summer Time",
     "UTC": "Coordinated Universal Time",
 }
 
@@ -54,8 +60,16 @@ class Conversation:
 class Directory:
     """Users, channels and IMs. All methods take the workspace lock."""
 
-    def __init__(self, lock: threading.RLock, team_id: str, team_name: str, domain: str,
-                 bot: Bot, users: list[User], channels: list[Channel]) -> None:
+    def __init__(
+        self,
+        lock: threading.RLock,
+        team_id: str,
+        team_name: str,
+        domain: str,
+        bot: Bot,
+        users: list[User],
+        channels: list[Channel],
+    ) -> None:
         self.lock = lock
         self.team_id = team_id
         self.team_name = team_name
@@ -91,6 +105,28 @@ class Directory:
         with self.lock:
             return dict(self._ims)
 
+    def lookup(self, ref: str) -> Conversation:
+        """Any conversation by id, whether or not the bot can see it."""
+        with self.lock:
+            if ref in self._im_users:
+                user = self._im_users[ref]
+                return Conversation(
+                    ref, "im", user, (user, self.bot.user_id), True, self.users[user].deleted, user
+                )
+            channel = self.channels.get(ref)
+            if channel is None:
+                raise ApiError("channel_not_found")
+            members = tuple(channel.members) + ((self.bot.user_id,) if channel.bot_member else ())
+            return Conversation(
+                channel.id,
+                "group" if channel.is_private else "channel",
+                channel.name,
+                members,
+                channel.bot_member,
+                channel.is_archived,
+                created=channel.created,
+            )
+
     def conversation(self, ref: str, *, allow_user: bool = False) -> Conversation:
         """Resolve `ref` the way Slack does for the bot; `channel_not_found` otherwise.
 
@@ -99,17 +135,10 @@ class Directory:
         with self.lock:
             if allow_user and ref in self.users:
                 ref = self.im_for(ref)
-            if ref in self._im_users:
-                user = self._im_users[ref]
-                return Conversation(ref, "im", user, (user, self.bot.user_id), True,
-                                    self.users[user].deleted, user)
-            channel = self.channels.get(ref)
-            if channel is None or (channel.is_private and not channel.bot_member):
+            conv = self.lookup(ref)
+            if conv.kind == "group" and not conv.bot_member:
                 raise ApiError("channel_not_found")
-            members = tuple(channel.members) + ((self.bot.user_id,) if channel.bot_member else ())
-            return Conversation(channel.id, "group" if channel.is_private else "channel",
-                                channel.name, members, channel.bot_member, channel.is_archived,
-                                created=channel.created)
+            return conv
 
     def user_json(self, user: User, now: datetime, *, with_email: bool) -> dict[str, Any]:
         """A user object as users.info returns it (tz_offset at `now`)."""
@@ -121,44 +150,69 @@ class Directory:
         except (ZoneInfoNotFoundError, ValueError):
             tz_offset, abbreviation = 0, "UTC"
         profile: dict[str, Any] = {
-            "real_name": user.real_name or user.name, "display_name": user.name,
-            "status_text": user.status_text, "status_emoji": user.status_emoji,
-            "status_expiration": user.status_expiration, "team": self.team_id,
+            "real_name": user.real_name or user.name,
+            "display_name": user.name,
+            "status_text": user.status_text,
+            "status_emoji": user.status_emoji,
+            "status_expiration": user.status_expiration,
+            "team": self.team_id,
         }
         if with_email and user.email:
             profile["email"] = user.email
         return {
-            "id": user.id, "team_id": self.team_id, "name": user.name,
-            "deleted": user.deleted, "real_name": user.real_name or user.name, "tz": user.tz,
-            "tz_label": _TZ_LABELS.get(abbreviation, abbreviation), "tz_offset": tz_offset,
-            "is_bot": user.is_bot, "is_admin": user.is_admin, "is_owner": False,
-            "is_app_user": False, "locale": user.locale, "profile": profile,
+            "id": user.id,
+            "team_id": self.team_id,
+            "name": user.name,
+            "deleted": user.deleted,
+            "real_name": user.real_name or user.name,
+            "tz": user.tz,
+            "tz_label": _TZ_LABELS.get(abbreviation, abbreviation),
+            "tz_offset": tz_offset,
+            "is_bot": user.is_bot,
+            "is_admin": user.is_admin,
+            "is_owner": False,
+            "is_app_user": False,
+            "locale": user.locale,
+            "profile": profile,
             "updated": int(now.timestamp()),
         }
 
     def bot_user_json(self) -> dict[str, Any]:
         return {
-            "id": self.bot.user_id, "team_id": self.team_id, "name": self.bot.name,
-            "deleted": False, "real_name": self.bot.name, "is_bot": True,
-            "is_app_user": False, "profile": {"bot_id": self.bot.bot_id,
-                                              "real_name": self.bot.name},
+            "id": self.bot.user_id,
+            "team_id": self.team_id,
+            "name": self.bot.name,
+            "deleted": False,
+            "real_name": self.bot.name,
+            "is_bot": True,
+            "is_app_user": False,
+            "profile": {"bot_id": self.bot.bot_id, "real_name": self.bot.name},
         }
 
     def conversation_json(self, conv: Conversation, *, num_members: bool = False) -> dict[str, Any]:
         """A conversation object as conversations.info / list return it."""
         out: dict[str, Any] = {
-            "id": conv.id, "created": conv.created, "is_archived": conv.is_archived,
-            "is_im": conv.kind == "im", "is_channel": conv.kind == "channel",
-            "is_group": conv.kind == "group", "is_private": conv.is_private,
-            "is_mpim": False, "context_team_id": self.team_id,
+            "id": conv.id,
+            "created": conv.created,
+            "is_archived": conv.is_archived,
+            "is_im": conv.kind == "im",
+            "is_channel": conv.kind == "channel",
+            "is_group": conv.kind == "group",
+            "is_private": conv.is_private,
+            "is_mpim": False,
+            "context_team_id": self.team_id,
         }
         if conv.kind == "im":
             out.update(user=conv.user, is_user_deleted=conv.is_archived, is_open=True)
         else:
             channel = self.channels[conv.id]
-            out.update(name=conv.name, is_member=conv.bot_member, is_general=False,
-                       topic={"value": channel.topic, "creator": "", "last_set": 0},
-                       purpose={"value": channel.purpose, "creator": "", "last_set": 0})
+            out.update(
+                name=conv.name,
+                is_member=conv.bot_member,
+                is_general=False,
+                topic={"value": channel.topic, "creator": "", "last_set": 0},
+                purpose={"value": channel.purpose, "creator": "", "last_set": 0},
+            )
         if num_members:
             out["num_members"] = len(conv.members)
         return out

@@ -40,8 +40,16 @@ class History:
                 raise ApiError("message_not_found")
             return snapshot(found)
 
-    def replace(self, channel: str, ts: str, *, text: str, blocks: list[dict[str, object]],
-                edited_ts: str, **fields: object) -> Message:
+    def replace(
+        self,
+        channel: str,
+        ts: str,
+        *,
+        text: str,
+        blocks: list[dict[str, object]],
+        edited_ts: str,
+        **fields: object,
+    ) -> Message:
         with self.lock:
             found = self._find(channel, ts)
             if found is None:
@@ -70,8 +78,13 @@ class History:
 
     def ephemerals(self, channel: str | None = None, user: str | None = None) -> list[Ephemeral]:
         with self.lock:
-            return snapshot([e for e in self._ephemerals
-                             if channel in (None, e.channel) and user in (None, e.user)])
+            return snapshot(
+                [
+                    e
+                    for e in self._ephemerals
+                    if channel in (None, e.channel) and user in (None, e.user)
+                ]
+            )
 
     def replace_ephemeral(self, ts: str, *, text: str, blocks: list[dict[str, object]]) -> bool:
         with self.lock:

@@ -46,11 +46,11 @@ class Found:
     element: JSON
 
 
-def fill_block_ids(blocks: object) -> object:
-    """Give every block a block_id, as Slack does for blocks sent without one."""
+def fill_block_ids(blocks: object) -> list[JSON]:
+    """A copy of `blocks` where every block has a block_id, as Slack fills in missing ones."""
     if not isinstance(blocks, list):
-        return blocks
-    out = copy.deepcopy(blocks)
+        return []
+    out: list[JSON] = copy.deepcopy(blocks)
     for i, block in enumerate(out):
         if isinstance(block, dict) and "block_id" not in block:
             digest = hashlib.sha1(f"{i}:{json.dumps(block, sort_keys=True)}".encode())
@@ -76,19 +76,28 @@ def elements(blocks: object) -> Iterator[Found]:
                 yield Found(block, block_id, element)
 
 
-def find(blocks: object, action_id: str, *, block_id: str | None = None,
-         value: object = None) -> Found:
+def find(
+    blocks: object, action_id: str, *, block_id: str | None = None, value: object = None
+) -> Found:
     """The one element a user means; buttons sharing an action_id are told apart by value."""
-    matches = [f for f in elements(blocks) if f.element.get("action_id") == action_id
-               and block_id in (None, f.block_id)]
+    matches = [
+        f
+        for f in elements(blocks)
+        if f.element.get("action_id") == action_id and block_id in (None, f.block_id)
+    ]
     if len(matches) > 1 and value is not None:
-        matches = [f for f in matches
-                   if f.element.get("type") != "button" or f.element.get("value") == value]
+        matches = [
+            f
+            for f in matches
+            if f.element.get("type") != "button" or f.element.get("value") == value
+        ]
     if not matches:
         raise UserActionError(f"no element with action_id {action_id!r} is visible")
     if len(matches) > 1:
-        raise UserActionError(f"{len(matches)} elements have action_id {action_id!r}; "
-                              "pass block_id or value to pick one")
+        raise UserActionError(
+            f"{len(matches)} elements have action_id {action_id!r}; "
+            "pass block_id or value to pick one"
+        )
     return matches[0]
 
 
@@ -134,8 +143,9 @@ def state_entry(element: JSON, raw: object) -> JSON:
 def _check_length(element: JSON, text: str) -> None:
     low, high = element.get("min_length", 0), element.get("max_length", 3000)
     if not low <= len(text) <= high:
-        raise UserActionError(f"{element.get('action_id')!r} needs {low}..{high} characters, "
-                              f"got {len(text)}")
+        raise UserActionError(
+            f"{element.get('action_id')!r} needs {low}..{high} characters, got {len(text)}"
+        )
 
 
 def is_empty(entry: JSON) -> bool:
@@ -160,12 +170,18 @@ def initial_state(blocks: object) -> dict[str, dict[str, JSON]]:
 def action(found: Found, raw: object, action_ts: str) -> JSON:
     """One entry of a block_actions payload's `actions` list."""
     element = found.element
-    out: JSON = {"type": element.get("type"), "action_id": element.get("action_id"),
-                 "block_id": found.block_id, "action_ts": action_ts}
+    out: JSON = {
+        "type": element.get("type"),
+        "action_id": element.get("action_id"),
+        "block_id": found.block_id,
+        "action_ts": action_ts,
+    }
     if element.get("type") == "button":
         if raw is not None and raw != element.get("value"):
-            raise UserActionError(f"button {element.get('action_id')!r} has value "
-                                  f"{element.get('value')!r}, not {raw!r}")
+            raise UserActionError(
+                f"button {element.get('action_id')!r} has value "
+                f"{element.get('value')!r}, not {raw!r}"
+            )
         out["text"] = copy.deepcopy(element.get("text"))
         for key in ("value", "style"):
             if key in element:

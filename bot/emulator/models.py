@@ -68,8 +68,13 @@ class Message:
 
     def to_slack(self, team_id: str, *, with_metadata: bool = True) -> JSON:
         """The message object as Slack's Web API returns it."""
-        out: JSON = {"type": "message", "ts": self.ts, "user": self.user, "text": self.text,
-                     "team": team_id}
+        out: JSON = {
+            "type": "message",
+            "ts": self.ts,
+            "user": self.user,
+            "text": self.text,
+            "team": team_id,
+        }
         if self.blocks:
             out["blocks"] = copy.deepcopy(self.blocks)
         if self.attachments:
@@ -141,15 +146,22 @@ class View:
     def to_slack(self, team_id: str, app_id: str, bot_id: str) -> JSON:
         """The view object as Slack returns it and sends it in interaction payloads."""
         out: JSON = {
-            "id": self.id, "team_id": team_id, "type": self.type,
+            "id": self.id,
+            "team_id": team_id,
+            "type": self.type,
             "blocks": copy.deepcopy(self.blocks),
-            "private_metadata": self.private_metadata, "callback_id": self.callback_id,
+            "private_metadata": self.private_metadata,
+            "callback_id": self.callback_id,
             "external_id": self.external_id,
-            "state": {"values": copy.deepcopy(self.state_values)}, "hash": self.hash,
+            "state": {"values": copy.deepcopy(self.state_values)},
+            "hash": self.hash,
             "clear_on_close": bool(self.spec.get("clear_on_close", False)),
             "notify_on_close": bool(self.spec.get("notify_on_close", False)),
-            "root_view_id": self.root_view_id, "previous_view_id": self.previous_view_id,
-            "app_id": app_id, "app_installed_team_id": team_id, "bot_id": bot_id,
+            "root_view_id": self.root_view_id,
+            "previous_view_id": self.previous_view_id,
+            "app_id": app_id,
+            "app_installed_team_id": team_id,
+            "bot_id": bot_id,
         }
         for key in ("title", "submit", "close"):
             if key in self.spec:

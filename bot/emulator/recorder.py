@@ -18,11 +18,13 @@ class Recorder:
         self._calls: list[Call] = []
         self._problems: list[Problem] = []
 
-    def call(self, method: str, params: dict[str, Any], status: int,
-             response: dict[str, Any]) -> None:
+    def call(
+        self, method: str, params: dict[str, Any], status: int, response: dict[str, Any]
+    ) -> None:
         with self._lock:
-            self._calls.append(Call(method, snapshot(params), status, snapshot(response),
-                                    time.time()))
+            self._calls.append(
+                Call(method, snapshot(params), status, snapshot(response), time.time())
+            )
 
     def problem(self, where: str, what: str) -> None:
         log.warning("Slack would reject: %s: %s", where, what)

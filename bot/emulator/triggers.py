@@ -44,8 +44,10 @@ class Triggers:
                 raise ApiError("exchanged_trigger_id", problem="trigger_id used twice")
             age = time.monotonic() - trigger.issued
             if age > self.ttl:
-                raise ApiError("expired_trigger_id",
-                               problem=f"trigger_id used after {age:.2f}s (> {self.ttl:g}s)")
+                raise ApiError(
+                    "expired_trigger_id",
+                    problem=f"trigger_id used after {age:.2f}s (> {self.ttl:g}s)",
+                )
             trigger.used = True
             return trigger.user
 

@@ -32,12 +32,18 @@ class Views:
             if view.external_id == external and view.id != own_id and not view.closed:
                 raise ApiError("duplicate_external_id")
 
-    def _new(self, user: str, spec: dict[str, Any], root: str | None,
-             previous: str | None) -> View:
+    def _new(self, user: str, spec: dict[str, Any], root: str | None, previous: str | None) -> View:
         view_id = self.ids.view_id()
-        view = View(id=view_id, user=user, type=spec["type"], spec=copy.deepcopy(spec),
-                    hash=self.ids.view_hash(), root_view_id=root or view_id,
-                    previous_view_id=previous, state_values=initial_state(spec.get("blocks")))
+        view = View(
+            id=view_id,
+            user=user,
+            type=spec["type"],
+            spec=copy.deepcopy(spec),
+            hash=self.ids.view_hash(),
+            root_view_id=root or view_id,
+            previous_view_id=previous,
+            state_values=initial_state(spec.get("blocks")),
+        )
         self._views[view_id] = view
         return view
 
@@ -144,8 +150,9 @@ class Views:
             return snapshot(self._views[view_id]) if view_id else None
 
 
-def _carry_over(fresh: dict[str, dict[str, Any]],
-                entered: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+def _carry_over(
+    fresh: dict[str, dict[str, Any]], entered: dict[str, dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
     """Keep what the user already entered in inputs that survive an update (same ids)."""
     for block_id, actions in fresh.items():
         for action_id in actions:

@@ -16,8 +16,17 @@ class Workspace:
     """One team. A single re-entrant lock guards every record so multi-step operations
     (resolve a channel, then post to it) see one consistent state."""
 
-    def __init__(self, *, team_id: str, team_name: str, domain: str, bot: Bot,
-                 users: list[User], channels: list[Channel], clock: Clock) -> None:
+    def __init__(
+        self,
+        *,
+        team_id: str,
+        team_name: str,
+        domain: str,
+        bot: Bot,
+        users: list[User],
+        channels: list[Channel],
+        clock: Clock,
+    ) -> None:
         self.lock = threading.RLock()
         self.clock = clock
         self.ids = Ids(clock)

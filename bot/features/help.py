@@ -46,14 +46,19 @@ def unknown_message(router: Router, command: str, word: str, known: list[str]) -
     return message(f"I don't know that command. Try {command} help.", [section(" ".join(lines))])
 
 
+def unknown_reply(router: Router, ctx: CommandContext) -> Reply:
+    """Answer unknown input: "I don't know `…`", did-you-mean, and a pointer to help."""
+    word, _ = split_command(ctx.text)
+    known = router.command_words() + ctx.services.library.topic_names()
+    return Reply(message=unknown_message(router, ctx.services.command, word, known))
+
+
 def install(router: Router) -> None:
     def on_help(ctx: CommandContext) -> Reply:
         return Reply(message=help_message(router, ctx.services.command))
 
     def on_unknown(ctx: CommandContext) -> Reply:
-        word, _ = split_command(ctx.text)
-        known = router.command_words() + ctx.services.library.topic_names()
-        return Reply(message=unknown_message(router, ctx.services.command, word, known))
+        return unknown_reply(router, ctx)
 
     router.command(
         Subcommand(

@@ -14,7 +14,9 @@ from bot.services import Services
 
 
 def register(app: App, services: Services) -> None:
-    def on_action(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+    def on_action(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
+    ) -> None:
         ack()
         handler = services.router.resolve_action(str(action.get("action_id", "")))
         if handler is None:

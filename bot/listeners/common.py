@@ -79,11 +79,17 @@ def tell_sorry(
     response_url: str | None,
 ) -> None:
     answer_privately(
-        client, sorry_message(ref), user_id=user_id, channel_id=channel_id, response_url=response_url
+        client,
+        sorry_message(ref),
+        user_id=user_id,
+        channel_id=channel_id,
+        response_url=response_url,
     )
 
 
-def run_deferred(services: Services, handler: ActionHandler, ctx: ActionContext, where: str) -> None:
+def run_deferred(
+    services: Services, handler: ActionHandler, ctx: ActionContext, where: str
+) -> None:
     """Run a button/shortcut handler on the worker and deliver its reply privately."""
 
     def job() -> None:

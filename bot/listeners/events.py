@@ -15,12 +15,16 @@ from bot.store.requests import first_time
 
 def register(app: App, services: Services) -> None:
     def make_listener(event_type: str) -> Any:
-        def on_event(ack: Ack, body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
+        def on_event(
+            ack: Ack, body: dict[str, Any], event: dict[str, Any], client: WebClient
+        ) -> None:
             ack()
             handler = services.router.events[event_type]
             team_id = str(body.get("team_id") or "")
             event_id = str(body.get("event_id") or "")
-            ctx = EventContext(services=services, client=client, team_id=team_id, event=event, body=body)
+            ctx = EventContext(
+                services=services, client=client, team_id=team_id, event=event, body=body
+            )
 
             def job() -> None:
                 now = services.clock.now()

@@ -46,7 +46,9 @@ def register(app: App, services: Services) -> None:
             ref = report(exc, where=f"view {view.get('callback_id')}")
             ack()
             services.worker.submit(
-                lambda: tell_sorry(client, ref, user_id=ctx.user_id, channel_id=None, response_url=None),
+                lambda: tell_sorry(
+                    client, ref, user_id=ctx.user_id, channel_id=None, response_url=None
+                ),
                 where="view error notice",
             )
             return

@@ -7,6 +7,7 @@ all configured the same way (WAL, busy timeout, foreign keys).
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -59,10 +60,8 @@ class Store:
         """Close every thread's connection (at shutdown)."""
         with self._all_lock:
             for conn in self._all:
-                try:
+                with contextlib.suppress(sqlite3.ProgrammingError):  # closed in its thread
                     conn.close()
-                except sqlite3.ProgrammingError:
-                    pass  # closed from its own thread already
             self._all.clear()
         self._local = threading.local()
 

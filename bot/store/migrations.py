@@ -149,3 +149,97 @@ def m003_delivery(db: sqlite_utils.Database) -> None:
     )
     db.execute("CREATE INDEX deliveries_by_team ON deliveries (team_id, kind)")
     db.execute("CREATE INDEX deliveries_by_schedule ON deliveries (schedule_id)")
+
+
+@MIGRATIONS()
+def m004_checkins(db: sqlite_utils.Database) -> None:
+    """Weekly check-in answers (bot/store/checkins.py): one row per person per local ISO week.
+
+    `status` is `answered`, `skipped` (the person pressed "Skip this week") or `away` (their
+    Slack status said they were away when the check-in was due). Answer columns are NULL
+    unless answered. Visible to that person only; `/pendulum forget me` deletes them.
+    """
+    db.execute(
+        """
+        CREATE TABLE checkins (
+            id INTEGER PRIMARY KEY,
+            team_id TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            period TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('answered', 'skipped', 'away')),
+            hands_on TEXT,
+            critical_path TEXT CHECK (critical_path IN ('yes', 'no', 'unsure')),
+            critical_path_what TEXT,
+            focus_blocks INTEGER CHECK (focus_blocks BETWEEN 0 AND 10),
+            energy INTEGER CHECK (energy BETWEEN 0 AND 100),
+            note TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (team_id, user_id, period)
+        )
+        """
+    )
+
+
+@MIGRATIONS()
+def m005_installations(db: sqlite_utils.Database) -> None:
+    """Multi-workspace OAuth (bot/installations.py): one row per installing user per workspace
+    (or per Enterprise Grid org, where `team_id` is '' and `is_enterprise_install` is 1),
+    holding the bot token Bolt's `authorize` hands to each request; the short-lived
+    `state` values of installs in progress (not workspace data: no team exists yet); and
+    `app_state`, process-wide facts such as the scheduler's last tick (bot/health.py), read
+    by `pendulum-bot stats`. `enterprise_id`/`team_id` are '' rather than NULL so the unique
+    key works. The installing user is `installer_id`, deliberately not `user_id`: per-person
+    export and `forget me` (bot/store/personal.py) find rows by user columns, and must never
+    copy a workspace's bot token into a file or delete the token the whole workspace uses.
+    """
+    db.execute(
+        """
+        CREATE TABLE installations (
+            id INTEGER PRIMARY KEY,
+            client_id TEXT NOT NULL,
+            app_id TEXT,
+            enterprise_id TEXT NOT NULL DEFAULT '',
+            enterprise_name TEXT,
+            enterprise_url TEXT,
+            team_id TEXT NOT NULL DEFAULT '',
+            team_name TEXT,
+            is_enterprise_install INTEGER NOT NULL DEFAULT 0,
+            installer_id TEXT NOT NULL DEFAULT '',
+            bot_id TEXT,
+            bot_user_id TEXT,
+            bot_token TEXT,
+            bot_scopes TEXT,
+            bot_refresh_token TEXT,
+            bot_token_expires_at INTEGER,
+            user_token TEXT,
+            user_scopes TEXT,
+            user_refresh_token TEXT,
+            user_token_expires_at INTEGER,
+            token_type TEXT,
+            installed_at TEXT NOT NULL,
+            UNIQUE (client_id, enterprise_id, team_id, installer_id)
+        )
+        """
+    )
+    db.execute("CREATE INDEX installations_by_team ON installations (team_id, installed_at)")
+    db.execute(
+        "CREATE INDEX installations_by_enterprise ON installations (enterprise_id, installed_at)"
+    )
+    db.execute(
+        """
+        CREATE TABLE oauth_states (
+            state TEXT PRIMARY KEY,
+            expires_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE app_state (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """
+    )

@@ -1,0 +1,59 @@
+"""Scheduled and one-off delivery: stored weekly schedules → due sweep → claim → paced send
+→ record.
+
+Wiring::
+
+    engine = DeliveryEngine(store, client_factory, clock, {"checkin": compose_checkin, ...})
+    scheduler = Scheduler(engine, interval_s=30)
+    scheduler.start()            # first run: engine.recover(), then engine.tick() every 30 s
+    ...
+    scheduler.shutdown(); engine.close()
+
+`client_factory(team_id)` should return clients from `delivery_client()` (no slack_sdk retry
+handlers: the engine retries itself and must see every failure).
+
+Tables (migration m003_delivery; every one has `team_id`):
+
+* `schedules` — weekly wall-clock slot (weekday 0=Mon, 'HH:MM', IANA tz), kind, owner,
+  target (user id = DM, or channel id), params JSON, `paused_reason` (set alone = paused
+  until resumed), `paused_until` (local date sends resume), `next_due_at` (sweep cursor, UTC).
+* `schedule_skips` — (schedule_id, local_date) the owner skipped; cascades on delete.
+* `deliveries` — the ledger, one row per `team:kind:target:period` key; see `ledger` for
+  its states (pending → claimed → sent | failed | skipped).
+
+Modules: `schedule` (pure time rules), `schedules` (CRUD), `planner` (due schedules →
+ledger rows), `ledger`, `pacing` (rate math), `sender` (one paced, retried send),
+`reconcile` (find a send in conversation history), `engine`, `scheduler`.
+"""
+
+from bot.delivery.client import delivery_client
+from bot.delivery.engine import ClientFactory, DeliveryEngine, TickReport
+from bot.delivery.ledger import Delivery, delivery_key
+from bot.delivery.model import Composer, NoticeComposer, OutgoingMessage
+from bot.delivery.pacing import Backoff, Pacer, Rate, RateLimits
+from bot.delivery.schedule import Occurrence, ScheduleValueError
+from bot.delivery.scheduler import Scheduler
+from bot.delivery.schedules import Schedule, ScheduleNotFound
+from bot.delivery.sender import RetryPolicy
+
+__all__ = [
+    "Backoff",
+    "ClientFactory",
+    "Composer",
+    "Delivery",
+    "DeliveryEngine",
+    "NoticeComposer",
+    "Occurrence",
+    "OutgoingMessage",
+    "Pacer",
+    "Rate",
+    "RateLimits",
+    "RetryPolicy",
+    "Schedule",
+    "ScheduleNotFound",
+    "ScheduleValueError",
+    "Scheduler",
+    "TickReport",
+    "delivery_client",
+    "delivery_key",
+]

@@ -1,0 +1,443 @@
+"""The delivery engine: stored schedules in, at most one Slack message per recipient and
+period out, none lost to a crash.
+
+A tick does three things:
+
+1. **Plan** — due schedules become `pending` (or `skipped`) ledger rows (see `planner`).
+2. **Reconcile** — `claimed` rows older than `stale_after` that no thread of this process is
+   working on are checked against `conversations.history` (see `reconcile`).
+3. **Drain** — every pending row goes to a worker thread: compose → claim (pending → claimed,
+   storing the exact message) → paced send → record. The DB is never locked during a Slack
+   call. DMs are distinct channels, so with several workers the binding limit is the
+   workspace cap.
+
+`recover()` runs step 2 for every claimed row; call it once at start-up.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+
+from bot.clock import Clock
+from bot.delivery import ledger
+from bot.delivery.ledger import CLAIMED, FAILED, PENDING, SENT, SKIPPED, Delivery, delivery_key
+from bot.delivery.model import Composer, NoticeComposer, OutgoingMessage, is_user_id
+from bot.delivery.notices import default_notice
+from bot.delivery.pacing import Pacer, RateLimits
+from bot.delivery.planner import plan_due
+from bot.delivery.reconcile import HistoryReader, LookupFailed
+from bot.delivery.schedule import Occurrence, Period, local_date_of, period_key, utc_text
+from bot.delivery.schedules import (
+    Schedule,
+    ScheduleNotFound,
+    delete_schedule,
+    load_by_id,
+    pause_for_failure,
+)
+from bot.delivery.sender import NotSent, RetryPolicy, Sender
+from bot.delivery.slack_errors import RECIPIENT_GONE, Kind
+from bot.store.db import Store
+
+log = logging.getLogger("pendulum.delivery")
+
+ClientFactory = Callable[[str], WebClient]
+DEFERRED, UNSURE, BUSY = "deferred", "unsure", "busy"
+
+
+class ComposeFailed(Exception):
+    """A composer raised or none is registered: the delivery is marked failed."""
+
+
+@dataclass
+class TickReport:
+    planned: int = 0
+    reconciled: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def sent(self) -> int:
+        return self.outcomes[SENT]
+
+
+class DeliveryEngine:
+    def __init__(
+        self,
+        store: Store,
+        client_factory: ClientFactory,
+        clock: Clock,
+        composers: Mapping[str, Composer],
+        *,
+        grace: timedelta = timedelta(hours=12),
+        periods: Mapping[str, Period] | None = None,
+        limits: RateLimits | None = None,
+        policy: RetryPolicy | None = None,
+        workers: int = 4,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+        notice: NoticeComposer = default_notice,
+        stale_after: timedelta = timedelta(minutes=10),
+        progress_every: int = 100,
+        batch_size: int = 500,
+        max_attempts_total: int = 50,
+    ) -> None:
+        self.store = store
+        self.client_factory = client_factory
+        self.clock = clock
+        self.composers = dict(composers)
+        self.grace = grace
+        self.periods = dict(periods or {})
+        self.notice = notice
+        self.stale_after = stale_after
+        self.progress_every = max(1, progress_every)
+        self.batch_size = batch_size
+        self.max_attempts_total = max_attempts_total
+        self.pacer = Pacer(clock, limits)
+        self.history = HistoryReader(self.pacer, sleep)
+        self.sender = Sender(self.pacer, self.history, sleep, policy=policy, rng=rng)
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="delivery")
+        self._inflight: Counter[str] = Counter()
+        self._inflight_lock = threading.Lock()
+
+    # -- public API --------------------------------------------------------------------------
+    def register(self, kind: str, composer: Composer) -> None:
+        self.composers[kind] = composer
+
+    def tick(self) -> TickReport:
+        """Plan what is due, reconcile stale claims, send everything pending."""
+        report = TickReport()
+        now = self.clock.now()
+        report.planned = self._plan_due(now)
+        stale = ledger.open_rows(self.store, CLAIMED, claimed_before=now - self.stale_after)
+        report.reconciled = self._reconcile(stale)
+        report.outcomes = self._drain()
+        return report
+
+    def recover(self) -> int:
+        """At start-up: settle every claim a previous process left behind (found in the
+        conversation → sent; not found → sent now, if still inside its window)."""
+        return self._reconcile(ledger.open_rows(self.store, CLAIMED))
+
+    def send_now(self, kind: str, schedule_id: int, *, team_id: str | None = None) -> Delivery:
+        """Send this period's message of a schedule now ("send this week's tip now"). It IS
+        the period's send: a later scheduled occurrence in the same period sends nothing. If
+        the period's message already went out, the existing ledger row is returned. Works on a
+        paused schedule too (a failure then does not notify again). Raises ScheduleNotFound,
+        ValueError (wrong kind) or ComposeFailed."""
+        schedule = load_by_id(self.store.db, schedule_id)
+        if schedule is None or (team_id is not None and schedule.team_id != team_id):
+            raise ScheduleNotFound(f"no schedule {schedule_id}")
+        if schedule.kind != kind:
+            raise ValueError(f"schedule {schedule_id} is a {schedule.kind!r}, not {kind!r}")
+        now = self.clock.now()
+        today = local_date_of(now, schedule.slot.tz)
+        period = period_key(today, self._period(kind))
+        key = delivery_key(schedule.team_id, kind, schedule.target, period)
+        existing = ledger.get(self.store, key)
+        if existing is not None and existing.status in (SENT, CLAIMED):
+            return existing
+        message = self._call_composer(schedule, Occurrence(today, now, manual=True))
+        fields: dict[str, Any] = {
+            "key": key,
+            "team_id": schedule.team_id,
+            "kind": kind,
+            "schedule_id": schedule.id,
+            "target": schedule.target,
+            "period": period,
+            "due_at": now,
+            "expires_at": now + self.grace,
+            "now": now,
+        }
+        with self.store.write() as db:
+            if message is None:
+                ledger.insert(db, status=SKIPPED, error="nothing to send", **fields)
+                claimed = False
+            else:
+                claimed = ledger.insert(
+                    db,
+                    status=CLAIMED,
+                    message=message,
+                    take_over=(PENDING, SKIPPED, FAILED),
+                    **fields,
+                )
+        if claimed and message is not None:
+            self._send_tracked(key, message)
+        return self._row(key)
+
+    def send_once(
+        self,
+        key: str | Sequence[str],
+        team_id: str,
+        message: OutgoingMessage,
+        *,
+        kind: str | None = None,
+        period: str = "once",
+        expires_after: timedelta | None = None,
+    ) -> Delivery:
+        """A one-off message sent at most once per key, e.g.
+        `send_once(("milestone", user, "managing-2y"), team, msg)`. The stored key is
+        `team:part:part…`; the kind defaults to the first part. A send that cannot go out
+        now (Slack down) stays pending and is retried by later ticks (until `expires_after`)."""
+        parts = key if isinstance(key, str) else ":".join(key)
+        full_key = f"{team_id}:{parts}"
+        now = self.clock.now()
+        with self.store.write() as db:
+            claimed = ledger.insert(
+                db,
+                key=full_key,
+                team_id=team_id,
+                kind=kind or parts.split(":", 1)[0],
+                schedule_id=None,
+                target=message["channel"],
+                period=period,
+                status=CLAIMED,
+                due_at=now,
+                expires_at=now + expires_after if expires_after else None,
+                now=now,
+                message=message,
+                take_over=(SKIPPED,),
+            )
+        if claimed:
+            self._send_tracked(full_key, message)
+        return self._row(full_key)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+
+    # -- plan --------------------------------------------------------------------------------
+    def _period(self, kind: str) -> Period:
+        return self.periods.get(kind, "week")
+
+    def _plan_due(self, now: datetime) -> int:
+        return plan_due(self.store, now, self.grace, self._period, self.batch_size)
+
+    # -- drain -------------------------------------------------------------------------------
+    def _drain(self) -> Counter[str]:
+        now = self.clock.now()
+        rows = ledger.open_rows(self.store, PENDING, due_by=now)
+        outcomes: Counter[str] = Counter()
+        if not rows:
+            return outcomes
+        started = time.monotonic()
+        log.info("delivery: %d message(s) to send", len(rows))
+        futures = [self._pool.submit(self._deliver, row) for row in rows]
+        for done, future in enumerate(as_completed(futures), 1):
+            outcomes[future.result()] += 1
+            if done % self.progress_every == 0 or done == len(rows):
+                elapsed = max(time.monotonic() - started, 1e-9)
+                log.info(
+                    "delivery progress: %d/%d done (%d sent, %d failed, %d skipped, "
+                    "%d deferred) %.1f/s",
+                    done,
+                    len(rows),
+                    outcomes[SENT],
+                    outcomes[FAILED],
+                    outcomes[SKIPPED],
+                    outcomes[DEFERRED],
+                    done / elapsed,
+                )
+        return outcomes
+
+    def _enter(self, key: str, *, exclusive: bool = True) -> bool:
+        with self._inflight_lock:
+            if exclusive and self._inflight[key] > 0:
+                return False
+            self._inflight[key] += 1
+            return True
+
+    def _leave(self, key: str) -> None:
+        with self._inflight_lock:
+            self._inflight[key] -= 1
+            if self._inflight[key] <= 0:
+                del self._inflight[key]
+
+    def _deliver(self, row: Delivery) -> str:
+        """One pending row, start to finish (runs on a worker thread)."""
+        if not self._enter(row.key):
+            return BUSY
+        try:
+            now = self.clock.now()
+            if row.expired(now):
+                ledger.mark_skipped(self.store, row.key, reason="missed: its window closed")
+                return SKIPPED
+            if row.attempts >= self.max_attempts_total:
+                ledger.mark_failed(self.store, row.key, error=f"gave up: {row.error}", attempts=0)
+                return FAILED
+            message = row.payload
+            if message is None:
+                try:
+                    message = self._compose(row)
+                except ComposeFailed as exc:
+                    ledger.mark_failed(self.store, row.key, error=str(exc)[:500], attempts=0)
+                    return FAILED
+                if message is None:
+                    ledger.mark_skipped(self.store, row.key, reason="nothing to send")
+                    return SKIPPED
+            if not ledger.claim(self.store, row.key, message, now):
+                return BUSY
+            claimed = replace(row, status=CLAIMED, claimed_at=now, channel=message["channel"])
+            return self._send_claimed(claimed, message)
+        except Exception:
+            log.exception("delivery %s: unexpected error", row.key)
+            return FAILED
+        finally:
+            self._leave(row.key)
+
+    def _compose(self, row: Delivery) -> OutgoingMessage | None:
+        schedule = load_by_id(self.store.db, row.schedule_id) if row.schedule_id else None
+        if schedule is None:
+            return None  # deleted since it was planned
+        if schedule.paused_indefinitely:
+            return None
+        occurrence = Occurrence(local_date_of(row.due_at, schedule.slot.tz), row.due_at)
+        return self._call_composer(schedule, occurrence)
+
+    def _call_composer(self, schedule: Schedule, occ: Occurrence) -> OutgoingMessage | None:
+        composer = self.composers.get(schedule.kind)
+        if composer is None:
+            raise ComposeFailed(f"no composer registered for kind {schedule.kind!r}")
+        try:
+            return composer(schedule, occ)
+        except Exception as exc:
+            log.exception("composer for %r failed on schedule %s", schedule.kind, schedule.id)
+            raise ComposeFailed(f"composer error: {type(exc).__name__}: {exc}") from exc
+
+    # -- send and record ---------------------------------------------------------------------
+    def _send_tracked(self, key: str, message: OutgoingMessage) -> str:
+        self._enter(key, exclusive=False)
+        try:
+            return self._send_claimed(self._row(key), message)
+        finally:
+            self._leave(key)
+
+    def _row(self, key: str) -> Delivery:
+        row = ledger.get(self.store, key)
+        if row is None:
+            raise LookupError(f"delivery {key} vanished from the ledger")
+        return row
+
+    def _send_claimed(self, row: Delivery, message: OutgoingMessage) -> str:
+        client = self.client_factory(row.team_id)
+        since = row.claimed_at or self.clock.now()
+        result = self.sender.post(client, row.team_id, row.key, message, since)
+        if not isinstance(result, NotSent):
+            ledger.mark_sent(
+                self.store,
+                row.key,
+                ts=result.ts,
+                channel=result.channel,
+                now=self.clock.now(),
+                attempts=result.attempts,
+            )
+            return SENT
+        failure = result.failure
+        if failure.kind in (Kind.PERMANENT, Kind.REJECTED):
+            ledger.mark_failed(self.store, row.key, error=failure.code, attempts=result.attempts)
+            log.warning("delivery %s failed: %s", row.key, failure.code)
+            if failure.kind is Kind.PERMANENT:
+                self._on_permanent(row, failure.code)
+            return FAILED
+        if result.maybe_posted:
+            ledger.note_attempts(self.store, row.key, error=failure.code, attempts=result.attempts)
+            log.warning("delivery %s: outcome unknown (%s), will reconcile", row.key, failure.code)
+            return UNSURE
+        ledger.release(self.store, row.key, error=failure.code, attempts=result.attempts)
+        return DEFERRED
+
+    def _on_permanent(self, row: Delivery, code: str) -> None:
+        """Stop the schedule that can't be delivered: unenrol a DM to someone gone, else
+        pause it and tell its owner — once, on the transition to paused."""
+        if row.schedule_id is None:
+            return
+        schedule = load_by_id(self.store.db, row.schedule_id)
+        if schedule is None:
+            return
+        if code in RECIPIENT_GONE and is_user_id(schedule.target):
+            delete_schedule(self.store, schedule.team_id, schedule.id)
+            log.info("schedule %s unenrolled: recipient %s", schedule.id, code)
+            return
+        now = self.clock.now()
+        message = self.notice(schedule, code)
+        key = delivery_key(
+            schedule.team_id, "notice", message["channel"], f"{schedule.id}@{utc_text(now)}"
+        )
+        with self.store.write() as db:
+            if not pause_for_failure(db, schedule.id, code, now):
+                return  # already paused: the owner was told then
+            ledger.insert(
+                db,
+                key=key,
+                team_id=schedule.team_id,
+                kind="notice",
+                schedule_id=None,
+                target=message["channel"],
+                period=f"{schedule.id}@{utc_text(now)}",
+                status=PENDING,
+                due_at=now,
+                expires_at=None,
+                now=now,
+                message=message,
+            )
+        log.info("schedule %s paused (%s); telling %s", schedule.id, code, schedule.owner_user_id)
+        self._deliver(self._row(key))
+
+    # -- reconcile ---------------------------------------------------------------------------
+    def _reconcile(self, rows: list[Delivery]) -> int:
+        settled = 0
+        for row in rows:
+            if not self._enter(row.key):
+                continue
+            try:
+                settled += self._reconcile_one(row)
+            except Exception:
+                log.exception("delivery %s: reconciliation failed", row.key)
+            finally:
+                self._leave(row.key)
+        return settled
+
+    def _reconcile_one(self, row: Delivery) -> int:
+        now = self.clock.now()
+        client = self.client_factory(row.team_id)
+        target = row.channel or row.target
+        try:
+            found = self.history.find(
+                client, row.team_id, target, row.key, row.claimed_at or row.due_at
+            )
+        except LookupFailed as exc:
+            log.warning("delivery %s: cannot read history (%s)", row.key, exc)
+            if row.expired(now):
+                ledger.mark_failed(self.store, row.key, error=f"unverifiable: {exc}", attempts=0)
+                return 1
+            return 0
+        if found is not None:
+            ledger.mark_sent(
+                self.store, row.key, ts=found.ts, channel=found.channel, now=now, attempts=0
+            )
+            log.info("delivery %s: found in the conversation, marked sent", row.key)
+            return 1
+        if row.expired(now):
+            ledger.mark_skipped(self.store, row.key, reason="missed: interrupted, window closed")
+            return 1
+        message = row.payload
+        if message is None:
+            try:
+                message = self._compose(row)
+            except ComposeFailed as exc:
+                ledger.mark_failed(self.store, row.key, error=str(exc)[:500], attempts=0)
+                return 1
+            if message is None:
+                ledger.mark_skipped(self.store, row.key, reason="nothing to send")
+                return 1
+        log.info("delivery %s: not in the conversation, sending now", row.key)
+        self._send_claimed(row, message)
+        return 1

@@ -1,0 +1,30 @@
+"""The one DM an owner gets when Pendulum had to pause their schedule."""
+
+from __future__ import annotations
+
+from bot.delivery.model import OutgoingMessage, is_user_id
+from bot.delivery.schedules import Schedule
+
+_WHY = {
+    "channel_not_found": "that channel no longer exists or I can't see it",
+    "not_in_channel": "I'm not a member of that channel (invite me with `/invite @Pendulum`)",
+    "is_archived": "that channel is archived",
+    "account_inactive": "that account is deactivated",
+    "user_not_found": "that person is no longer in this workspace",
+    "missing_scope": "my app is missing a permission (ask whoever installed me to reinstall)",
+    "invalid_auth": "my token is no longer valid (ask whoever installed me to reinstall)",
+}
+
+
+def default_notice(schedule: Schedule, code: str) -> OutgoingMessage:
+    where = "you by DM" if is_user_id(schedule.target) else f"<#{schedule.target}>"
+    why = _WHY.get(code, f"Slack answered `{code}`")
+    text = (
+        f"I couldn't deliver your weekly *{schedule.kind}* to {where}: {why}. "
+        "I've paused it so it stops failing; resume it with `/pendulum` once that's fixed."
+    )
+    return {
+        "channel": schedule.owner_user_id,
+        "text": text,
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
+    }

@@ -1,0 +1,83 @@
+"""The one APScheduler job: call `engine.tick()` every `interval_s` seconds.
+
+No per-user jobs and no job store: schedules live in SQLite and the tick reads them, so
+nothing double-fires on DST fall-back, is lost in a crash, or has to be pickled.
+`coalesce=True` + `max_instances=1`: a tick that runs long (a large fan-out) is never
+overlapped by another; missed runs collapse into one. `misfire_grace_time=None`: a late run
+still runs (the engine itself decides what is too late to send).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.delivery.engine import DeliveryEngine
+
+log = logging.getLogger("pendulum.delivery")
+JOB_ID = "pendulum-delivery-tick"
+
+
+class Scheduler:
+    def __init__(
+        self,
+        engine: DeliveryEngine,
+        interval_s: float = 30.0,
+        *,
+        on_tick: Callable[[], None] | None = None,
+    ) -> None:
+        if not 0 < interval_s <= 60:
+            raise ValueError(f"interval_s={interval_s}: the tick must run at least once a minute")
+        self.engine = engine
+        self.interval_s = interval_s
+        self._scheduler: BackgroundScheduler | None = None
+        self._recovered = False
+        self.ticks = 0
+        self.on_tick = on_tick  # e.g. the health heartbeat; called as each run starts
+
+    def _run(self) -> None:
+        if self.on_tick is not None:
+            try:
+                self.on_tick()
+            except Exception:
+                log.exception("tick hook failed")
+        try:
+            if not self._recovered:
+                self.engine.recover()
+                self._recovered = True
+            self.engine.tick()
+        except Exception:
+            log.exception("delivery tick failed; the next tick retries")
+        finally:
+            self.ticks += 1
+
+    def start(self) -> None:
+        """Start ticking in a background thread; the first tick (with start-up recovery)
+        runs immediately."""
+        if self._scheduler is not None:
+            return
+        scheduler = BackgroundScheduler(timezone=UTC)
+        scheduler.add_job(
+            self._run,
+            IntervalTrigger(seconds=self.interval_s, timezone=UTC),
+            id=JOB_ID,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=None,
+            next_run_time=datetime.now(UTC),
+        )
+        scheduler.start()
+        self._scheduler = scheduler
+
+    def shutdown(self, wait: bool = True) -> None:
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=wait)
+            self._scheduler = None
+
+    @property
+    def running(self) -> bool:
+        return self._scheduler is not None and bool(self._scheduler.running)

@@ -1,0 +1,64 @@
+"""views.*: open, push, update, publish. Opening and pushing spend a trigger_id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.emulator.api import method
+from bot.emulator.core import Core
+from bot.emulator.errors import ApiError
+from bot.emulator.interact import fill_block_ids
+from bot.emulator.models import View
+from bot.emulator.outgoing import check_view
+from bot.emulator.params import Params
+
+JSON = dict[str, Any]
+
+
+def _view_arg(p: Params, kind: str | None) -> JSON:
+    view = check_view(p.structured("view"))
+    if kind is not None and view.get("type") != kind:
+        raise ApiError("invalid_arguments", problem=f"this method needs a {kind} view")
+    return {**view, "blocks": fill_block_ids(view.get("blocks"))}
+
+
+def _answer(core: Core, view: View) -> JSON:
+    bot = core.workspace.bot
+    return {"view": view.to_slack(core.workspace.team_id, bot.app_id, bot.bot_id)}
+
+
+def _trigger_user(core: Core, p: Params) -> str:
+    trigger = p.opt_text("trigger_id") or p.opt_text("interactivity_pointer")
+    if trigger is None:
+        raise ApiError("invalid_arguments", problem="views.open/push need a trigger_id")
+    return core.triggers.exchange(trigger)
+
+
+@method("views.open")
+def views_open(core: Core, p: Params) -> JSON:
+    spec = _view_arg(p, "modal")
+    return _answer(core, core.workspace.views.open(_trigger_user(core, p), spec))
+
+
+@method("views.push")
+def views_push(core: Core, p: Params) -> JSON:
+    spec = _view_arg(p, "modal")
+    return _answer(core, core.workspace.views.push(_trigger_user(core, p), spec))
+
+
+@method("views.update")
+def views_update(core: Core, p: Params) -> JSON:
+    view_id, external_id = p.opt_text("view_id"), p.opt_text("external_id")
+    if not (view_id or external_id):
+        raise ApiError("invalid_arguments", problem="views.update needs view_id or external_id")
+    spec = _view_arg(p, None)
+    views = core.workspace.views
+    current = views.find(view_id, external_id)
+    return _answer(core, views.update(current.id, spec, p.opt_text("hash")))
+
+
+@method("views.publish")
+def views_publish(core: Core, p: Params) -> JSON:
+    user = core.workspace.directory.user(p.text("user_id", "user_not_found"))
+    spec = _view_arg(p, "home")
+    return _answer(core, core.workspace.views.publish(user.id, spec, p.opt_text("hash")))

@@ -1,0 +1,410 @@
+"""How check-in DMs go out, all through the delivery engine (bot/delivery).
+
+* The weekly DM is a stored schedule of kind `checkin` (owner = target = the person) and
+  `compose_checkin` is its composer: the engine calls it at send time, once per local ISO
+  week. It skips the week (returns None) when the week is already answered or skipped, or
+  when the person's Slack status says they're away, and unenrols someone who left.
+* The one reminder and "remind me later" are one-off ledger rows queued `pending` with a
+  future `due_at` and the message already composed; the engine's drain sends them when due
+  (exactly once: the ledger key is unique). Answering or skipping the week cancels them.
+* Follow-ups and other immediate DMs go through `engine.send_once` with a stable key, so a
+  Slack retry or a double submit never sends twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.coaching.checkin_rules import (
+    AWAY,
+    is_away,
+    period_of,
+    questions_from,
+    thresholds,
+)
+from bot.delivery import ledger
+from bot.delivery.ledger import CLAIMED, PENDING, SENT, delivery_key
+from bot.delivery.schedule import (
+    Occurrence,
+    ScheduleValueError,
+    WeeklySlot,
+    local_date_of,
+    next_occurrence,
+    resolve,
+    utc_text,
+    zone,
+)
+from bot.delivery.schedules import (
+    Schedule,
+    delete_schedule,
+    list_by_owner,
+    skipped_dates,
+    update_schedule,
+)
+from bot.delivery.slack_errors import RECIPIENT_GONE
+from bot.features.checkin_views import prompt_message, reminder_message
+from bot.store import checkins as checkin_store
+from bot.store import people
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+log = logging.getLogger("pendulum.checkins")
+
+KIND = "checkin"  # the weekly schedule
+REMINDER = "checkin_reminder"  # the one automatic reminder per week
+LATER = "checkin_later"  # "remind me later"
+FOLLOWUP = "checkin_followup"  # the follow-up after an answer
+ADHOC = "checkin_adhoc"  # `checkin now` for someone not enrolled
+ONE_OFF_KINDS = (REMINDER, LATER)
+REMINDER_WINDOW = timedelta(hours=12)  # a late reminder is still welcome within this
+MORNING = time(9, 0)
+DEFAULT_TZ = "UTC"
+
+
+class RecipientGone(Exception):
+    """The person left the workspace or was deactivated."""
+
+
+# -- schedules -----------------------------------------------------------------------------
+def as_schedule(value: Any) -> Schedule:
+    """The engine passes a Schedule; a raw `schedules` row (dict) is accepted too."""
+    if isinstance(value, Schedule):
+        return value
+    if isinstance(value, dict):
+        return Schedule.from_row(value)
+    raise TypeError(f"not a schedule: {type(value).__name__}")
+
+
+def checkin_schedule(services: Services, team_id: str, user_id: str) -> Schedule | None:
+    for schedule in list_by_owner(services.store, team_id, user_id):
+        if schedule.kind == KIND and schedule.target == user_id:
+            return schedule
+    return None
+
+
+def unenrol(services: Services, team_id: str, user_id: str) -> bool:
+    """Delete the person's check-in schedule and cancel anything queued for them."""
+    schedule = checkin_schedule(services, team_id, user_id)
+    cancel_pending(services, team_id, user_id, None, "check-in turned off")
+    if schedule is None:
+        return False
+    return delete_schedule(services.store, team_id, schedule.id)
+
+
+# -- people --------------------------------------------------------------------------------
+def user_info(client: WebClient, user_id: str) -> dict[str, Any]:
+    """users.info's `user`; RecipientGone when the person left or was deactivated."""
+    try:
+        response = client.users_info(user=user_id)
+    except SlackApiError as exc:
+        data = getattr(exc.response, "data", None)
+        code = str(data.get("error", "")) if isinstance(data, dict) else ""
+        if code in RECIPIENT_GONE:
+            raise RecipientGone(code) from exc
+        raise
+    user = dict(response.get("user") or {})
+    if user.get("deleted"):
+        raise RecipientGone("account_inactive")
+    return user
+
+
+def valid_tz(name: object) -> str | None:
+    if not isinstance(name, str) or not name:
+        return None
+    try:
+        zone(name)
+    except ScheduleValueError:
+        return None
+    return name
+
+
+def apply_tz(services: Services, team_id: str, user_id: str, tz: str) -> str | None:
+    """Remember a person's zone; when it changed, move their DM schedules to it (the next
+    send is the next occurrence in the new zone; the ledger still allows one per week).
+    Returns the previous zone if it changed."""
+    previous = people.remember_tz(services.store, team_id, user_id, tz, services.clock.now())
+    if previous is None:
+        return None
+    for schedule in list_by_owner(services.store, team_id, user_id):
+        if schedule.target == user_id and schedule.tz != tz:
+            update_schedule(services.store, services.clock, team_id, schedule.id, tz=tz)
+    log.info("time zone of a person changed; their DM schedules follow")
+    return previous
+
+
+def refresh_person(
+    services: Services, client: WebClient, team_id: str, user_id: str
+) -> tuple[str, str | None]:
+    """(zone, previous zone if it just changed), asking Slack (users.info). Falls back to
+    the stored zone (or UTC) when Slack can't be asked."""
+    try:
+        tz = valid_tz(user_info(client, user_id).get("tz"))
+    except RecipientGone:
+        raise
+    except Exception as exc:
+        log.warning("users.info failed (%s); using the stored time zone", type(exc).__name__)
+        tz = None
+    if tz is None:
+        stored = people.get_tz(services.store, team_id, user_id)
+        return stored or DEFAULT_TZ, None
+    return tz, apply_tz(services, team_id, user_id, tz)
+
+
+# -- the weekly DM -------------------------------------------------------------------------
+def compose_checkin(services: Services, schedule: Any, occurrence: Any) -> dict[str, Any] | None:
+    """The composer for kind `checkin` (called by the engine at send time)."""
+    sched = as_schedule(schedule)
+    occ: Occurrence = occurrence
+    return build_prompt(
+        services,
+        sched.team_id,
+        sched.target,
+        period=period_of(occ.local_date),
+        due_at=occ.due_at,
+        manual=bool(getattr(occ, "manual", False)),
+        schedule=sched,
+    )
+
+
+def build_prompt(
+    services: Services,
+    team_id: str,
+    user_id: str,
+    *,
+    period: str,
+    due_at: datetime,
+    manual: bool,
+    schedule: Schedule | None = None,
+) -> dict[str, Any] | None:
+    """This week's check-in DM, or None when there is nothing to send: already answered,
+    skipped (unless asked for by hand), away, or the person is gone (then unenrolled)."""
+    store = services.store
+    week = checkin_store.get_week(store, team_id, user_id, period)
+    if week is not None and (week.answered or not manual):
+        return None
+    client = services.client_for(team_id)
+    try:
+        info = user_info(client, user_id)
+    except RecipientGone as gone:
+        log.info("check-in recipient gone (%s): unenrolling", gone)
+        unenrol(services, team_id, user_id)
+        return None
+    except Exception as exc:  # Slack hiccup: send anyway rather than lose the week
+        log.warning("users.info failed before a check-in (%s)", type(exc).__name__)
+        info = {}
+    now = services.clock.now()
+    tz = valid_tz(info.get("tz"))
+    if tz is not None and people.exists(store, team_id, user_id):
+        try:
+            apply_tz(services, team_id, user_id, tz)
+        except Exception:
+            log.exception("could not refresh a time zone")
+    if not manual and is_away(info.get("profile") or {}, now.timestamp()):
+        checkin_store.mark_week(store, team_id, user_id, period, AWAY, now)
+        log.info("check-in skipped: status says away")
+        return None
+    questions = questions_from(services.library.checkin)
+    message = prompt_message(questions, period)
+    hours = thresholds(services.library.rules)["reminder_after_hours"]
+    if hours > 0:
+        queue_one_off(
+            services,
+            team_id=team_id,
+            user_id=user_id,
+            kind=REMINDER,
+            period=period,
+            suffix=period,
+            due_at=max(due_at, now) + timedelta(hours=hours),
+            message=reminder_message(services.library, period),
+            schedule_id=None,
+        )
+    return {"channel": user_id, **message}
+
+
+# -- one-off sends ---------------------------------------------------------------------------
+def queue_one_off(
+    services: Services,
+    *,
+    team_id: str,
+    user_id: str,
+    kind: str,
+    period: str,
+    suffix: str,
+    due_at: datetime,
+    message: dict[str, Any],
+    schedule_id: int | None,
+) -> bool:
+    """A DM the engine sends at `due_at` (once: the key is unique). False if that key was
+    queued or sent before."""
+    now = services.clock.now()
+    outgoing = {"channel": user_id, "text": message["text"], "blocks": message["blocks"]}
+    with services.store.write() as db:
+        return ledger.insert(
+            db,
+            key=delivery_key(team_id, kind, user_id, suffix),
+            team_id=team_id,
+            kind=kind,
+            schedule_id=schedule_id,
+            target=user_id,
+            period=period,
+            status=PENDING,
+            due_at=due_at,
+            expires_at=due_at + REMINDER_WINDOW,
+            now=now,
+            message=outgoing,  # type: ignore[arg-type]
+        )
+
+
+def cancel_pending(
+    services: Services, team_id: str, user_id: str, period: str | None, reason: str
+) -> int:
+    """Cancel queued reminders / "remind me later" DMs (of one week, or all of them)."""
+    sql = (
+        "SELECT key FROM deliveries WHERE team_id = ? AND target = ? AND status = 'pending'"
+        f" AND kind IN ({', '.join('?' for _ in ONE_OFF_KINDS)})"
+    )
+    params: list[Any] = [team_id, user_id, *ONE_OFF_KINDS]
+    if period is not None:
+        sql += " AND period = ?"
+        params.append(period)
+    keys = [row[0] for row in services.store.db.execute(sql, params).fetchall()]
+    return sum(1 for key in keys if ledger.mark_skipped(services.store, key, reason=reason))
+
+
+def remind_later(
+    services: Services, team_id: str, user_id: str, period: str, choice: str, tz: str
+) -> datetime:
+    """Queue the check-in DM again for later ("2h" or "tomorrow" 09:00 local); the automatic
+    reminder is dropped (the person chose their own)."""
+    now = services.clock.now()
+    if choice == "tomorrow":
+        day = local_date_of(now, zone(tz)) + timedelta(days=1)
+        due = resolve(day, MORNING, zone(tz))
+    else:
+        due = now + timedelta(hours=2)
+    cancel_pending(services, team_id, user_id, period, "rescheduled by the person")
+    questions = questions_from(services.library.checkin)
+    queue_one_off(
+        services,
+        team_id=team_id,
+        user_id=user_id,
+        kind=LATER,
+        period=period,
+        suffix=f"{period}@{utc_text(due)}",
+        due_at=due,
+        message=prompt_message(questions, period),
+        schedule_id=None,
+    )
+    # the automatic reminder for this week is cancelled above and must not come back
+    with services.store.write() as db:
+        ledger.insert(
+            db,
+            key=delivery_key(team_id, REMINDER, user_id, period),
+            team_id=team_id,
+            kind=REMINDER,
+            schedule_id=None,
+            target=user_id,
+            period=period,
+            status="skipped",
+            due_at=now,
+            expires_at=None,
+            now=now,
+            error="the person asked to be reminded later",
+        )
+    return due
+
+
+def send_dm(
+    services: Services,
+    client: WebClient,
+    team_id: str,
+    key: tuple[str, ...],
+    message: dict[str, Any],
+    user_id: str,
+) -> None:
+    """An immediate DM, at most once per key (through the engine when it runs)."""
+    outgoing = {"channel": user_id, "text": message["text"], "blocks": message["blocks"]}
+    engine = services.engine
+    if engine is not None and hasattr(engine, "send_once"):
+        engine.send_once(key, team_id, outgoing, kind=key[0])
+        return
+    client.chat_postMessage(**outgoing)
+
+
+def send_checkin_now(services: Services, team_id: str, user_id: str, tz: str) -> str:
+    """`checkin now`: this week's check-in DM, sent now. For someone enrolled it IS this
+    week's send (the scheduled one then sends nothing). Returns what happened, for the reply:
+    "sent", "already" (this week's is already in the DM), or "answered"."""
+    now = services.clock.now()
+    period = period_of(local_date_of(now, zone(tz)))
+    week = checkin_store.get_week(services.store, team_id, user_id, period)
+    if week is not None and week.answered:
+        return "answered"
+    schedule = checkin_schedule(services, team_id, user_id)
+    engine = services.engine
+    if schedule is not None and engine is not None:
+        before = ledger.get(services.store, delivery_key(team_id, KIND, user_id, period))
+        if before is not None and before.status in (SENT, CLAIMED):
+            return "already"
+        row = engine.send_now(KIND, schedule.id, team_id=team_id)
+        return "sent" if row.status in (SENT, CLAIMED) else "nothing"
+    adhoc = ledger.get(services.store, delivery_key(team_id, ADHOC, user_id, period))
+    if adhoc is not None and adhoc.status in (SENT, CLAIMED):
+        return "already"
+    message = build_prompt(services, team_id, user_id, period=period, due_at=now, manual=True)
+    if message is None:
+        return "nothing"
+    send_dm(
+        services, services.client_for(team_id), team_id, (ADHOC, user_id, period), message, user_id
+    )
+    return "sent"
+
+
+def prompt_location(
+    services: Services, team_id: str, user_id: str, period: str
+) -> list[tuple[str, str]]:
+    """(channel, ts) of this week's check-in DMs that went out (weekly, ad hoc, later, the
+    reminder), so they can be updated once answered."""
+    rows = services.store.db.execute(
+        "SELECT channel, ts FROM deliveries WHERE team_id = ? AND target = ? AND period = ?"
+        " AND status = 'sent' AND ts IS NOT NULL AND kind IN (?, ?, ?, ?)",
+        [team_id, user_id, period, KIND, ADHOC, REMINDER, LATER],
+    ).fetchall()
+    return [(str(c), str(t)) for c, t in rows if c]
+
+
+# -- when is the next one? -----------------------------------------------------------------
+def next_send(services: Services, schedule: Schedule, now: datetime) -> Occurrence | None:
+    """The next check-in that will really go out: after now, not skipped, not inside a pause,
+    and not in a week whose check-in already went out or was answered."""
+    if schedule.paused_indefinitely:
+        return None
+    try:
+        slot = WeeklySlot.parse(schedule.weekday, schedule.local_time, schedule.tz)
+    except ScheduleValueError:
+        return None
+    skips = set(skipped_dates(services.store, schedule.team_id, schedule.id))
+    cursor = now
+    for _ in range(60):
+        occ = next_occurrence(slot, cursor)
+        cursor = occ.due_at
+        if schedule.is_paused_on(occ.local_date) or occ.local_date in skips:
+            continue
+        period = period_of(occ.local_date)
+        if schedule.kind == KIND:
+            row = ledger.get(
+                services.store, delivery_key(schedule.team_id, KIND, schedule.target, period)
+            )
+            if row is not None and row.status in (SENT, CLAIMED):
+                continue
+            week = checkin_store.get_week(services.store, schedule.team_id, schedule.target, period)
+            if week is not None and week.answered:
+                continue
+        return occ
+    return None

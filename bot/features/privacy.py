@@ -1,0 +1,239 @@
+"""Privacy: `/pendulum privacy` (what is stored about me, and for how long), `/pendulum
+export` (all of it, as a JSON file in my DM) and `/pendulum forget me` (delete all of it in
+this workspace, after a confirm button).
+
+Action ids: `privacy_show`, `privacy_export`, `privacy_forget` (the Home buttons),
+`forget_confirm` (value "me"), `forget_cancel`.
+
+A person's answers are theirs alone: these handlers only ever answer the person who asked,
+privately, and nothing here logs what is stored (only counts).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import TYPE_CHECKING, Any
+
+from slack_sdk import WebClient
+
+from bot.blocks.build import actions, button, context, header, message, section
+from bot.content.markup import escape
+from bot.delivery.schedule import utc_text
+from bot.parse import split_command
+from bot.router import ActionContext, CommandContext, Reply, Router, Subcommand
+from bot.store import personal
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+log = logging.getLogger("pendulum.privacy")
+
+SHOW = "privacy_show"
+EXPORT = "privacy_export"
+FORGET = "privacy_forget"
+CONFIRM = "forget_confirm"
+CANCEL = "forget_cancel"
+
+WHO_SEES = (
+    ":lock: *Who can see your answers:* only you. I never post them to a channel, never "
+    "show them to workspace admins or teammates, and never write them to logs. Like any app, "
+    "the data lives in one database file on the server of whoever runs Pendulum here."
+)
+NOT_ABOUT_YOU = {
+    "processed_requests": "ids of Slack requests I've already handled, so a retried request "
+    "does nothing twice (no content, nothing that names you)",
+    "workspaces": "this workspace's id and name",
+}
+
+
+def privacy_actions(block_id: str) -> dict[str, Any]:
+    return actions(
+        button("What's stored about me", SHOW, "show"),
+        button("Export my data", EXPORT, "export"),
+        button("Forget me", FORGET, "forget", style="danger"),
+        block_id=block_id,
+    )
+
+
+def privacy_message(services: Services, team_id: str, user_id: str) -> dict[str, Any]:
+    """Exactly what is stored about this person, table by table, from the live schema."""
+    counts = personal.counts(services.store, team_id, user_id)
+    lines = []
+    for table, count in counts.items():
+        info = personal.describe(table)
+        rows = f"{count} row{'s' if count != 1 else ''}"
+        lines.append(f"• `{table}` ({rows} about you): {escape(info.what)}. _Kept {info.kept}._")
+    tables = set(services.store.db.table_names())
+    other = [f"• `{t}`: {escape(what)}." for t, what in NOT_ABOUT_YOU.items() if t in tables]
+    cmd = services.command
+    blocks = [
+        header("What Pendulum stores about you"),
+        section(WHO_SEES),
+        section("*Stored about you in this workspace*\n" + "\n".join(lines)),
+    ]
+    if other:
+        blocks.append(section("*Stored, but not about you*\n" + "\n".join(other)))
+    blocks += [
+        context(
+            f"`{cmd} export` sends you all of it as a file. `{cmd} forget me` deletes all of it "
+            "(after you confirm). Nothing is shared with anyone else."
+        ),
+        privacy_actions("privacy_actions"),
+    ]
+    total = sum(counts.values())
+    return message(f"What Pendulum stores about you: {total} records", blocks)
+
+
+def export_document(services: Services, team_id: str, user_id: str) -> dict[str, Any]:
+    return {
+        "app": "Pendulum",
+        "exported_at": utc_text(services.clock.now()),
+        "team_id": team_id,
+        "user_id": user_id,
+        "tables": personal.export(services.store, team_id, user_id),
+    }
+
+
+def send_export(services: Services, client: WebClient, team_id: str, user_id: str) -> None:
+    """Upload the export as a JSON file into the person's DM (files upload v2)."""
+    document = export_document(services, team_id, user_id)
+    count = sum(len(rows) for rows in document["tables"].values())
+    posted = client.chat_postMessage(
+        channel=user_id,
+        text=f"Here's everything Pendulum stores about you ({count} records), as JSON.",
+    )
+    channel = str(posted["channel"])
+    day = services.clock.now().date().isoformat()
+    client.files_upload_v2(
+        channel=channel,
+        content=json.dumps(document, indent=2, ensure_ascii=False, default=str),
+        filename=f"pendulum-export-{day}.json",
+        title="Your Pendulum data",
+    )
+    log.info("export delivered (%d records)", count)
+
+
+def confirm_message(command: str) -> dict[str, Any]:
+    return message(
+        "Delete everything Pendulum stores about you?",
+        [
+            section(
+                ":warning: *Delete everything I store about you in this workspace?*\n"
+                "Your self-assessments, check-in answers and notes, your schedules (check-in, "
+                "focus blocks, channel tips you set up), the record of messages I sent you, "
+                "and your time zone. This can't be undone. "
+                f"(`{command} export` first if you want a copy.)"
+            ),
+            actions(
+                button("Delete everything", CONFIRM, "me", style="danger"),
+                button("Cancel", CANCEL, "cancel"),
+                block_id="forget_confirm",
+            ),
+        ],
+    )
+
+
+def forget_person(services: Services, team_id: str, user_id: str) -> dict[str, int]:
+    deleted = personal.forget(services.store, team_id, user_id)
+    log.info("forgot a person: %d rows", sum(deleted.values()))
+    return deleted
+
+
+def forgotten_message(deleted: dict[str, int], command: str) -> dict[str, Any]:
+    total = sum(deleted.values())
+    parts = [f"{n} from `{t}`" for t, n in deleted.items() if n]
+    detail = f" ({', '.join(parts)})" if parts else ""
+    text = (
+        f":wastebasket: Done. I deleted everything I stored about you here: {total} "
+        f"record{'s' if total != 1 else ''}{detail}. You're not signed up for anything now; "
+        f"`{command} checkin on` starts fresh whenever you like."
+    )
+    msg = message("Everything Pendulum stored about you is deleted", [section(text)])
+    msg["replace_original"] = True
+    return msg
+
+
+# -- handlers ------------------------------------------------------------------------------
+def _home_later(services: Services, client: WebClient, team_id: str, user_id: str) -> None:
+    from bot.features.checkins import publish_home_later
+
+    publish_home_later(services, client, team_id, user_id)
+
+
+def on_privacy(ctx: CommandContext | ActionContext) -> Reply:
+    return Reply(message=privacy_message(ctx.services, ctx.team_id, ctx.user_id))
+
+
+def on_export(ctx: CommandContext | ActionContext) -> Reply:
+    services, client, team_id, user_id = ctx.services, ctx.client, ctx.team_id, ctx.user_id
+    note = ":package: Preparing your export: it'll arrive in our DM as a JSON file."
+    return Reply(
+        message=message("Preparing your export", [section(note)]),
+        later=lambda: send_export(services, client, team_id, user_id),
+    )
+
+
+def on_forget_command(ctx: CommandContext) -> Reply:
+    word, _ = split_command(ctx.args)
+    if word != "me":
+        text = (
+            "To delete everything I store about you, type "
+            f"`{ctx.services.command} forget me`. You'll get a button to confirm."
+        )
+        return Reply(message=message("Forget me", [section(text)]))
+    return Reply(message=confirm_message(ctx.services.command))
+
+
+def on_forget_button(ctx: ActionContext) -> Reply:
+    return Reply(message=confirm_message(ctx.services.command))
+
+
+def on_confirm(ctx: ActionContext) -> Reply:
+    services, client, team_id, user_id = ctx.services, ctx.client, ctx.team_id, ctx.user_id
+    deleted = forget_person(services, team_id, user_id)
+    return Reply(
+        message=forgotten_message(deleted, services.command),
+        later=lambda: _home_later(services, client, team_id, user_id),
+    )
+
+
+def on_cancel(ctx: ActionContext) -> Reply:
+    msg = message("Nothing deleted", [section("OK, nothing deleted.")])
+    msg["replace_original"] = True
+    return Reply(message=msg)
+
+
+def install(router: Router) -> None:
+    router.command(
+        Subcommand(
+            name="privacy",
+            summary="exactly what I store about you, and for how long",
+            example="privacy",
+            handler=on_privacy,
+            group="Privacy",
+        )
+    )
+    router.command(
+        Subcommand(
+            name="export",
+            summary="all your data, as a JSON file in your DM",
+            example="export",
+            handler=on_export,
+            group="Privacy",
+        )
+    )
+    router.command(
+        Subcommand(
+            name="forget",
+            summary="delete everything I store about you (asks you to confirm)",
+            example="forget me",
+            handler=on_forget_command,
+            group="Privacy",
+        )
+    )
+    router.action(SHOW, on_privacy)
+    router.action(EXPORT, on_export)
+    router.action(FORGET, on_forget_button)
+    router.action(CONFIRM, on_confirm)
+    router.action(CANCEL, on_cancel)

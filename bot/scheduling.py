@@ -1,0 +1,57 @@
+"""Building the delivery engine from the features' composers, and running its tick.
+
+Shared by the runtime (Socket Mode, HTTP) and the offline workbench, so both schedule the
+same way.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from slack_sdk import WebClient
+
+from bot.delivery import DeliveryEngine, Scheduler, delivery_client
+from bot.services import Services
+
+
+def build_engine(services: Services) -> DeliveryEngine:
+    """The engine, with every composer the features registered bound to `services`.
+
+    Its clients have no automatic retries on 5xx or dropped connections: after such a
+    failure a message may have been posted, and the engine checks before trying again.
+    """
+    config = services.config
+    clients: dict[str, WebClient] = {}
+
+    def client_for(team_id: str) -> WebClient:
+        token = services.token_for_team(team_id) if services.token_for_team else None
+        token = token or config.bot_token or ""
+        if token not in clients:
+            clients[token] = delivery_client(token, config.api_url)
+        return clients[token]
+
+    composers: dict[str, Any] = {
+        kind: partial(composer, services) for kind, composer in services.router.composers.items()
+    }
+    return DeliveryEngine(services.store, client_for, services.clock, composers)
+
+
+def start_scheduler(services: Services) -> Scheduler:
+    """Start the one tick job; each run beats the health heartbeat first."""
+    if services.engine is None:
+        services.engine = build_engine(services)
+    scheduler = Scheduler(
+        services.engine,
+        interval_s=services.config.tick_seconds,
+        on_tick=lambda: services.heartbeat.beat(services.clock.now()),
+    )
+    services.heartbeat.attach(lambda: scheduler.running)
+    scheduler.start()
+    return scheduler
+
+
+def stop_scheduler(services: Services, scheduler: Scheduler) -> None:
+    scheduler.shutdown(wait=True)
+    if services.engine is not None:
+        services.engine.close()

@@ -1,0 +1,126 @@
+"""The offline workbench: Pendulum with no Slack workspace, in a browser.
+
+`pendulum-bot` with no Slack tokens starts, in one process:
+
+* the built-in emulator (`bot.emulator`) with a sample workspace (`sample`),
+* the real app, connected to it over Socket Mode exactly as it connects to Slack
+  (`runner`), with its scheduler ticking on a clock the workbench can move forward (`clock`),
+* a small web server on 127.0.0.1 (`server`) with a Slack-like page and a JSON API
+  (`core`) to act as any sample user, jump to the next scheduled send (`timeline`) and
+  watch every envelope, ack and Web API call (`inspector`).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from bot.config import Config, ConfigError
+from bot.emulator import Emulator
+from bot.workbench.clock import MovableClock
+from bot.workbench.core import AppInfo, Workbench
+from bot.workbench.runner import RunningApp, app_config, start_app
+from bot.workbench.sample import TEAM_ID, TEAM_NAME, sample_channels, sample_users
+from bot.workbench.server import WorkbenchServer
+from bot.workbench.timeline import Timeline
+
+__all__ = ["MovableClock", "RunningWorkbench", "Workbench", "run_workbench", "start_workbench"]
+
+log = logging.getLogger("pendulum.workbench")
+
+CONNECT_NOTE = """\
+Not connected to Slack: this is the offline workbench (a built-in Slack emulator with
+sample users). To connect a real workspace, create a Slack app from deploy/manifest.yml,
+install it, and run
+  SLACK_BOT_TOKEN=xoxb-… SLACK_APP_TOKEN=xapp-… uv run pendulum-bot
+(HTTP mode: SLACK_SIGNING_SECRET instead of SLACK_APP_TOKEN). See README.md."""
+
+
+@dataclass
+class RunningWorkbench:
+    server: WorkbenchServer
+    emu: Emulator
+    app: RunningApp
+    timeline: Timeline
+    workbench: Workbench
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def stop(self) -> None:
+        self.server.stop()
+        self.app.stop()
+        self.timeline.close()
+        self.emu.stop()
+
+
+def start_workbench(config: Config) -> RunningWorkbench:
+    """Start everything; the page is served once the app is connected."""
+    started = time.time()
+    try:
+        server = WorkbenchServer(config.port)
+    except OSError as exc:
+        raise ConfigError(
+            "PENDULUM_PORT",
+            f"cannot serve the workbench on 127.0.0.1:{config.port} ({exc.strerror or exc})",
+            "choose a free port (PENDULUM_PORT=3001), or stop whatever is using it",
+        ) from exc
+    clock = MovableClock()
+    emu = Emulator(
+        team_id=TEAM_ID,
+        team_name=TEAM_NAME,
+        users=sample_users(),
+        channels=sample_channels(),
+        clock=clock,
+    ).start()
+    try:
+        running = start_app(app_config(config, emu), emu, clock)
+    except BaseException:
+        emu.stop()
+        server.server_close()
+        raise
+    services = running.services
+    topics = [
+        {"name": t.id, "title": t.title, "summary": t.summary}
+        for t in services.library.topics.values()
+    ]
+    info = AppInfo.from_router(services.router, services.command, emu.bot.user_id, topics)
+    timeline = Timeline(config.db_path, clock)
+    workbench = Workbench(
+        emu,
+        clock,
+        timeline,
+        info,
+        users=sample_users(),
+        channels=sample_channels(),
+        team_id=TEAM_ID,
+        team_name=TEAM_NAME,
+        started=started,
+    )
+    server.workbench = workbench
+    server.start()
+    return RunningWorkbench(server, emu, running, timeline, workbench)
+
+
+def run_workbench(config: Config, connect_note: str = CONNECT_NOTE) -> int:
+    """`pendulum-bot` without tokens: serve the workbench until SIGINT/SIGTERM."""
+    from bot.runtime import StopSignal
+
+    stop = StopSignal()
+    stop.install()
+    logging.getLogger("bot.emulator.socket_mode").setLevel(logging.WARNING)
+    running = start_workbench(config)
+    print(
+        f"Pendulum workbench: {running.url}\n"
+        f"  Open it in a browser to try Pendulum as a sample user; database {config.db_path}.\n"
+        "  Stop with Ctrl-C.\n\n" + connect_note,
+        flush=True,
+    )
+    try:
+        stop.event.wait()
+    finally:
+        running.stop()
+    log.info("stopped")
+    return 0
