@@ -47,8 +47,16 @@ def sample_channels() -> list[Channel]:
     ]
 
 
+def manifest_bot_events() -> list[str]:
+    """The events deploy/manifest.yml subscribes to: the emulator sends no others."""
+    import yaml
+
+    manifest = yaml.safe_load((REPO / "deploy" / "manifest.yml").read_text())
+    return list(manifest["settings"]["event_subscriptions"]["bot_events"])
+
+
 def make_emulator() -> Emulator:
-    return Emulator(users=sample_users(), channels=sample_channels())
+    return Emulator(users=sample_users(), channels=sample_channels(), events=manifest_bot_events())
 
 
 def free_port() -> int:

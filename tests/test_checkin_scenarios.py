@@ -104,8 +104,10 @@ def answer_checkin(emu: Emulator, app: AppProcess, prompt: Message) -> None:
         message="App Home with the new check-in",
     )
     assert view_problems(home.spec) == []
-    # exactly one check-in DM; nothing of Alice's in a channel
-    assert len([m for m in emu.messages(ALICE) if "Start check-in" in text_of(m)]) == 1
+    # exactly one check-in DM, now updated to say thanks; nothing of Alice's in a channel
+    dms = [text_of(m) for m in emu.messages(ALICE)]
+    assert len([t for t in dms if "Checked in for the week" in t]) == 1
+    assert not [t for t in dms if "Start check-in" in t]
     assert all("Long week" not in text_of(m) for m in emu.messages(TEAM))
 
 

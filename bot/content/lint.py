@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.blocks.validate import message_problems
+from bot.coaching.critical_path import load_model
 from bot.coaching.profile import SAMPLE_ASSESSMENT, build_profile
 from bot.content.compose import template_message, tip_message, topic_message
 from bot.content.library import ContentError, Library, load_library
@@ -177,6 +178,10 @@ def _check_critical_path(library: Library) -> list[str]:
             problems.append(f"{path}: verdicts.{verdict} is missing")
         if not any(isinstance(e, dict) and e.get("verdict") == verdict for e in examples):
             problems.append(f"{path}: no example has verdict {verdict}")
+    try:
+        load_model(data)
+    except Exception as exc:  # the classifier's signals must load, or `check` would fail
+        problems.append(f"{path}: signals cannot be loaded ({type(exc).__name__}: {exc})")
     checklist = data.get("checklist") or []
     if not 3 <= len(checklist) <= 5:
         problems.append(f"{path}: the checklist needs 3 to 5 questions")

@@ -86,7 +86,7 @@ class EventActors(ActorBase):
                 source="user",
             )
         )
-        if not conv.bot_member:
+        if not conv.bot_member or not self._subscribed("message"):
             return None
         event: dict[str, Any] = {
             "user": who.id,
@@ -101,7 +101,7 @@ class EventActors(ActorBase):
         if thread_ts:
             event["thread_ts"] = thread_ts
         delivered = self.event("message", wait=wait, **event)
-        if f"<@{ws.bot.user_id}>" in text and conv.kind != "im":
+        if f"<@{ws.bot.user_id}>" in text and conv.kind != "im" and self._subscribed("app_mention"):
             mention = {k: v for k, v in event.items() if k != "channel_type"}
             self.event("app_mention", wait=wait, **mention)
         return delivered

@@ -20,6 +20,11 @@ class ActorBase:
 
     _core: Core
     _deliverer: Deliverer
+    # the bot events the app subscribed to (its manifest); None = every event
+    subscribed_events: set[str] | None = None
+
+    def _subscribed(self, event_type: str) -> bool:
+        return self.subscribed_events is None or event_type in self.subscribed_events
 
     def _user(self, user_id: str) -> User:
         try:

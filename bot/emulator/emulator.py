@@ -63,6 +63,7 @@ class Emulator(MessageActors, ViewActors, EventActors):
         host: str = "127.0.0.1",
         port: int = 0,
         socket_port: int = 0,
+        events: Iterable[str] | None = None,
     ) -> None:
         workspace = Workspace(
             team_id=team_id,
@@ -87,6 +88,7 @@ class Emulator(MessageActors, ViewActors, EventActors):
         self._core.base_url = f"http://{host}:{self._http.port}"
         self._core.socket_url = self._socket.issue_url
         self._started = False
+        self.subscribed_events = set(events) if events is not None else None
 
     # -- lifecycle -----------------------------------------------------------------------
 

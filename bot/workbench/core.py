@@ -73,7 +73,9 @@ class AppInfo:
         ]
         declared = manifest_shortcuts()
         shortcuts = [
-            declared.get(cid, {"callback_id": cid, "name": cid.replace("_", " "), "type": "message"})
+            declared.get(
+                cid, {"callback_id": cid, "name": cid.replace("_", " "), "type": "message"}
+            )
             for cid in router.shortcuts
         ]
         return cls(
@@ -155,8 +157,7 @@ def delivery_json(delivery: Delivery | None) -> JSON:
     if not delivery.acked:
         return {
             "ok": False,
-            "error": "The app did not answer within 3 seconds; Slack would show the user "
-            "an error.",
+            "error": "The app did not answer within 3 seconds; Slack would show the user an error.",
         }
     out: JSON = {"ok": True, "latency_ms": round((delivery.latency or 0) * 1000)}
     if delivery.outcome.get("errors"):

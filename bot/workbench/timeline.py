@@ -144,7 +144,8 @@ class Timeline:
 
     def statuses(self) -> dict[str, str]:
         return {
-            str(r["key"]): str(r["status"]) for r in self._rows("SELECT key, status FROM deliveries")
+            str(r["key"]): str(r["status"])
+            for r in self._rows("SELECT key, status FROM deliveries")
         }
 
     def settled(self) -> bool:
@@ -223,7 +224,12 @@ class Timeline:
         self.clock.jump_to(target)
         settled = self.wait_settled() and settled
         outcomes.extend(o.to_json() for o in self.changes_since(before))
-        return {"ok": True, "now": utc_text(self.clock.now()), "outcomes": outcomes, "settled": settled}
+        return {
+            "ok": True,
+            "now": utc_text(self.clock.now()),
+            "outcomes": outcomes,
+            "settled": settled,
+        }
 
     def _move(self, instant: datetime, reason: Upcoming) -> dict[str, Any]:
         before = self.statuses()
