@@ -71,13 +71,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="content directory (default: PENDULUM_PROMPTS, else the packaged prompts/)",
     )
 
-    db = commands.add_parser("db", help="database maintenance")
+    db = commands.add_parser(
+        "db",
+        help="database maintenance: migrate, backup, restore",
+        description="Maintain the SQLite database at PENDULUM_DB (default ./pendulum.db).",
+    )
     db_commands = db.add_subparsers(dest="db_command", metavar="COMMAND")
     db_commands.add_parser(
         "migrate",
         help="apply pending schema migrations",
         description="Apply pending schema migrations to PENDULUM_DB (creating it if needed). "
-        "`run` does this on start too.",
+        "`run` does this on start too. Refuses while a Pendulum process runs on the database.",
     )
     backup = db_commands.add_parser(
         "backup",
@@ -228,10 +232,17 @@ def _store_from_env() -> tuple[Path, object]:
 
 
 def cmd_db_migrate() -> int:
+    from bot.ops import DatabaseLock
     from bot.store import Store
 
     db_path, store = _store_from_env()
     assert isinstance(store, Store)
+    holder = DatabaseLock.holder(db_path)
+    if holder:
+        raise OpsError(
+            f"a running Pendulum ({holder}) uses {db_path}. Fix: stop it first; "
+            "`pendulum-bot run` applies migrations when it starts"
+        )
     applied = store.migrate()
     names = f": {', '.join(applied)}" if applied else ""
     print(f"{db_path}: applied {len(applied)} migration(s){names}")

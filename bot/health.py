@@ -44,6 +44,12 @@ class Heartbeat:
         self._alive: Callable[[], bool] | None = None
         self.on_beat = on_beat
 
+    def start(self, now: datetime) -> None:
+        """Count the age from `now` until the first beat (call once at process start, with
+        the same clock the tick uses)."""
+        with self._lock:
+            self._started = now
+
     def beat(self, now: datetime) -> None:
         """Record a tick (call it at the start of each scheduler run)."""
         with self._lock:

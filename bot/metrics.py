@@ -295,14 +295,12 @@ def database_collector(store: Any, clock: Any) -> Collector:
                     {"status": status},
                 )
             )
-        from bot.ops import team_ids
-
+        try:
+            workspaces = db.execute("SELECT COUNT(*) FROM workspaces").fetchone()[0]
+        except sqlite3.OperationalError:
+            return out
         out.append(
-            Sample(
-                "pendulum_workspaces",
-                "Workspaces with data in this database.",
-                len(team_ids(db)),
-            )
+            Sample("pendulum_workspaces", "Workspaces known to this database.", int(workspaces))
         )
         return out
 

@@ -146,7 +146,7 @@ class RequestObserver:
     ) -> BoltResponse:
         outer = CURRENT.get()
         info = outer or RequestInfo(
-            request_id=str((req.body or {}).get("event_id") or uuid.uuid4().hex[:16]),
+            request_id=clean(str((req.body or {}).get("event_id") or uuid.uuid4().hex[:16])),
             started=time.perf_counter(),
             method="SOCKET",
             path=req.mode,

@@ -15,7 +15,7 @@ from bot import __version__
 from bot.app import create_app
 from bot.bootstrap import Identity, build_services, check_token, load_content, open_store
 from bot.config import Config, ConfigError
-from bot.health import Health, Heartbeat, stale_after_for
+from bot.health import Health, stale_after_for
 from bot.http_server import HttpServer, PendulumWsgi
 from bot.installations import remember_workspace, token_for_team
 from bot.metrics import database_collector, heartbeat_collector
@@ -97,9 +97,8 @@ def prepare_workspaces(services: Services, identity: Identity) -> None:
             bot_user_id=identity.bot_user_id,
             now=services.clock.now(),
         )
-    services.heartbeat = Heartbeat(
-        services.clock.now(), on_beat=lambda now: record_tick(store, now)
-    )
+    services.heartbeat.start(services.clock.now())
+    services.heartbeat.on_beat = lambda now: record_tick(store, now)
     services.metrics.add_collector(database_collector(store, services.clock))
     services.metrics.add_collector(heartbeat_collector(services.heartbeat, services.clock))
 

@@ -6,6 +6,7 @@ same way.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -13,6 +14,7 @@ from slack_sdk import WebClient
 
 from bot.delivery import DeliveryEngine, Scheduler, delivery_client
 from bot.services import Services
+from bot.store.requests import forget_older_than
 
 
 def build_engine(services: Services) -> DeliveryEngine:
@@ -37,14 +39,33 @@ def build_engine(services: Services) -> DeliveryEngine:
     return DeliveryEngine(services.store, client_for, services.clock, composers)
 
 
+HOUSEKEEPING_EVERY = timedelta(hours=1)
+
+
+class Housekeeping:
+    """Hourly clean-up run from the tick: forget old Slack request ids (they only guard
+    against retries, which come within minutes)."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.last: datetime | None = None
+
+    def __call__(self) -> None:
+        now = self.services.clock.now()
+        self.services.heartbeat.beat(now)
+        if self.last is None or now - self.last >= HOUSEKEEPING_EVERY:
+            self.last = now
+            forget_older_than(self.services.store, now)
+
+
 def start_scheduler(services: Services) -> Scheduler:
-    """Start the one tick job; each run beats the health heartbeat first."""
+    """Start the one tick job; each run beats the health heartbeat and does housekeeping."""
     if services.engine is None:
         services.engine = build_engine(services)
     scheduler = Scheduler(
         services.engine,
         interval_s=services.config.tick_seconds,
-        on_tick=lambda: services.heartbeat.beat(services.clock.now()),
+        on_tick=Housekeeping(services),
     )
     services.heartbeat.attach(lambda: scheduler.running)
     scheduler.start()

@@ -93,6 +93,19 @@ def test_backup_then_restore_keeps_every_row(
     store.close()
 
 
+def test_restore_onto_a_new_machine(
+    db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    original = seeded(db_path)
+    backup = tmp_path / "backup.db"
+    assert run_main("db", "backup", str(backup)) == 0
+    fresh = tmp_path / "new-host" / "pendulum.db"
+    fresh.parent.mkdir()
+    monkeypatch.setenv("PENDULUM_DB", str(fresh))
+    assert run_main("db", "restore", str(backup)) == 0
+    assert contents(fresh) == original
+
+
 def test_restore_refuses_a_live_database_without_force(
     db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -102,6 +115,8 @@ def test_restore_refuses_a_live_database_without_force(
 
     with DatabaseLock(db_path):  # what a running `pendulum-bot run` holds
         assert live_reasons(db_path)[0].startswith("a running Pendulum (")
+        assert run_main("db", "migrate") == 1
+        assert "stop it first" in capsys.readouterr().err
         assert run_main("db", "restore", str(backup)) == 1
         error = capsys.readouterr().err
         assert "looks live" in error and "--force" in error and len(error.splitlines()) == 1

@@ -16,8 +16,8 @@ def schema_of(path: Path) -> list[tuple[str, str]]:
     conn = sqlite3.connect(path)
     try:
         rows = conn.execute(
-            "SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' "
-            "ORDER BY name"
+            "SELECT name, sql FROM sqlite_master "
+            "WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY name"
         ).fetchall()
     finally:
         conn.close()
@@ -89,3 +89,18 @@ def test_online_backup_is_a_consistent_copy(tmp_path: Path) -> None:
     copy = Store(tmp_path / "copy.db")
     assert copy.db["workspaces"].count == 50
     assert copy.schema_version() == store.schema_version()
+
+
+def test_request_keys_are_once_only_and_forgotten_after_two_days(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from bot.store.requests import first_time, forget_older_than
+
+    store = Store(tmp_path / "p.db")
+    store.migrate()
+    now = datetime(2026, 11, 22, 12, tzinfo=UTC)
+    assert first_time(store, "T1", "event:Ev1", now)
+    assert not first_time(store, "T1", "event:Ev1", now)
+    assert forget_older_than(store, now + timedelta(days=1)) == 0
+    assert forget_older_than(store, now + timedelta(days=3)) == 1
+    assert first_time(store, "T1", "event:Ev1", now + timedelta(days=3))

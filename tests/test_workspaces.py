@@ -332,3 +332,25 @@ def test_oauth_uninstall_forgets_the_installation(emu: Emulator, tmp_path: Path)
         emu.clear_problems()
     finally:
         app.stop()
+
+
+def test_each_workspace_is_recorded_once_with_its_grid_org(store: Store) -> None:
+    from types import SimpleNamespace
+
+    from bot.installations import WorkspaceTracker
+
+    tracker = WorkspaceTracker(store, FakeClock(datetime(2026, 3, 2, tzinfo=UTC)))
+    calls: list[str] = []
+
+    def request(team: str, enterprise: str | None, event: str | None = None) -> Any:
+        body = {"type": "event_callback", "event": {"type": event}} if event else {}
+        context = SimpleNamespace(team_id=team, enterprise_id=enterprise)
+        return SimpleNamespace(body=body, context=context)
+
+    for team, org in (("T5", "E1"), ("T5", "E1"), ("T6", None)):
+        tracker.middleware(request(team, org), None, lambda: calls.append("next"))  # type: ignore[arg-type]
+    # the uninstall event itself must not bring the workspace back
+    tracker.middleware(request("T7", None, "app_uninstalled"), None, lambda: calls.append("next"))  # type: ignore[arg-type]
+    assert calls == ["next"] * 4
+    rows = store.db.execute("SELECT team_id, enterprise_id FROM workspaces ORDER BY 1").fetchall()
+    assert rows == [("T5", "E1"), ("T6", None)]

@@ -357,6 +357,10 @@ class DeliveryEngine:
     def _on_permanent(self, row: Delivery, code: str) -> None:
         """Stop the schedule that can't be delivered: unenrol a DM to someone gone, else
         pause it and tell its owner — once, on the transition to paused."""
+        if code in RECIPIENT_GONE and is_user_id(row.target):
+            dropped = ledger.skip_pending_to(self.store, row.team_id, row.target, reason=code)
+            if dropped:
+                log.info("dropped %d queued message(s) to a recipient who left", dropped)
         if row.schedule_id is None:
             return
         schedule = load_by_id(self.store.db, row.schedule_id)

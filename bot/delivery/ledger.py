@@ -198,7 +198,9 @@ def mark_sent(
     return _finish(
         store,
         key,
-        "status = 'sent', ts = ?, channel = ?, sent_at = ?, attempts = attempts + ?, error = NULL",
+        # the message text is only kept until it is sent (it may quote what a manager wrote)
+        "status = 'sent', ts = ?, channel = ?, sent_at = ?, attempts = attempts + ?, error = NULL,"
+        " payload = NULL",
         [ts, channel, utc_text(now), attempts],
         "'claimed', 'pending'",
     )
@@ -216,6 +218,17 @@ def mark_failed(store: Store, key: str, *, error: str, attempts: int) -> bool:
 
 def mark_skipped(store: Store, key: str, *, reason: str) -> bool:
     return _finish(store, key, "status = 'skipped', error = ?", [reason], "'claimed', 'pending'")
+
+
+def skip_pending_to(store: Store, team_id: str, target: str, *, reason: str) -> int:
+    """Drop every not-yet-sent message to `target` (someone who left the workspace)."""
+    with store.write() as db:
+        cursor = db.execute(
+            "UPDATE deliveries SET status = 'skipped', error = ? "
+            "WHERE team_id = ? AND target = ? AND status = 'pending'",
+            [reason, team_id, target],
+        )
+        return cursor.rowcount
 
 
 def release(store: Store, key: str, *, error: str, attempts: int) -> bool:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from bot.config import Config, ConfigError
 from bot.emulator import Emulator
 from bot.workbench.clock import MovableClock
-from bot.workbench.core import AppInfo, Workbench
+from bot.workbench.core import AppInfo, Workbench, manifest_bot_events
 from bot.workbench.runner import RunningApp, app_config, start_app
 from bot.workbench.sample import TEAM_ID, TEAM_NAME, sample_channels, sample_users
 from bot.workbench.server import WorkbenchServer
@@ -82,6 +82,9 @@ def start_workbench(config: Config) -> RunningWorkbench:
         server.server_close()
         raise
     services = running.services
+    # Deliver only the events the app subscribes to, as Slack does.
+    events = manifest_bot_events()
+    emu.subscribed_events = events if events is not None else set(services.router.events)
     topics = [
         {"name": t.id, "title": t.title, "summary": t.summary}
         for t in services.library.topics.values()

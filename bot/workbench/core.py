@@ -87,12 +87,26 @@ class AppInfo:
         )
 
 
-def manifest_shortcuts(path: Path = MANIFEST) -> dict[str, JSON]:
-    """Shortcut names and types from deploy/manifest.yml, when this is a checkout."""
+def read_manifest(path: Path = MANIFEST) -> JSON:
+    """deploy/manifest.yml, when this is a checkout (an installed wheel has none)."""
     try:
-        manifest = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        manifest = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError):
         return {}
+    return manifest if isinstance(manifest, dict) else {}
+
+
+def manifest_bot_events(path: Path = MANIFEST) -> set[str] | None:
+    """The bot events the app subscribes to, so the emulator delivers only those (Slack
+    sends an app nothing else). None when there is no manifest to read."""
+    settings = read_manifest(path).get("settings") or {}
+    events = (settings.get("event_subscriptions") or {}).get("bot_events")
+    return {str(e) for e in events} if isinstance(events, list) else None
+
+
+def manifest_shortcuts(path: Path = MANIFEST) -> dict[str, JSON]:
+    """Shortcut names and types from deploy/manifest.yml, when this is a checkout."""
+    manifest = read_manifest(path)
     found: dict[str, JSON] = {}
     for item in (manifest.get("features") or {}).get("shortcuts") or []:
         if isinstance(item, dict) and item.get("callback_id"):

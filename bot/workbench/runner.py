@@ -22,7 +22,7 @@ from bot.delivery.schedule import parse_utc
 from bot.emulator import Emulator
 from bot.ops import DatabaseLock
 from bot.runtime import lock_database, prepare_workspaces
-from bot.scheduling import start_scheduler
+from bot.scheduling import start_scheduler, stop_scheduler
 from bot.services import Services, make_client
 from bot.store import Store
 from bot.workbench.clock import MovableClock
@@ -52,11 +52,6 @@ def app_config(config: Config, emu: Emulator) -> Config:
     return out
 
 
-def start_delivery(services: Services) -> Scheduler:
-    """Start the delivery engine's tick, exactly as the runtime does."""
-    return start_scheduler(services)
-
-
 def latest_recorded(store: Store) -> datetime | None:
     """The latest instant the app wrote down (a send, a claim, a schedule change). The clock
     of a restarted workbench starts there if that is still in the future."""
@@ -77,16 +72,12 @@ class RunningApp:
     store: Store
     lock: DatabaseLock
     handler: SocketModeHandler
-    scheduler: Scheduler | None
+    scheduler: Scheduler
 
     def stop(self) -> None:
-        if self.scheduler is not None:
-            self.scheduler.shutdown(wait=False)
         self.handler.close()  # type: ignore[no-untyped-call]
+        stop_scheduler(self.services, self.scheduler)
         self.services.worker.shutdown()
-        engine = self.services.engine
-        if engine is not None and hasattr(engine, "close"):
-            engine.close()
         self.store.close()
         self.lock.release()
 
@@ -104,7 +95,7 @@ def start_app(config: Config, emu: Emulator, clock: MovableClock) -> RunningApp:
             clock.jump_to(latest)  # never run the app backwards past what it already did
         services = build_services(config, library=library, store=store, clock=clock)
         prepare_workspaces(services, identity)
-        scheduler = start_delivery(services)
+        scheduler = start_scheduler(services)  # the runtime's engine and tick
         app = create_app(services)
         handler = SocketModeHandler(
             app,

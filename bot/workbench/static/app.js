@@ -769,6 +769,11 @@ async function main() {
   setupComposer();
   setupTabs();
   setupInspector();
+  document.querySelector(".skip-link").addEventListener("click", (event) => {
+    event.preventDefault(); // keep #user=…&where=… in the address bar
+    if (S.where === "home") $("conv-panel").focus();
+    else $("composer-input").focus();
+  });
   $("jump-next").addEventListener("click", () => moveClock({ action: "next" }));
   $("advance-hour").addEventListener("click", () => moveClock({ action: "advance", seconds: 3600 }));
   $("advance-day").addEventListener("click", () => moveClock({ action: "advance", seconds: 86400 }));
