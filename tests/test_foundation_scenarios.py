@@ -31,6 +31,8 @@ def test_socket_mode_help_is_acked_fast_with_valid_block_kit(
     (shown,) = emu.ephemerals(channel=TEAM, user=ALICE)
     assert "Pendulum" in repr(shown.blocks)
     assert "mode=socket" in app.logs() and "Acme" in app.logs() and str(app.db_path) in app.logs()
+    for secret in (emu.auth.bot_token, emu.auth.app_token):
+        assert secret not in app.logs()
 
 
 def test_empty_command_shows_help(emu: Emulator, app: AppProcess) -> None:
@@ -42,6 +44,7 @@ def test_http_mode_help_with_a_signed_request(emu: Emulator, http_app: AppProces
     assert delivery.status == 200 and delivery.latency is not None and delivery.latency < 3.0
     assert_help(delivery.ack)
     assert "mode=http" in http_app.logs()
+    assert emu.auth.signing_secret not in http_app.logs()
 
 
 @pytest.mark.parametrize("signing", ["forged", "stale"])
