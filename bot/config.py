@@ -51,6 +51,8 @@ class Config:
     log_format: Literal["text", "json"] = "text"
     tick_seconds: float = 30.0
     clock_file: str | None = None  # emulator-only: see bot.clock.OffsetFileClock
+    # emulator-only: the delivery engine's own pacing (see DELIVERY_LIMIT_NAMES)
+    delivery_limits: tuple[tuple[str, float], ...] = ()
 
     @property
     def mode(self) -> Mode:
@@ -175,6 +177,14 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
             "unset it; the clock of an app connected to Slack always follows real time",
         )
 
+    delivery_limits = parse_delivery_limits(get("PENDULUM_DELIVERY_LIMITS"))
+    if delivery_limits and not is_local_url(api_url):
+        raise ConfigError(
+            "PENDULUM_DELIVERY_LIMITS",
+            "changes how fast Pendulum sends, which only a local emulator may ask for",
+            "unset it; against Slack the engine follows Slack's published limits",
+        )
+
     db_path = Path(get("PENDULUM_DB") or "pendulum.db").expanduser()
     check_db_writable(db_path)
 
@@ -193,7 +203,38 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         log_format=log_format,  # type: ignore[arg-type]
         tick_seconds=tick_seconds,
         clock_file=clock_file,
+        delivery_limits=delivery_limits,
     )
+
+
+# PENDULUM_DELIVERY_LIMITS (emulator only): the delivery engine's pacing, for fault tests and
+# benchmarks whose emulator allows more than Slack does, e.g. "post=100 burst=20 reads=50
+# workers=16": chat.postMessage per second per workspace, its burst, history reads per second
+# (reconciliation), and sender threads.
+DELIVERY_LIMIT_NAMES = {"post": 1000.0, "burst": 10_000.0, "reads": 1000.0, "workers": 64.0}
+
+
+def parse_delivery_limits(text: str | None) -> tuple[tuple[str, float], ...]:
+    if not text:
+        return ()
+    limits: dict[str, float] = {}
+    for part in text.replace(",", " ").split():
+        name, _, raw = part.partition("=")
+        ceiling = DELIVERY_LIMIT_NAMES.get(name)
+        try:
+            value = float(raw)
+        except ValueError:
+            value = -1.0
+        if ceiling is None or not 0 < value <= ceiling:
+            raise ConfigError(
+                "PENDULUM_DELIVERY_LIMITS",
+                f"{part!r} is not understood",
+                "give name=number pairs from "
+                + ", ".join(f"{n} (0 < value <= {c:g})" for n, c in DELIVERY_LIMIT_NAMES.items())
+                + ", or unset it",
+            )
+        limits[name] = value
+    return tuple(sorted(limits.items()))
 
 
 def check_oauth(

@@ -166,11 +166,19 @@ class HttpServer:
         return self
 
     def close(self) -> None:
-        """Finish the requests in flight (up to 5 s), then close every connection, which ends
-        waitress' loop."""
+        """Let the requests in flight finish (up to 5 s), then close the listening socket and
+        every connection from inside waitress' own loop thread (closing them from this thread
+        would pull file descriptors out from under its `select`), which ends the loop."""
         server = self.server
-        server.task_dispatcher.shutdown(cancel_pending=True, timeout=5)
-        for channel in list(server._map.values()):
-            with suppress(Exception):
-                channel.close()
-        self.thread.join(timeout=5)
+        server.task_dispatcher.shutdown(cancel_pending=False, timeout=5)
+
+        def close_everything() -> None:
+            for channel in list(server._map.values()):
+                with suppress(Exception):
+                    channel.close()
+
+        if self.thread.is_alive():
+            server.trigger.pull_trigger(close_everything)
+            self.thread.join(timeout=5)
+        else:
+            close_everything()

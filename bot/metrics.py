@@ -143,6 +143,7 @@ class Sample:
     help: str
     value: float
     labels: Mapping[str, str] | None = None
+    kind: str = "gauge"
 
 
 Collector = Callable[[], Iterable[Sample]]
@@ -169,9 +170,6 @@ class Metrics:
             "Sends put back for another attempt (rate limited, Slack errors, outcome unknown).",
             labelled=False,
         )
-        self.ticks = Counter(
-            "pendulum_scheduler_ticks_total", "Scheduler ticks run.", labelled=False
-        )
         self._collectors: list[Collector] = []
         self._lock = threading.Lock()
 
@@ -192,9 +190,8 @@ class Metrics:
             self.retries.inc(n)
 
     def observe_tick(self, report: Any) -> None:
-        """Count one tick and its outcomes (a `bot.delivery.TickReport`, or anything with an
+        """Count a tick's outcomes (a `bot.delivery.TickReport`, or anything with an
         `outcomes` mapping of outcome → count)."""
-        self.ticks.inc()
         for outcome, n in dict(getattr(report, "outcomes", {}) or {}).items():
             self.count_delivery(str(outcome), int(n))
 
@@ -211,7 +208,6 @@ class Metrics:
             self.ack_latency,
             self.deliveries,
             self.retries,
-            self.ticks,
         ):
             out.extend(metric.lines())
         samples: list[Sample] = [
@@ -242,7 +238,7 @@ class Metrics:
             seen.setdefault(sample.name, []).append(sample)
         for name, group in seen.items():
             out.append(f"# HELP {name} {group[0].help}")
-            out.append(f"# TYPE {name} gauge")
+            out.append(f"# TYPE {name} {group[0].kind}")
             for sample in group:
                 out.append(f"{name}{_labels(_key(sample.labels or {}))} {_number(sample.value)}")
         return "\n".join(out) + "\n"
@@ -312,6 +308,12 @@ def heartbeat_collector(heartbeat: Any, clock: Any) -> Collector:
         last = heartbeat.last
         out = [
             Sample(
+                "pendulum_scheduler_ticks_total",
+                "Scheduler ticks run by this process.",
+                heartbeat.beats,
+                kind="counter",
+            ),
+            Sample(
                 "pendulum_scheduler_last_tick_age_seconds",
                 "Seconds since the scheduler last ticked (since start-up before the first).",
                 heartbeat.age(clock.now()),
@@ -323,7 +325,7 @@ def heartbeat_collector(heartbeat: Any, clock: Any) -> Collector:
             ),
         ]
         if heartbeat.scheduler_state() == "unknown":
-            out.pop()
+            out.pop()  # pendulum_scheduler_running: absent rather than a guess
         if isinstance(last, datetime):
             out.append(
                 Sample(

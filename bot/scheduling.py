@@ -13,6 +13,7 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.delivery import DeliveryEngine, Scheduler, delivery_client
+from bot.delivery.pacing import HISTORY, Rate, RateLimits
 from bot.services import Services
 from bot.store.requests import forget_older_than
 
@@ -36,7 +37,27 @@ def build_engine(services: Services) -> DeliveryEngine:
     composers: dict[str, Any] = {
         kind: partial(composer, services) for kind, composer in services.router.composers.items()
     }
-    return DeliveryEngine(services.store, client_for, services.clock, composers)
+    limits, workers = delivery_pacing(dict(config.delivery_limits))
+    return DeliveryEngine(
+        services.store, client_for, services.clock, composers, limits=limits, workers=workers
+    )
+
+
+def delivery_pacing(spec: dict[str, float]) -> tuple[RateLimits | None, int]:
+    """The engine's limits and sender threads: Slack's defaults, unless PENDULUM_DELIVERY_LIMITS
+    (emulator only) says otherwise."""
+    if not spec:
+        return None, 4
+    default = RateLimits()
+    post = spec.get("post", default.workspace.per_second)
+    burst = int(spec.get("burst", max(default.workspace.burst, post * 2)))
+    methods = dict(default.methods)
+    if "reads" in spec:
+        methods[HISTORY] = Rate(spec["reads"], max(3, int(spec["reads"])))
+    limits = RateLimits(
+        per_channel=default.per_channel, workspace=Rate(post, burst), methods=methods
+    )
+    return limits, int(spec.get("workers", 4))
 
 
 HOUSEKEEPING_EVERY = timedelta(hours=1)
@@ -66,6 +87,7 @@ def start_scheduler(services: Services) -> Scheduler:
         services.engine,
         interval_s=services.config.tick_seconds,
         on_tick=Housekeeping(services),
+        on_report=services.metrics.observe_tick,
     )
     services.heartbeat.attach(lambda: scheduler.running)
     scheduler.start()

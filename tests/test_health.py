@@ -150,6 +150,8 @@ def test_metrics_expose_the_tick_age(clock: FakeClock) -> None:
     metrics.add_collector(heartbeat_collector(heartbeat, clock))
     text = metrics.render()
     assert "pendulum_scheduler_last_tick_age_seconds 42" in text
+    assert "# TYPE pendulum_scheduler_ticks_total counter" in text
+    assert "pendulum_scheduler_ticks_total 1" in text
     assert f"pendulum_scheduler_last_tick_timestamp_seconds {int(START.timestamp())}" in text
     assert "pendulum_scheduler_running" not in text  # no scheduler attached: unknown
     heartbeat.attach(lambda: True)

@@ -84,7 +84,6 @@ def test_tick_outcomes_feed_delivery_counters() -> None:
     assert samples['pendulum_deliveries_total{outcome="sent"}'] == 3
     assert samples['pendulum_deliveries_total{outcome="failed"}'] == 1
     assert samples["pendulum_delivery_retries_total"] == 3  # deferred + unsure
-    assert samples["pendulum_scheduler_ticks_total"] == 1
 
 
 def test_a_failing_collector_does_not_break_the_scrape() -> None:

@@ -24,8 +24,9 @@ from bot.delivery.schedule import utc_text
 from bot.store.db import Store
 from bot.workbench import RunningWorkbench, start_workbench
 from bot.workbench.clock import MovableClock
-from bot.workbench.core import manifest_bot_events, manifest_shortcuts
+from bot.workbench.core import as_typed_in_slack, manifest_bot_events, manifest_shortcuts
 from bot.workbench.inspector import readable
+from bot.workbench.sample import sample_channels, sample_users
 from bot.workbench.timeline import Timeline, kind_label
 from tests.harness import console_script, free_port
 
@@ -147,10 +148,22 @@ def db_path(store: Store) -> Path:
     return Path(row[2])
 
 
+def test_channels_and_people_are_sent_as_slack_sends_them() -> None:
+    users, channels = sample_users(), sample_channels()
+    assert (
+        as_typed_in_slack("remind #team monday, cc @alice and @nobody", users, channels)
+        == "remind <#C0TEAM|team> monday, cc <@U0ALICE|alice> and @nobody"
+    )
+    assert as_typed_in_slack("#nope a@alice.com <#C0TEAM|team>", users, channels) == (
+        "#nope a@alice.com <#C0TEAM|team>"
+    )
+
+
 def test_kind_labels() -> None:
     assert kind_label("checkin") == "Weekly check-in"
     assert kind_label("channel_tip") == "Channel tip"
     assert kind_label("focus_block") == "Focus block"
+    assert kind_label("focus_3") == "Focus block"
     assert kind_label("brand_new_kind") == "Brand new kind"
 
 
@@ -461,3 +474,19 @@ def test_clock_offsets_never_reach_an_app_connected_to_slack() -> None:
 def test_utc_text_is_what_the_api_reports(bench: RunningWorkbench) -> None:
     doc = state(bench, ALICE, "dm")
     assert doc["now"] == utc_text(datetime.fromisoformat(doc["now"]))
+
+
+def test_invite_adds_the_app_to_a_channel_as_slack_does(bench: RunningWorkbench) -> None:
+    random = "C0RANDOM"
+    assert random not in state(bench, DANA, random)["app_in"]
+    assert send(bench, DANA, random, "/pendulum remind #random monday 09:30")["ok"]
+    refused = wait_for(bench, lambda: state(bench, DANA, random)["messages"])
+    assert "/invite" in refused[-1]["text"]
+
+    assert not send(bench, DANA, "dm", "/invite @pendulum")["ok"]
+    assert send(bench, DANA, random, "/invite @pendulum")["ok"]
+    assert random in state(bench, DANA, random)["app_in"]
+    assert send(bench, DANA, random, "/pendulum remind #random monday 09:30")["ok"]
+    wait_for(
+        bench, lambda: any(u["target"] == random for u in state(bench, DANA, random)["upcoming"])
+    )

@@ -12,7 +12,7 @@ import os
 import re
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -33,6 +33,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+OpenPage = Callable[[str, str], Page]
 URL_LINE = re.compile(r"Pendulum workbench: (http://127\.0\.0\.1:\d+)")
 TIMEOUT_MS = 15_000
 
@@ -92,7 +93,7 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def open_page(browser: Browser, workbench: Workbench) -> Iterator[object]:
+def open_page(browser: Browser, workbench: Workbench) -> Iterator[OpenPage]:
     """open_page(user, where) -> a page at the workbench as that user; fails the test on any
     JavaScript error."""
     context = browser.new_context(viewport={"width": 1366, "height": 768})
@@ -120,8 +121,8 @@ def send(page: Page, text: str) -> None:
     expect(box).to_have_value("")
 
 
-def test_composer_completes_subcommands_and_shows_the_ephemeral_reply(open_page: object) -> None:
-    page: Page = open_page("U0BOB", "C0TEAM")  # type: ignore[operator]
+def test_composer_completes_subcommands_and_shows_the_ephemeral_reply(open_page: OpenPage) -> None:
+    page = open_page("U0BOB", "C0TEAM")
     box = page.get_by_role("combobox", name="Message #team")
     box.press_sequentially("/pendulum he")
     listbox = page.get_by_role("listbox", name="Commands")
@@ -141,23 +142,23 @@ def test_composer_completes_subcommands_and_shows_the_ephemeral_reply(open_page:
     ).to_be_visible()
     expect(reply.locator("code").first).to_have_text("/pendulum help")
     # Alice, in the same channel, does not see Bob's ephemeral reply
-    other: Page = open_page("U0ALICE", "C0TEAM")  # type: ignore[operator]
+    other = open_page("U0ALICE", "C0TEAM")
     expect(other.locator(".empty")).to_be_visible()
 
 
-def test_a_button_sends_block_actions_and_the_reply_appears(open_page: object) -> None:
-    page: Page = open_page("U0DANA", "C0TEAM")  # type: ignore[operator]
+def test_a_button_sends_block_actions_and_the_reply_appears(open_page: OpenPage) -> None:
+    page = open_page("U0DANA", "C0TEAM")
     send(page, "/pendulum topics")
-    listing = page.locator("article.msg").last
-    row = listing.locator(".bk-section", has_text="The engineer/manager pendulum")
+    row = page.locator("article.msg .bk-section", has_text="The engineer/manager pendulum")
+    expect(row).to_be_visible()
     before = page.locator("article.msg").count()
     row.get_by_role("button", name="Read").click()
     expect(page.locator("article.msg")).to_have_count(before + 1)
     expect(page.locator("article.msg").last).to_contain_text("pendulum")
 
 
-def test_checkin_from_schedule_to_modal_to_app_home(open_page: object) -> None:
-    page: Page = open_page("U0ALICE", "dm")  # type: ignore[operator]
+def test_checkin_from_schedule_to_modal_to_app_home(open_page: OpenPage) -> None:
+    page = open_page("U0ALICE", "dm")
     send(page, "/pendulum checkin on")
     expect(page.locator("article.msg").last).to_contain_text("You're signed up")
     upcoming = page.get_by_role("list", name="Scheduled sends")
@@ -203,8 +204,8 @@ def test_checkin_from_schedule_to_modal_to_app_home(open_page: object) -> None:
     expect(home.get_by_role("button", name="Skip the next one")).to_be_visible()
 
 
-def test_escape_closes_a_modal_and_gives_focus_back(open_page: object) -> None:
-    page: Page = open_page("U0CHEN", "C0TEAM")  # type: ignore[operator]
+def test_escape_closes_a_modal_and_gives_focus_back(open_page: OpenPage) -> None:
+    page = open_page("U0CHEN", "C0TEAM")
     send(page, "/pendulum assess")
     dialog = page.get_by_role("dialog")
     expect(dialog).to_be_visible()
@@ -214,8 +215,8 @@ def test_escape_closes_a_modal_and_gives_focus_back(open_page: object) -> None:
     expect(page.get_by_role("combobox", name="Message #team")).to_be_focused()
 
 
-def test_inspector_shows_envelopes_acks_and_web_api_calls(open_page: object) -> None:
-    page: Page = open_page("U0BOB", "dm")  # type: ignore[operator]
+def test_inspector_shows_envelopes_acks_and_web_api_calls(open_page: OpenPage) -> None:
+    page = open_page("U0BOB", "dm")
     send(page, "/pendulum privacy")
     log = page.get_by_role("list", name="Inspector log")
     envelope = log.locator("li.kind-envelope", has_text="slash_commands: /pendulum privacy").last
@@ -234,8 +235,8 @@ def test_inspector_shows_envelopes_acks_and_web_api_calls(open_page: object) -> 
     expect(log.locator("li.kind-api").first).to_be_hidden()
 
 
-def test_every_control_has_a_name(open_page: object) -> None:
-    page: Page = open_page("U0ALICE", "C0TEAM")  # type: ignore[operator]
+def test_every_control_has_a_name(open_page: OpenPage) -> None:
+    page = open_page("U0ALICE", "C0TEAM")
     send(page, "/pendulum help")
     expect(page.locator("article.msg").last).to_be_visible()
     unnamed = page.evaluate(
@@ -297,8 +298,8 @@ MRKDWN_CASES = [
 ]
 
 
-def test_mrkdwn_renders_safely(open_page: object) -> None:
-    page: Page = open_page("U0ALICE", "C0TEAM")  # type: ignore[operator]
+def test_mrkdwn_renders_safely(open_page: OpenPage) -> None:
+    page = open_page("U0ALICE", "C0TEAM")
     rendered = page.evaluate(
         """async (cases) => {
             const { mrkdwn } = await import('/static/mrkdwn.js');

@@ -90,6 +90,7 @@ class DeliveryEngine:
         progress_every: int = 100,
         batch_size: int = 500,
         max_attempts_total: int = 50,
+        on_progress: Callable[[], None] | None = None,
     ) -> None:
         self.store = store
         self.client_factory = client_factory
@@ -102,6 +103,8 @@ class DeliveryEngine:
         self.progress_every = max(1, progress_every)
         self.batch_size = batch_size
         self.max_attempts_total = max_attempts_total
+        # called at most every few seconds during a long fan-out (keeps /healthz fresh)
+        self.on_progress = on_progress
         self.pacer = Pacer(clock, limits)
         self.history = HistoryReader(self.pacer, sleep)
         self.sender = Sender(self.pacer, self.history, sleep, policy=policy, rng=rng)
@@ -231,8 +234,12 @@ class DeliveryEngine:
         started = time.monotonic()
         log.info("delivery: %d message(s) to send", len(rows))
         futures = [self._pool.submit(self._deliver, row) for row in rows]
+        last_progress = time.monotonic()
         for done, future in enumerate(as_completed(futures), 1):
             outcomes[future.result()] += 1
+            if self.on_progress is not None and time.monotonic() - last_progress >= 5:
+                last_progress = time.monotonic()
+                self.on_progress()
             if done % self.progress_every == 0 or done == len(rows):
                 elapsed = max(time.monotonic() - started, 1e-9)
                 log.info(

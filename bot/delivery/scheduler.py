@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.delivery.engine import DeliveryEngine
+from bot.delivery.engine import DeliveryEngine, TickReport
 
 log = logging.getLogger("pendulum.delivery")
 JOB_ID = "pendulum-delivery-tick"
@@ -29,6 +29,7 @@ class Scheduler:
         interval_s: float = 30.0,
         *,
         on_tick: Callable[[], None] | None = None,
+        on_report: Callable[[TickReport], None] | None = None,
     ) -> None:
         if not 0 < interval_s <= 60:
             raise ValueError(f"interval_s={interval_s}: the tick must run at least once a minute")
@@ -38,6 +39,7 @@ class Scheduler:
         self._recovered = False
         self.ticks = 0
         self.on_tick = on_tick  # e.g. the health heartbeat; called as each run starts
+        self.on_report = on_report  # e.g. metrics; called with each tick's outcomes
 
     def _run(self) -> None:
         if self.on_tick is not None:
@@ -49,7 +51,9 @@ class Scheduler:
             if not self._recovered:
                 self.engine.recover()
                 self._recovered = True
-            self.engine.tick()
+            report = self.engine.tick()
+            if self.on_report is not None:
+                self.on_report(report)
         except Exception:
             log.exception("delivery tick failed; the next tick retries")
         finally:

@@ -21,6 +21,9 @@ _REGISTERED = (methods_apps, methods_chat, methods_directory, methods_views)
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default backlog of 5 resets connections when an app sends with many
+    # threads at once; Slack never does that, so it must not look like a network fault here.
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], core: Core) -> None:
         super().__init__(address, _Handler)

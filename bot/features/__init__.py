@@ -6,9 +6,12 @@ from __future__ import annotations
 from bot.features import assess as assess_feature
 from bot.features import checkins as checkins_feature
 from bot.features import critical_path as critical_path_feature
+from bot.features import focus as focus_feature
 from bot.features import help as help_feature
 from bot.features import home as home_feature
+from bot.features import nudges as nudges_feature
 from bot.features import privacy as privacy_feature
+from bot.features import tips as tips_feature
 from bot.features import topics as topics_feature
 from bot.router import Router
 
@@ -20,5 +23,8 @@ def install_all(router: Router) -> None:
     assess_feature.install(router)
     critical_path_feature.install(router)
     checkins_feature.install(router)
+    tips_feature.install(router)
+    focus_feature.install(router)
+    nudges_feature.install(router)
     home_feature.install(router)
     privacy_feature.install(router)

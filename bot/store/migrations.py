@@ -243,3 +243,28 @@ def m005_installations(db: sqlite_utils.Database) -> None:
         )
         """
     )
+
+
+@MIGRATIONS()
+def m006_rotation_picks(db: sqlite_utils.Database) -> None:
+    """Which item of a rotating pool went to whom, per local ISO week (bot/coaching/tips.py):
+    pool `tips` (target: a channel id; the weekly channel tip) and pool `hands_warm`
+    (target: a user id; the idea in the Monday nudge). One row per (pool, target, period),
+    so composing a week's message twice picks the same item; `cycle` counts passes through
+    the pool, and an item is not picked again within its cycle. Rows naming a person
+    (`target` = their user id) go with `/pendulum forget me`.
+    """
+    db.execute(
+        """
+        CREATE TABLE rotation_picks (
+            team_id TEXT NOT NULL,
+            pool TEXT NOT NULL,
+            target TEXT NOT NULL,
+            period TEXT NOT NULL,
+            item_id TEXT NOT NULL,
+            cycle INTEGER NOT NULL,
+            picked_at TEXT NOT NULL,
+            PRIMARY KEY (team_id, pool, target, period)
+        )
+        """
+    )

@@ -89,7 +89,9 @@ def start_workbench(config: Config) -> RunningWorkbench:
         {"name": t.id, "title": t.title, "summary": t.summary}
         for t in services.library.topics.values()
     ]
-    info = AppInfo.from_router(services.router, services.command, emu.bot.user_id, topics)
+    info = AppInfo.from_router(
+        services.router, services.command, emu.bot.user_id, topics, handle=emu.bot.name
+    )
     timeline = Timeline(config.db_path, clock)
     workbench = Workbench(
         emu,

@@ -4,8 +4,9 @@ emulator's Socket Mode connection), never by calling the app's Python functions.
 
 from __future__ import annotations
 
+import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -46,6 +47,7 @@ class AppInfo:
     composer's completion), topics, and shortcuts."""
 
     name: str = "Pendulum"
+    handle: str = "pendulum"  # what people type after @ (/invite @pendulum)
     bot_user_id: str = ""
     command: str = "/pendulum"
     commands: list[JSON] = field(default_factory=list)
@@ -59,6 +61,7 @@ class AppInfo:
         command: str,
         bot_user_id: str,
         topics: list[JSON] | None = None,
+        handle: str = "pendulum",
     ) -> AppInfo:
         commands = [
             {
@@ -79,6 +82,7 @@ class AppInfo:
             for cid in router.shortcuts
         ]
         return cls(
+            handle=handle,
             bot_user_id=bot_user_id,
             command=command,
             commands=commands,
@@ -179,6 +183,28 @@ def delivery_json(delivery: Delivery | None) -> JSON:
     return out
 
 
+_CHANNEL_REF = re.compile(r"(?<![\w<|])#([a-z0-9][a-z0-9_-]*)")
+_USER_REF = re.compile(r"(?<![\w<|])@([a-z0-9][a-z0-9._-]*)")
+
+
+def as_typed_in_slack(text: str, users: Iterable[User], channels: Iterable[Channel]) -> str:
+    """What Slack's client sends for `text`: `#team` and `@alice`, when they name a channel
+    or a person, become `<#C…|team>` and `<@U…|alice>` (the app's command has
+    `should_escape: true`, so it receives ids, never bare names)."""
+    by_channel = {c.name: c.id for c in channels}
+    by_user = {u.name: u.id for u in users}
+
+    def channel(match: re.Match[str]) -> str:
+        found = by_channel.get(match.group(1))
+        return f"<#{found}|{match.group(1)}>" if found else match.group(0)
+
+    def user(match: re.Match[str]) -> str:
+        found = by_user.get(match.group(1))
+        return f"<@{found}|{match.group(1)}>" if found else match.group(0)
+
+    return _USER_REF.sub(user, _CHANNEL_REF.sub(channel, text))
+
+
 class Workbench:
     def __init__(
         self,
@@ -210,6 +236,7 @@ class Workbench:
             "team": {"id": self.team_id, "name": self.team_name},
             "app": {
                 "name": self.app.name,
+                "handle": self.app.handle,
                 "bot_user_id": self.app.bot_user_id,
                 "command": self.app.command,
             },
@@ -274,6 +301,7 @@ class Workbench:
             "offset_seconds": round(self.clock.offset.total_seconds()),
             "upcoming": [u.to_json() for u in self.timeline.upcoming()],
             "counts": self.counts(me),
+            "app_in": sorted(c.id for c in self.channels.values() if c.bot_member),
         }
         if where == HOME:
             home = self.emu.home(me)
@@ -324,16 +352,29 @@ class Workbench:
         where = self._where(user, body.get("where"))
         if not text:
             return {"ok": False, "error": "Type a message or a /pendulum command."}
+        text = as_typed_in_slack(text, self.users.values(), self.channels.values())
         if text.startswith("/"):
             command, _, rest = text.partition(" ")
+            if command == "/invite":
+                return self._invite(where, rest)
             if command != self.app.command:
                 return {
                     "ok": False,
                     "error": f"{command} is not a valid command. In this workspace the app's "
-                    f"command is {self.app.command}.",
+                    f"command is {self.app.command} (and Slack's /invite @{self.app.handle}).",
                 }
             return delivery_json(self.emu.slash_command(user, where, rest.strip(), command))
         return delivery_json(self.emu.post_as_user(user, where, text))
+
+    def _invite(self, where: str | None, rest: str) -> JSON:
+        """Slack's own `/invite @app`: add the app to the channel you are in."""
+        if where is None:
+            return {"ok": False, "error": "/invite works in a channel, not in a DM."}
+        if rest.strip().lower().lstrip("@") not in ("", self.app.handle):
+            return {"ok": False, "error": f"Only @{self.app.handle} can be invited here."}
+        self.emu.set_bot_member(where, True)
+        self.channels[where].bot_member = True
+        return {"ok": True}
 
     def _click(self, user: str, body: Mapping[str, Any]) -> JSON:
         target = body.get("target")

@@ -34,6 +34,7 @@ KIND_LABELS = {
     "tips": "Channel tip",
     "channel_tip": "Channel tip",
     "notice": "Notice",
+    "milestone": "Milestone",
 }
 SETTLE_TIMEOUT = 15.0
 # a send is "settled" once the tick has planned, claimed and recorded it
@@ -41,7 +42,11 @@ _OPEN = ("pending", "claimed")
 
 
 def kind_label(kind: str) -> str:
-    return KIND_LABELS.get(kind, kind.replace("_", " ").capitalize())
+    if kind in KIND_LABELS:
+        return KIND_LABELS[kind]
+    if kind.startswith("focus_"):  # focus_1, focus_2…: one schedule per weekly focus block
+        return "Focus block"
+    return kind.replace("_", " ").capitalize()
 
 
 @dataclass(frozen=True)

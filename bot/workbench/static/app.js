@@ -18,6 +18,7 @@ const S = {
   seen: {}, // message counts already looked at, per conversation
   counts: {},
   keys: { messages: "", home: "", modal: "", upcoming: "" },
+  rendered: null, // keys of the message groups on screen, in order
   modal: null, // {id, hash, inputs}
   lastFocus: null,
   generation: 0,
@@ -117,6 +118,7 @@ function go(where) {
   S.generation += 1;
   S.keys.messages = "";
   S.keys.home = "";
+  S.rendered = null;
   saveLocation();
   renderChrome();
   if (where === "home") {
@@ -132,6 +134,7 @@ function switchUser(id) {
   S.seen = {};
   S.generation += 1;
   S.keys = { messages: "", home: "", modal: "", upcoming: "" };
+  S.rendered = null;
   if (S.where !== "dm" && S.where !== "home" && !channel(S.where).members.includes(id)) S.where = "dm";
   saveLocation();
   closeModalUi();
@@ -171,6 +174,14 @@ function renderChrome() {
   $("tab-messages").setAttribute("aria-selected", String(S.where === "dm"));
   $("tab-home").tabIndex = S.where === "home" ? 0 : -1;
   $("tab-messages").tabIndex = S.where === "dm" ? 0 : -1;
+  const panel = $("conv-panel");
+  if (inApp) {
+    panel.setAttribute("role", "tabpanel");
+    panel.setAttribute("aria-labelledby", S.where === "home" ? "tab-home" : "tab-messages");
+  } else {
+    panel.removeAttribute("role");
+    panel.removeAttribute("aria-labelledby");
+  }
   let title;
   let sub;
   if (inApp) {
@@ -179,7 +190,9 @@ function renderChrome() {
   } else {
     const c = channel(S.where);
     title = `# ${c.name}`;
-    sub = c.bot_member ? c.purpose : `${c.purpose}. Slash commands still work here; replies are only visible to you.`;
+    sub = c.bot_member
+      ? c.purpose
+      : `${S.meta.app.name} is not in this channel. Slash commands still work here (replies are only visible to you); /invite @${S.meta.app.handle} adds it.`;
   }
   $("conv-title").textContent = title;
   $("conv-sub").textContent = sub || "";
@@ -285,19 +298,31 @@ function renderMessages(messages) {
   const box = $("messages");
   const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 60;
   const tz = me().tz;
+  const dayFormat = new Intl.DateTimeFormat("en-GB", { weekday: "long", day: "numeric", month: "long", timeZone: tz });
+  const groups = messages.map((message, i) => {
+    const day = dayFormat.format(tsDate(message.ts));
+    const first = i === 0 || dayFormat.format(tsDate(messages[i - 1].ts)) !== day;
+    return { key: JSON.stringify([first ? day : "", message]), message, day: first ? day : null };
+  });
   restoreFocus(box, () => {
-    const nodes = [];
-    let day = "";
-    for (const message of messages) {
-      const label = new Intl.DateTimeFormat("en-GB", { weekday: "long", day: "numeric", month: "long", timeZone: tz }).format(tsDate(message.ts));
-      if (label !== day) {
-        day = label;
-        nodes.push(h("div", { class: "day", role: "separator" }, h("span", { text: label })));
-      }
-      nodes.push(messageNode(message, tz));
+    if (!messages.length) {
+      box.replaceChildren(emptyNote());
+      S.rendered = null;
+      return;
     }
-    if (!messages.length) nodes.push(emptyNote());
-    box.replaceChildren(...nodes);
+    // Only touch what changed, so a screen reader hears new messages, not the whole log.
+    const old = S.rendered || [];
+    let same = 0;
+    if (S.rendered && box.children.length === old.length) {
+      while (same < old.length && same < groups.length && old[same] === groups[same].key) same += 1;
+      [...box.children].slice(same).forEach((node) => node.remove());
+    } else {
+      box.replaceChildren();
+    }
+    box.append(...groups.slice(same).map((g) => h("div", { class: "msg-group" },
+      g.day ? h("div", { class: "day", role: "separator" }, h("span", { text: g.day })) : null,
+      messageNode(g.message, tz))));
+    S.rendered = groups.map((g) => g.key);
   });
   if (atBottom) box.scrollTop = box.scrollHeight;
 }
@@ -473,7 +498,6 @@ function renderClock(state) {
   $("clock-now").textContent = `${fmt(state.now, tz)} (${city(tz)})`;
   $("clock-now").title = `${fmt(state.now, "UTC")} UTC`;
   $("clock-offset").textContent = state.offset_seconds > 59 ? `+${duration(state.offset_seconds)} ahead of real time` : "real time";
-  $("who-time").textContent = `${fmt(state.now, tz, { weekday: undefined, day: undefined, month: undefined })} local`;
   const key = JSON.stringify([state.upcoming, S.me]);
   if (key !== S.keys.upcoming) {
     S.keys.upcoming = key;
@@ -613,6 +637,12 @@ async function pollOnce() {
   renderLog(state.log || []);
   if (generation === S.generation) {
     S.counts = state.counts || {};
+    for (const c of S.meta.channels) c.bot_member = (state.app_in || []).includes(c.id);
+    const appIn = JSON.stringify(state.app_in || []);
+    if (appIn !== S.keys.appIn) {
+      S.keys.appIn = appIn;
+      renderChrome();
+    }
     const convKey = where === "home" ? "dm" : where;
     if (where !== "home") S.seen[convKey] = S.counts[convKey] ?? 0;
     for (const [k, v] of Object.entries(S.counts)) if (S.seen[k] === undefined) S.seen[k] = v;
@@ -635,7 +665,12 @@ function suggestionsFor(text) {
   const cmd = S.meta.app.command;
   if (!text.startsWith("/")) return [];
   if (!text.includes(" ")) {
-    return cmd.startsWith(text) ? [{ insert: `${cmd} `, label: cmd, summary: `${S.meta.app.name}'s command` }] : [];
+    const found = cmd.startsWith(text) ? [{ insert: `${cmd} `, label: cmd, summary: `${S.meta.app.name}'s command` }] : [];
+    const invite = `/invite @${S.meta.app.handle}`;
+    if (channel(S.where) && !channel(S.where).bot_member && "/invite".startsWith(text)) {
+      found.push({ insert: invite, label: invite, summary: `Slack's own command: add ${S.meta.app.name} to this channel` });
+    }
+    return found;
   }
   if (!text.startsWith(`${cmd} `)) return [];
   const rest = text.slice(cmd.length + 1);
@@ -753,6 +788,10 @@ function setupInspector() {
   };
   setOpen(window.innerWidth >= 1100);
   toggle.addEventListener("click", () => setOpen(inspector.hidden));
+  $("hide-inspector").addEventListener("click", () => {
+    setOpen(false);
+    toggle.focus();
+  });
   for (const box of document.querySelectorAll(".filters input")) {
     box.addEventListener("change", () => $("log").classList.toggle(`hide-${box.dataset.kind}`, !box.checked));
   }
@@ -760,7 +799,7 @@ function setupInspector() {
 
 async function main() {
   S.meta = await api("/api/meta");
-  $("team-name").textContent = `${S.meta.team.name} · offline, built-in Slack emulator`;
+  $("team-name").textContent = `${S.meta.team.name} · offline (built-in Slack emulator)`;
   const select = $("who-select");
   select.replaceChildren(...S.meta.users.map((u) => h("option", { value: u.id, text: `${u.real_name} (${city(u.tz)})` })));
   select.addEventListener("change", () => switchUser(select.value));

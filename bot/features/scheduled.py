@@ -1,0 +1,113 @@
+"""Pieces shared by the scheduled-nudge features (channel tips, focus blocks, the Monday
+nudge, milestones): answering privately, a person's time zone, and "when is the next one?"."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from slack_sdk import WebClient
+
+from bot.blocks.build import message, section
+from bot.coaching.when import DAY_NAMES
+from bot.content.markup import escape
+from bot.delivery import ledger
+from bot.delivery.ledger import CLAIMED, SENT, delivery_key
+from bot.delivery.schedule import (
+    Occurrence,
+    ScheduleValueError,
+    WeeklySlot,
+    local_date_of,
+    next_occurrence,
+    period_key,
+    zone,
+)
+from bot.delivery.schedules import Schedule, skipped_dates
+from bot.features import checkin_sends
+from bot.listeners.common import answer_privately
+from bot.router import ActionContext, CommandContext
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+log = logging.getLogger("pendulum.nudges")
+
+DEFAULT_TZ = "UTC"
+RecipientGone = checkin_sends.RecipientGone
+
+
+def note(text: str) -> dict[str, Any]:
+    """A one-section private answer."""
+    return message(text, [section(text)])
+
+
+def answer(ctx: CommandContext | ActionContext, msg: dict[str, Any]) -> None:
+    """Answer the person privately after the ack (response_url, ephemeral, or DM)."""
+    answer_privately(
+        ctx.client,
+        msg,
+        user_id=ctx.user_id,
+        channel_id=ctx.channel_id,
+        response_url=ctx.response_url,
+    )
+
+
+def person_tz(services: Services, client: WebClient, team_id: str, user_id: str) -> str:
+    """The person's IANA zone as Slack reports it now (users.info), remembered for later;
+    the stored zone (or UTC) when Slack can't be asked. Raises RecipientGone."""
+    tz, _ = checkin_sends.refresh_person(services, client, team_id, user_id)
+    return tz
+
+
+def when_text(weekday: int, local_time: str, tz: str) -> str:
+    return f"{DAY_NAMES[weekday].capitalize()}s at {local_time}, {escape(tz)} time"
+
+
+def format_local(instant: datetime, tz_name: str) -> str:
+    """`Monday 9 March at 09:30 (EDT)`."""
+    local = instant.astimezone(zone(tz_name))
+    return f"{local:%A} {local.day} {local:%B} at {local:%H:%M} ({local.tzname() or tz_name})"
+
+
+def is_paused(schedule: Schedule) -> bool:
+    return schedule.paused_reason is not None or schedule.paused_until is not None
+
+
+def upcoming(services: Services, schedule: Schedule, now: datetime) -> Occurrence | None:
+    """The next occurrence that will really go out: after now, not skipped, not inside a
+    pause, and not in a week whose message already went out (e.g. sent early by hand)."""
+    if schedule.paused_indefinitely:
+        return None
+    try:
+        slot = WeeklySlot.parse(schedule.weekday, schedule.local_time, schedule.tz)
+    except ScheduleValueError:
+        return None
+    skips = set(skipped_dates(services.store, schedule.team_id, schedule.id))
+    cursor = now
+    for _ in range(60):
+        occ = next_occurrence(slot, cursor)
+        cursor = occ.due_at
+        if schedule.is_paused_on(occ.local_date) or occ.local_date in skips:
+            continue
+        key = delivery_key(
+            schedule.team_id, schedule.kind, schedule.target, period_key(occ.local_date)
+        )
+        row = ledger.get(services.store, key)
+        if row is not None and row.status in (SENT, CLAIMED):
+            continue
+        return occ
+    return None
+
+
+def next_text(services: Services, schedule: Schedule) -> str:
+    if schedule.paused_indefinitely:
+        return "It's paused."
+    occ = upcoming(services, schedule, services.clock.now())
+    if occ is None:
+        return "Nothing is coming up."
+    return f"Next: {format_local(occ.due_at, schedule.tz)}."
+
+
+def this_period(services: Services, tz: str) -> str:
+    return period_key(local_date_of(services.clock.now(), zone(tz)))
