@@ -86,7 +86,15 @@ class EventActors(ActorBase):
                 source="user",
             )
         )
-        if not conv.bot_member or not self._subscribed("message"):
+        # Slack's subscription names: message.im, message.channels, message.groups
+        subscription = {
+            "im": "message.im",
+            "channel": "message.channels",
+            "group": "message.groups",
+        }
+        if not conv.bot_member or not (
+            self._subscribed("message") or self._subscribed(subscription[conv.kind])
+        ):
             return None
         event: dict[str, Any] = {
             "user": who.id,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from bot.features import assess as assess_feature
 from bot.features import checkins as checkins_feature
 from bot.features import critical_path as critical_path_feature
+from bot.features import direct_messages as direct_messages_feature
 from bot.features import focus as focus_feature
 from bot.features import help as help_feature
 from bot.features import home as home_feature
@@ -28,3 +29,4 @@ def install_all(router: Router) -> None:
     nudges_feature.install(router)
     home_feature.install(router)
     privacy_feature.install(router)
+    direct_messages_feature.install(router)

@@ -1,0 +1,39 @@
+"""Someone writes to Pendulum in its Messages tab. It only answers commands, so it says so
+(once a day per person, so a chatty DM doesn't become a wall of the same hint)."""
+
+from __future__ import annotations
+
+from bot.blocks.build import message, section
+from bot.router import EventContext, Router
+from bot.store.requests import first_time
+
+
+def dm_hint(command: str) -> dict[str, object]:
+    return message(
+        f"I answer {command} commands. Try {command} help.",
+        [
+            section(
+                f":wave: I don't read messages here, but I answer commands: try `{command} help`, "
+                f"`{command} topics` or `{command} check <a task>`. Your weekly check-in and "
+                "nudges arrive in this conversation."
+            )
+        ],
+    )
+
+
+def on_message(ctx: EventContext) -> None:
+    event = ctx.event
+    if event.get("channel_type") != "im" or event.get("bot_id") or event.get("subtype"):
+        return  # our own messages, edits, joins: nothing to answer
+    user = str(event.get("user") or "")
+    if not user:
+        return
+    services = ctx.services
+    now = services.clock.now()
+    if not first_time(services.store, ctx.team_id, f"dm-hint:{user}:{now.date()}", now):
+        return
+    ctx.client.chat_postMessage(channel=str(event["channel"]), **dm_hint(services.command))
+
+
+def install(router: Router) -> None:
+    router.event("message", on_message)
