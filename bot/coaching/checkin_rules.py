@@ -176,7 +176,7 @@ def questions_from(checkin: Mapping[str, Any]) -> Questions:
         )
     intro = str(checkin.get("intro") or "") if isinstance(checkin, Mapping) else ""
     return Questions(
-        intro=intro or "*Weekly check-in.* A few quick questions about your week.", by_key=by_key
+        intro=intro or "A few quick questions about your week.", by_key=by_key
     )
 
 
