@@ -56,6 +56,7 @@ def seed_checkins(
     minute ago (UTC), exactly as `/pendulum checkin on` would store it. Returns the due time."""
     due, weekday, local_time = due_slot(now)
     clock = FakeClock(due - timedelta(seconds=30))
+    db_path.parent.mkdir(parents=True, exist_ok=True)
     store = Store(db_path)
     try:
         store.migrate()

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App
+from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
 
 from bot import installations
 from bot.errors import report
 from bot.features import install_all
 from bot.listeners import register_all
-from bot.requestlog import ObservedApp, RequestObserver
+from bot.redelivery import Redeliveries
+from bot.requestlog import Guard, ObservedApp, RequestObserver
 from bot.router import Router
 from bot.services import Services, make_client
+from bot.store.db import REQUEST_BUSY_TIMEOUT_MS, Store
 
 log = logging.getLogger("pendulum.app")
 
@@ -24,6 +28,18 @@ def build_router() -> Router:
     install_all(router)
     installations.install(router)  # app_uninstalled / tokens_revoked: delete the workspace
     return router
+
+
+def brief_database_waits(store: Store) -> Guard:
+    """A request thread must ack within 3 s, so it waits at most REQUEST_BUSY_TIMEOUT_MS for a
+    database lock held elsewhere (an operator's transaction, a backup); the handler then
+    answers "try again" (bot/dispatch.py, bot/listeners/views.py) instead of acking late."""
+
+    def guard(req: BoltRequest, dispatch: Callable[[BoltRequest], BoltResponse]) -> BoltResponse:
+        with store.patience(REQUEST_BUSY_TIMEOUT_MS):
+            return dispatch(req)
+
+    return guard
 
 
 def create_app(services: Services) -> App:
@@ -50,6 +66,10 @@ def create_app(services: Services) -> App:
         **auth,
     )
     app.observer = RequestObserver(services.metrics, services.router)
+    app.guards = (
+        brief_database_waits(services.store),
+        Redeliveries(config.signing_secret if config.mode != "socket" else None).around,
+    )
     tracker = installations.WorkspaceTracker(services.store, services.clock)
     services.extras["workspace_tracker"] = tracker
     tracker.attach(app)

@@ -25,7 +25,6 @@ from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.metrics import CONTENT_TYPE, Metrics
 from bot.requestlog import (
@@ -36,6 +35,7 @@ from bot.requestlog import (
     clean,
     request_id_from_headers,
 )
+from bot.slack_http import CheckedSlackHandler
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment
@@ -55,9 +55,11 @@ class PendulumWsgi:
         metrics: Metrics | None = None,
         *,
         path: str = EVENTS_PATH,
+        signing_secret: str | None = None,
     ) -> None:
         self.app = app
-        self.slack = SlackRequestHandler(app, path=path) if app is not None else None
+        # signature first, then a strict parse, then Bolt (bot/slack_http.py says why)
+        self.slack = CheckedSlackHandler(app, path, signing_secret) if app is not None else None
         self.path = path
         self.health = health
         self.metrics = metrics or Metrics()

@@ -20,6 +20,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from slack_bolt import App
@@ -205,13 +206,25 @@ def log_line(info: RequestInfo, latency_ms: float) -> None:
     )
 
 
+Dispatch = Callable[[BoltRequest], BoltResponse]
+Guard = Callable[[BoltRequest, Dispatch], BoltResponse]
+
+
 class ObservedApp(App):
-    """Bolt's App, with every dispatch observed (see the module docstring)."""
+    """Bolt's App, with every dispatch observed (see the module docstring). `guards` wrap
+    Bolt's dispatch inside the observer, outermost first (bot/app.py sets them)."""
 
     observer: RequestObserver | None = None
+    guards: tuple[Guard, ...] = ()
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
+        handle: Dispatch = super().dispatch
+        for guard in reversed(self.guards):
+            handle = partial(_guarded, guard, handle)
         if self.observer is None:
-            response: BoltResponse = super().dispatch(req)
-            return response
-        return self.observer.around(req, super().dispatch)
+            return handle(req)
+        return self.observer.around(req, handle)
+
+
+def _guarded(guard: Guard, inner: Dispatch, req: BoltRequest) -> BoltResponse:
+    return guard(req, inner)

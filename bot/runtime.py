@@ -142,7 +142,7 @@ def start_http(services: Services, app: App | None) -> HttpServer:
         stale_after=stale_after_for(config.tick_seconds),
         extra=lambda: {"mode": config.mode, "version": __version__},
     )
-    wsgi = PendulumWsgi(app, health, services.metrics)
+    wsgi = PendulumWsgi(app, health, services.metrics, signing_secret=config.signing_secret)
     try:
         server = HttpServer(wsgi, config.host, config.port)
     except OSError as exc:

@@ -12,8 +12,9 @@ from tests.harness import AppProcess, make_emulator, start_app
 
 
 @pytest.fixture
-def emu() -> Iterator[Emulator]:
-    with make_emulator() as emulator:
+def emu(tmp_path: Path) -> Iterator[Emulator]:
+    """The sample workspace, on the same movable clock as the `app` fixture."""
+    with make_emulator(tmp_path / "app" / "clock") as emulator:
         yield emulator
 
 

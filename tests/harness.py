@@ -55,8 +55,16 @@ def manifest_bot_events() -> list[str]:
     return list(manifest["settings"]["event_subscriptions"]["bot_events"])
 
 
-def make_emulator() -> Emulator:
-    return Emulator(users=sample_users(), channels=sample_channels(), events=manifest_bot_events())
+def make_emulator(clock_file: Path | None = None) -> Emulator:
+    """The sample workspace. With `clock_file` (the app's, see `start_app`), Slack's clock moves
+    with the app's, so message timestamps and history look-ups agree after a jump."""
+    clock = OffsetFileClock(str(clock_file)) if clock_file is not None else None
+    return Emulator(
+        users=sample_users(),
+        channels=sample_channels(),
+        events=manifest_bot_events(),
+        clock=clock,
+    )
 
 
 def free_port() -> int:
@@ -197,7 +205,7 @@ def start_app(
 def running_app(
     workdir: Path, *, mode: Literal["socket", "http"] = "socket", **kwargs: object
 ) -> Iterator[tuple[Emulator, AppProcess]]:
-    with make_emulator() as emu:
+    with make_emulator(workdir / "clock") as emu:
         app = start_app(emu, workdir, mode=mode, **kwargs)  # type: ignore[arg-type]
         try:
             yield emu, app

@@ -30,6 +30,8 @@ MARKUP = [
     "<https://example.com|click>",
     "<http://evil.test>",
     "<mailto:a@b.test|mail>",
+    "<!date^1392734382^{date_num}|Feb 18, 2014>",
+    "<!subteam^S0TEAM>",
     "&lt;!channel&gt;",
     "<",
     ">",
@@ -77,6 +79,7 @@ WORDS = [
     "blocking",
     "the",
     "migration",
+    "payload",  # Bolt reads a form body containing this word as a payload (bot/slack_http.py)
     "zzz",
     "CHECK",
     "Advice",

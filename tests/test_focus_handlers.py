@@ -11,6 +11,7 @@ import pytest
 
 from bot.delivery import schedules as sch
 from bot.features import focus
+from tests.test_checkin_fakes import Call
 from tests.test_nudge_fakes import ALICE, BOB, TEAM, World, make_world
 
 # Wednesday 4 March 2026 12:00 UTC; Alice is in Berlin (UTC+1).
@@ -30,7 +31,7 @@ def answer(world: World) -> str:
     return repr(world.slack.of("chat.postEphemeral")[-1].args)
 
 
-def focus_dms(world: World, user: str = ALICE) -> list[object]:
+def focus_dms(world: World, user: str = ALICE) -> list[Call]:
     return world.slack.dms(user, "Focus block on")
 
 
@@ -78,12 +79,12 @@ def test_one_dm_at_each_blocks_start_with_its_end_and_something_to_leave(world: 
     world.command("focus set tue,thu 09:00-11:00, tue 14:00-15:30")
     world.run_until(TUE_0900_BERLIN + timedelta(hours=8), step=timedelta(minutes=15))
     dms = focus_dms(world)
-    assert [d.at for d in dms] == [  # type: ignore[attr-defined]
+    assert [d.at for d in dms] == [
         THU_0900_BERLIN,
         TUE_0900_BERLIN,
         TUE_0900_BERLIN + timedelta(hours=5),
     ]
-    texts = [repr(d.args) for d in dms]  # type: ignore[attr-defined]
+    texts = [repr(d.args) for d in dms]
     assert "until 11:00" in texts[0] and "until 11:00" in texts[1] and "until 15:30" in texts[2]
     things = [str(x) for x in world.services.library.nudges["leave_for_later"]]
     for text in texts:
@@ -107,7 +108,7 @@ def test_changing_blocks_mid_week_keeps_unchanged_ones_and_loses_no_dm(world: Wo
     # Friday morning: swap the blocks around; Thursday's new kind is not Friday's spent one
     world.command("focus set mon 10-11, sat 10-12")
     world.run_until(datetime(2026, 3, 9, 12, tzinfo=UTC))
-    assert [d.at.isoformat() for d in focus_dms(world)][2:] == [  # type: ignore[attr-defined]
+    assert [d.at.isoformat() for d in focus_dms(world)][2:] == [
         "2026-03-07T09:00:00+00:00",
         "2026-03-09T09:00:00+00:00",
     ]
@@ -120,7 +121,7 @@ def test_blocks_follow_the_person_to_a_new_time_zone(world: World) -> None:
     owned = sch.list_by_owner(world.store, TEAM, ALICE)
     assert {s.tz for s in owned} == {"Asia/Tokyo"}
     world.run_until(datetime(2026, 3, 10, 1, tzinfo=UTC))
-    assert [d.at for d in focus_dms(world)] == [datetime(2026, 3, 10, 0, tzinfo=UTC)]  # type: ignore[attr-defined]
+    assert [d.at for d in focus_dms(world)] == [datetime(2026, 3, 10, 0, tzinfo=UTC)]
 
 
 def test_someone_who_left_loses_their_blocks(world: World) -> None:

@@ -72,7 +72,9 @@ def test_invalid_blocks_say_what_is_wrong(text: str, needle: str) -> None:
 def test_describe_groups_days_that_share_a_time() -> None:
     blocks = parse_blocks("tue,thu 09:00-11:00 fri 14:00-16:00")
     assert describe(blocks) == ["Tuesdays and Thursdays, 09:00–11:00", "Fridays, 14:00–16:00"]
-    assert describe(parse_blocks("mon,wed,fri 8-9")) == ["Mondays, Wednesdays and Fridays, 08:00–09:00"]
+    assert describe(parse_blocks("mon,wed,fri 8-9")) == [
+        "Mondays, Wednesdays and Fridays, 08:00–09:00"
+    ]
 
 
 def test_assign_keeps_unchanged_blocks_and_avoids_kinds_spent_this_week() -> None:
@@ -132,7 +134,11 @@ FOCUS_WORDS = st.sampled_from(
 
 
 @settings(max_examples=1500, deadline=None)
-@given(st.one_of(st.lists(st.one_of(FOCUS_WORDS, st.text(max_size=8)), max_size=10).map(" ".join), st.text()))
+@given(
+    st.one_of(
+        st.lists(st.one_of(FOCUS_WORDS, st.text(max_size=8)), max_size=10).map(" ".join), st.text()
+    )
+)
 def test_fuzzed_focus_text_parses_to_valid_blocks_or_a_readable_error(text: str) -> None:
     try:
         blocks = parse_blocks(text)

@@ -13,7 +13,7 @@ from bot.blocks.validate import message_problems
 from bot.coaching.milestones import Standing, due, milestones_from
 from bot.content.library import load_library
 from bot.features import milestones
-from tests.test_checkin_fakes import REPO
+from tests.test_checkin_fakes import REPO, Call
 from tests.test_nudge_fakes import ALICE, BOB, TEAM, World, add_assessment, make_world
 
 RULES = load_library(REPO / "prompts").rules
@@ -72,7 +72,7 @@ def world(tmp_path: Path) -> Iterator[World]:
     assert w.slack.problems == []
 
 
-def milestone_dms(world: World, user: str = ALICE) -> list[object]:
+def milestone_dms(world: World, user: str = ALICE) -> list[Call]:
     return [c for c in world.slack.dms(user) if "milestone" in str(c.args.get("metadata"))]
 
 
@@ -86,15 +86,20 @@ def test_nudge_composer_sends_each_milestone_once(world: World) -> None:
     assert len(world.slack.dms(ALICE, "keep your hands warm")) == 4
     world.run_until(datetime(2026, 9, 22, tzinfo=UTC), step=timedelta(hours=12))
     sent = milestone_dms(world)
-    texts = [repr(c.args) for c in sent]  # type: ignore[attr-defined]
+    texts = [repr(c.args) for c in sent]
     assert len(sent) == 2, texts
-    assert any("tour of duty" in t and "topic_open" in t and '"tour"' in t.replace("'", '"') for t in texts)
+    assert any(
+        "tour of duty" in t and "topic_open" in t and '"tour"' in t.replace("'", '"') for t in texts
+    )
     assert any("hands-on work" in t and "rusty" in t for t in texts)
     for call in sent:
-        body = {k: call.args[k] for k in ("text", "blocks")}  # type: ignore[attr-defined]
+        body = {k: call.args[k] for k in ("text", "blocks")}
         assert message_problems(body) == []
     keys = {r[0] for r in world.rows("SELECT key FROM deliveries WHERE kind = 'milestone'")}
-    assert keys == {f"{TEAM}:milestone:{ALICE}:managing-2y", f"{TEAM}:milestone:{ALICE}:hands-off-3y"}
+    assert keys == {
+        f"{TEAM}:milestone:{ALICE}:managing-2y",
+        f"{TEAM}:milestone:{ALICE}:hands-off-3y",
+    }
     assert milestone_dms(world, BOB) == []
     # months go by: nothing twice
     world.run_until(datetime(2026, 12, 1, tzinfo=UTC), step=timedelta(days=1))

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_nudge_fakes import ALICE, ENG, World, make_world, ref
+from tests.test_nudge_fakes import ALICE, ENG, World, make_world, ref, slack_of
 
 TEN_MINUTES = timedelta(minutes=10)
 
@@ -33,8 +33,8 @@ def tick_around(world: World, *instants: datetime) -> None:
         world.run_until(instant + timedelta(hours=3), step=TEN_MINUTES)
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 # (zone, world start, weekday word, local time, the only instant it may go out)
@@ -57,7 +57,7 @@ def test_channel_tip_on_a_clock_change_day(
     world = world_in(tmp_path, tz, start)
     world.command(f"remind {ref(ENG)} {day} {at} {tz}")
     tick_around(world, expected)
-    posts = world.slack.posts_to(ENG, "Tip of the week")
+    posts = slack_of(world).posts_to(ENG, "Tip of the week")
     assert [p.at for p in posts] == [expected]
     assert world.slack.problems == []
     world.engine.close()

@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from bot.clock import FakeClock
 from bot.delivery.schedule import utc_text
@@ -18,6 +18,7 @@ from tests.test_checkin_fakes import (
     BOB,
     START,
     TEAM,
+    Call,
     StubSlack,
     World,
     api_error,
@@ -83,7 +84,7 @@ class ChannelSlack(StubSlack):
                 raise api_error("not_in_channel")
         return super().chat_postMessage(**args)
 
-    def posts_to(self, channel: str, text: str | None = None) -> list[Any]:
+    def posts_to(self, channel: str, text: str | None = None) -> list[Call]:
         return [
             c
             for c in self.of("chat.postMessage")
@@ -105,6 +106,10 @@ def make_world(tmp_path: Path, start: datetime = START) -> World:
         RANDOM: ChannelInfo(everyone, bot_member=False),
     }
     return build_world(tmp_path, clock=clock, slack=slack)
+
+
+def slack_of(world: World) -> ChannelSlack:
+    return cast(ChannelSlack, world.slack)
 
 
 def ref(channel: str, name: str = "") -> str:

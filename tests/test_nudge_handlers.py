@@ -12,6 +12,7 @@ import pytest
 
 from bot.blocks.validate import message_problems
 from bot.features import nudges
+from tests.test_checkin_fakes import Call
 from tests.test_nudge_fakes import ALICE, BOB, TEAM, World, make_world
 
 # Wednesday 4 March 2026 12:00 UTC; Alice is in Berlin (UTC+1), Bob in New York (UTC-5).
@@ -30,7 +31,7 @@ def answer(world: World) -> str:
     return repr(world.slack.of("chat.postEphemeral")[-1].args)
 
 
-def nudge_dms(world: World, user: str = ALICE) -> list[object]:
+def nudge_dms(world: World, user: str = ALICE) -> list[Call]:
     return world.slack.dms(user, "keep your hands warm")
 
 
@@ -71,18 +72,18 @@ def test_monday_dm_names_one_idea_and_asks_for_focus_blocks_when_none(world: Wor
     world.command("nudge on")
     world.run_until(MON_0900_BERLIN, step=timedelta(hours=1))
     (dm,) = nudge_dms(world)
-    assert dm.at == MON_0900_BERLIN  # type: ignore[attr-defined]
-    text = repr(dm.args)  # type: ignore[attr-defined]
+    assert dm.at == MON_0900_BERLIN
+    text = repr(dm.args)
     ideas = nudges.ideas(world.services)
     assert sum(idea in text for idea in ideas.values()) == 1
     assert "Book 2 of them" in text and "focus set" in text
-    body = {k: dm.args[k] for k in ("text", "blocks")}  # type: ignore[attr-defined]
+    body = {k: dm.args[k] for k in ("text", "blocks")}
     assert message_problems(body) == []
     # with focus blocks planned, no ask
     world.command("focus set tue,thu 09:00-11:00")
     world.run_until(MON_0900_BERLIN + timedelta(weeks=1), step=timedelta(hours=6))
     second = nudge_dms(world)[-1]
-    assert "Book 2 of them" not in repr(second.args)  # type: ignore[attr-defined]
+    assert "Book 2 of them" not in repr(second.args)
 
 
 def test_ideas_rotate_without_repeats_one_dm_a_week(world: World) -> None:
@@ -120,8 +121,8 @@ def test_everyone_at_their_own_monday_morning(world: World) -> None:
     world.command("nudge on")
     world.command("nudge on", BOB)
     world.run_until(MON_0900_BERLIN + timedelta(hours=8), step=timedelta(minutes=30))
-    assert [d.at for d in nudge_dms(world)] == [MON_0900_BERLIN]  # type: ignore[attr-defined]
-    assert [d.at for d in nudge_dms(world, BOB)] == [  # type: ignore[attr-defined]
+    assert [d.at for d in nudge_dms(world)] == [MON_0900_BERLIN]
+    assert [d.at for d in nudge_dms(world, BOB)] == [
         datetime(2026, 3, 9, 13, 0, tzinfo=UTC)  # 09:00 EDT (New York changed on the 8th)
     ]
 
@@ -136,3 +137,27 @@ def test_forget_me_removes_nudge_schedules_and_rotation_rows(world: World) -> No
     personal.forget(world.store, TEAM, ALICE)
     for table in ("schedules", "rotation_picks", "deliveries"):
         assert world.rows(f"SELECT count(*) FROM {table}") == [(0,)], table
+
+
+def test_away_status_skips_the_nudge_and_focus_dms_that_week(world: World) -> None:
+    world.command("nudge on")
+    world.command("focus set mon 10:00-11:00")
+    world.slack.users[ALICE]["profile"] = {"status_emoji": ":palm_tree:", "status_text": "Off"}
+    world.run_until(MON_0900_BERLIN + timedelta(hours=3), step=timedelta(minutes=30))
+    assert nudge_dms(world) == [] and world.slack.dms(ALICE, "Focus block on") == []
+    statuses = world.rows("SELECT kind, status FROM deliveries ORDER BY kind")
+    assert statuses == [("focus_1", "skipped"), ("nudge", "skipped")]
+    world.command("nudge now")  # asked for by hand: sent even while away
+    assert len(nudge_dms(world)) == 1
+    world.slack.users[ALICE]["profile"] = {}
+    world.run_until(MON_0900_BERLIN + timedelta(weeks=1, hours=3), step=timedelta(hours=1))
+    assert len(nudge_dms(world)) == 2 and len(world.slack.dms(ALICE, "Focus block on")) == 1
+
+
+def test_someone_who_left_is_unenrolled_before_anything_is_sent(world: World) -> None:
+    world.command("nudge on", BOB)
+    world.command("focus set mon 10:00-11:00", BOB)
+    world.slack.gone[BOB] = "user_not_found"
+    world.run_until(datetime(2026, 3, 10, tzinfo=UTC), step=timedelta(hours=1))
+    assert world.slack.dms(BOB) == []
+    assert world.rows("SELECT count(*) FROM schedules WHERE owner_user_id = ?", [BOB]) == [(0,)]

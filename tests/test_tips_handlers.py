@@ -12,8 +12,10 @@ from pathlib import Path
 import pytest
 
 from bot.blocks.validate import message_problems
+from bot.content.compose import tip_message
 from bot.delivery import schedules as sch
 from bot.features import tips
+from tests.test_checkin_fakes import Call
 from tests.test_nudge_fakes import (
     ALICE,
     BOB,
@@ -26,6 +28,7 @@ from tests.test_nudge_fakes import (
     blocks_text,
     make_world,
     ref,
+    slack_of,
 )
 
 # Wednesday 4 March 2026 12:00 UTC; Alice is in Berlin (UTC+1), Bob in New York (UTC-5).
@@ -51,8 +54,8 @@ def subscription(world: World, channel: str = ENG) -> sch.Schedule:
     return found
 
 
-def tips_in(world: World, channel: str = ENG) -> list[object]:
-    return world.slack.posts_to(channel, "Tip of the week")
+def tips_in(world: World, channel: str = ENG) -> list[Call]:
+    return slack_of(world).posts_to(channel, "Tip of the week")
 
 
 # -- subscribing -----------------------------------------------------------------------------
@@ -98,7 +101,7 @@ def test_remind_refuses_channels_it_cannot_use_and_says_how_to_fix_it(
 
 
 def test_remind_in_an_archived_channel(world: World) -> None:
-    world.slack.channels[ENG].archived = True
+    slack_of(world).channels[ENG].archived = True
     world.command("remind")
     assert "archived" in answer(world)
     assert sch.list_by_team(world.store, TEAM) == []
@@ -122,16 +125,11 @@ def test_the_tip_goes_out_at_0930_local_with_a_read_more_button(world: World) ->
     assert tips_in(world) == []
     world.run_until(MON_0930_BERLIN)
     (tip,) = tips_in(world)
-    assert tip.at == MON_0930_BERLIN  # type: ignore[attr-defined]
-    body = {k: tip.args[k] for k in ("text", "blocks")}  # type: ignore[attr-defined]
+    assert tip.at == MON_0930_BERLIN
+    body = {k: tip.args[k] for k in ("text", "blocks")}
     assert message_problems(body) == []
     assert "Idea from" in blocks_text(tip)
-    buttons = [
-        e
-        for b in tip.args["blocks"]  # type: ignore[attr-defined]
-        if b["type"] == "actions"
-        for e in b["elements"]
-    ]
+    buttons = [e for b in tip.args["blocks"] if b["type"] == "actions" for e in b["elements"]]
     topic_ids = set(world.services.library.topics)
     assert all(b["action_id"] == "topic_open" and b["value"] in topic_ids for b in buttons)
     (pick,) = world.rows("SELECT pool, target, period, cycle FROM rotation_picks")
@@ -156,7 +154,9 @@ def test_a_full_rotation_without_repeats_then_a_new_cycle(world: World) -> None:
     # each channel walks its own order
     world.command(f"remind {ref(LEADS)}")
     world.run_until(world.clock.now() + timedelta(weeks=3), step=timedelta(days=1))
-    leads = [r[0] for r in world.rows("SELECT item_id FROM rotation_picks WHERE target = ?", [LEADS])]
+    leads = [
+        r[0] for r in world.rows("SELECT item_id FROM rotation_picks WHERE target = ?", [LEADS])
+    ]
     assert len(leads) == 3 and len(set(leads)) == 3
 
 
@@ -216,7 +216,7 @@ def test_remind_list_and_off(world: World) -> None:
 # -- failures ----------------------------------------------------------------------------------
 def test_removed_from_the_channel_pauses_and_tells_the_owner_once(world: World) -> None:
     world.command("remind")
-    world.slack.channels[ENG].bot_member = False
+    slack_of(world).channels[ENG].bot_member = False
     world.run_until(MON_0930_BERLIN + timedelta(weeks=2), step=timedelta(hours=6))
     s = subscription(world)
     assert s.paused_reason == "not_in_channel" and s.next_due_at is None
@@ -227,7 +227,7 @@ def test_removed_from_the_channel_pauses_and_tells_the_owner_once(world: World) 
     # the failed tip was never seen, so it is not used up
     assert world.rows("SELECT status FROM deliveries WHERE kind = 'tip'") == [("failed",)]
     # fixed: `remind now` posts and resumes; the next week's goes out as usual
-    world.slack.channels[ENG].bot_member = True
+    slack_of(world).channels[ENG].bot_member = True
     world.command("remind now")
     assert "back on" in answer(world)
     assert subscription(world).paused_reason is None
@@ -239,12 +239,12 @@ def test_removed_from_the_channel_pauses_and_tells_the_owner_once(world: World) 
 
 def test_remind_again_resumes_a_paused_subscription(world: World) -> None:
     world.command("remind")
-    world.slack.channels[ENG].bot_member = False
+    slack_of(world).channels[ENG].bot_member = False
     world.run_until(MON_0930_BERLIN, step=timedelta(hours=6))
     assert subscription(world).paused_reason == "not_in_channel"
     world.command("remind")
     assert "/invite" in answer(world)  # still not fixed: said so, still paused
-    world.slack.channels[ENG].bot_member = True
+    slack_of(world).channels[ENG].bot_member = True
     world.command("remind")
     assert "Resumed" in answer(world)
     assert subscription(world).next_due_at == MON_0930_BERLIN + timedelta(weeks=1)
@@ -267,3 +267,47 @@ def test_a_missed_tip_is_sent_on_restart_the_same_day_and_skipped_after(world: W
     assert len(tips_in(world)) == 1
     rows = world.rows("SELECT period, status FROM deliveries WHERE kind = 'tip' ORDER BY 1")
     assert rows == [("2026-W11", "sent"), ("2026-W12", "skipped")]
+
+
+@pytest.mark.parametrize(
+    ("error", "why"),
+    [
+        ("not_in_channel", "/invite @Pendulum"),
+        ("is_archived", "archived"),
+        ("channel_not_found", "no longer exists"),
+    ],
+)
+def test_permanent_errors_pause_the_subscription_and_tell_its_owner_once(
+    world: World, error: str, why: str
+) -> None:
+    world.command("remind", BOB)
+    world.slack.post_errors[ENG] = error
+    world.run_until(MON_0930_BERLIN + timedelta(weeks=3), step=timedelta(hours=6))
+    assert subscription(world).paused_reason == error
+    (notice,) = world.slack.dms(BOB, "couldn't deliver")
+    assert why in repr(notice.args) and "<#C0TEAM>" in repr(notice.args)
+    assert message_problems({k: notice.args[k] for k in ("text", "blocks")}) == []
+    assert world.slack.dms(ALICE) == []  # only the owner is told
+
+
+def test_two_subscriptions_of_one_channel_at_the_same_moment_leave_one(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world.command("remind", BOB)
+    # Alice's `remind` looked before Bob's was stored, and creates a second one
+    real = tips.channel_schedule
+    calls = iter([None])
+    monkeypatch.setattr(tips, "channel_schedule", lambda *a: next(calls, real(*a)))
+    world.command("remind", ALICE)
+    (only,) = sch.list_by_team(world.store, TEAM, "tip")
+    assert only.owner_user_id == BOB
+
+
+def test_the_shipped_tips_are_tagged_attributed_and_link_real_topics(world: World) -> None:
+    library = world.services.library
+    assert len(library.tips) >= 26
+    assert len({t.id for t in library.tips}) == len(library.tips)
+    for tip in library.tips:
+        assert tip.tags and tip.source, tip.id
+        assert tip.topic is None or tip.topic in library.topics, tip.id
+        assert message_problems(tip_message(library, tip)) == [], tip.id

@@ -158,7 +158,9 @@ WORDS = st.sampled_from(
         "&",
     ]
 )
-TEXT = st.one_of(st.lists(st.one_of(WORDS, st.text(max_size=12)), max_size=8).map(" ".join), st.text())
+TEXT = st.one_of(
+    st.lists(st.one_of(WORDS, st.text(max_size=12)), max_size=8).map(" ".join), st.text()
+)
 
 
 @settings(max_examples=1500, deadline=None)
@@ -166,7 +168,7 @@ TEXT = st.one_of(st.lists(st.one_of(WORDS, st.text(max_size=12)), max_size=8).ma
 def test_fuzzed_remind_arguments_parse_or_fail_with_a_readable_reason(text: str) -> None:
     for parse in (parse_remind, parse_channel_only, parse_skip):
         try:
-            result = parse(text)  # type: ignore[operator]
+            result = parse(text)
         except RemindError as exc:
             assert str(exc) and len(str(exc)) < 400
             continue
@@ -241,7 +243,9 @@ def test_new_tips_join_the_current_cycle_and_removed_ones_stop() -> None:
         last = pick.item
     assert seen == set(grown)
     shrunk = ["tip-0", "tip-1"]
-    assert next_pick(shrunk, {"tip-0", "tip-1", "tip-4"}, cycle=0, last="tip-4", seed="s").cycle == 1
+    assert (
+        next_pick(shrunk, {"tip-0", "tip-1", "tip-4"}, cycle=0, last="tip-4", seed="s").cycle == 1
+    )
 
 
 @settings(max_examples=200, deadline=None)

@@ -490,3 +490,12 @@ def test_invite_adds_the_app_to_a_channel_as_slack_does(bench: RunningWorkbench)
     wait_for(
         bench, lambda: any(u["target"] == random for u in state(bench, DANA, random)["upcoming"])
     )
+
+
+def test_acting_on_something_gone_is_an_answer_not_a_crash(bench: RunningWorkbench) -> None:
+    status, result = call(bench, "/api/act", {"type": "close", "user": BOB, "view_id": "V404"})
+    assert status == 200 and not result["ok"]
+    gone = {"kind": "message", "where": TEAM, "ts": "1.000001"}
+    body = {"type": "click", "user": BOB, "target": gone, "action_id": "x"}
+    status, result = call(bench, "/api/act", body)
+    assert status == 200 and result == {"ok": False, "error": "That message is gone."}

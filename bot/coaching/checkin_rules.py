@@ -175,9 +175,7 @@ def questions_from(checkin: Mapping[str, Any]) -> Questions:
             max_length=min(int(max_length), NOTE_MAX) if max_length else None,
         )
     intro = str(checkin.get("intro") or "") if isinstance(checkin, Mapping) else ""
-    return Questions(
-        intro=intro or "A few quick questions about your week.", by_key=by_key
-    )
+    return Questions(intro=intro or "A few quick questions about your week.", by_key=by_key)
 
 
 # -- answers -------------------------------------------------------------------------------

@@ -15,13 +15,26 @@ _WHY = {
     "invalid_auth": "my token is no longer valid (ask whoever installed me to reinstall)",
 }
 
+# what each kind is called, and the command that turns it back on
+_KINDS = {
+    "checkin": ("weekly check-in", "`/pendulum checkin on`"),
+    "tip": ("weekly team tip", "`/pendulum remind` in that channel"),
+    "nudge": ("Monday nudge", "`/pendulum nudge on`"),
+    "focus": ("focus-block reminder", "`/pendulum focus`"),
+}
+
+
+def _describe(kind: str) -> tuple[str, str]:
+    return _KINDS.get(kind.split("_", 1)[0], (kind.replace("_", " "), "`/pendulum help`"))
+
 
 def default_notice(schedule: Schedule, code: str) -> OutgoingMessage:
     where = "you by DM" if is_user_id(schedule.target) else f"<#{schedule.target}>"
     why = _WHY.get(code, f"Slack answered `{code}`")
+    name, resume = _describe(schedule.kind)
     text = (
-        f"I couldn't deliver your weekly *{schedule.kind}* to {where}: {why}. "
-        "I've paused it so it stops failing; resume it with `/pendulum` once that's fixed."
+        f"I couldn't deliver your *{name}* to {where}: {why}. "
+        f"I've paused it so it stops failing; once that's fixed, turn it back on with {resume}."
     )
     return {
         "channel": schedule.owner_user_id,

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.blocks.build import message, section
 from bot.router import EventContext, Router
 from bot.store.requests import first_time
 
 
-def dm_hint(command: str) -> dict[str, object]:
+def dm_hint(command: str) -> dict[str, Any]:
     return message(
         f"I answer {command} commands. Try {command} help.",
         [

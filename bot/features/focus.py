@@ -99,6 +99,13 @@ def has_focus_blocks(services: Services, team_id: str, user_id: str) -> bool:
 def compose_focus(services: Services, schedule: Any, occurrence: Any) -> dict[str, Any] | None:
     """The DM at the start of a block (kinds `focus_1` … `focus_20`)."""
     sched = as_schedule(schedule)
+    try:
+        if scheduled.is_away_now(services, sched.team_id, sched.target):
+            log.info("focus DM skipped: status says away")
+            return None
+    except scheduled.RecipientGone:
+        clear_blocks(services, sched.team_id, sched.target)
+        return None
     block = block_of(sched)
     items = [str(x) for x in (services.library.nudges.get("leave_for_later") or [])]
     later = leave_for_later(items, f"{sched.target}:{occurrence.local_date}:{block.start}")
@@ -273,7 +280,7 @@ def install(router: Router) -> None:
     router.command(
         Subcommand(
             name="focus",
-            summary="focus blocks, with a DM as each starts: `set tue,thu 09:00-11:00`, `off`",
+            summary="focus blocks, with a DM as each one starts; `focus off` stops them",
             example="focus set tue,thu 09:00-11:00",
             handler=lambda ctx: FocusCommand(ctx.services)(ctx),
             group="Reminders",

@@ -61,17 +61,14 @@ HOME_BLOCKS_MAX = 100
 
 KIND_LABELS = {
     "checkin": "Weekly check-in",
-    "focus": "Focus block",
-    "focus_block": "Focus block",
-    "focus_blocks": "Focus block",
     "tip": "Weekly tip",
-    "tips": "Weekly tip",
-    "channel_tip": "Weekly tip",
     "nudge": "Monday nudge",
 }
 
 
 def kind_label(kind: str) -> str:
+    if kind.startswith("focus"):  # focus_1 … focus_20: one kind per block (see focus.py)
+        return "Focus block"
     return KIND_LABELS.get(kind, kind.replace("_", " ").capitalize())
 
 

@@ -89,6 +89,13 @@ def compose_nudge(services: Services, schedule: Any, occurrence: Any) -> dict[st
     sched = as_schedule(schedule)
     team_id, user_id = sched.team_id, sched.target
     try:
+        if scheduled.is_away_now(services, team_id, user_id) and not occurrence.manual:
+            log.info("Monday nudge skipped: status says away")
+            return None
+    except scheduled.RecipientGone:
+        delete_schedule(services.store, team_id, sched.id)
+        return None
+    try:
         milestones.check(services, team_id, user_id)
     except Exception:  # a milestone problem must never cost the week's nudge
         log.exception("milestone check failed")

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk import WebClient
 
 from bot.blocks.build import message, section
+from bot.coaching.checkin_rules import is_away
 from bot.coaching.when import DAY_NAMES
 from bot.content.markup import escape
 from bot.delivery import ledger
@@ -58,6 +59,20 @@ def person_tz(services: Services, client: WebClient, team_id: str, user_id: str)
     the stored zone (or UTC) when Slack can't be asked. Raises RecipientGone."""
     tz, _ = checkin_sends.refresh_person(services, client, team_id, user_id)
     return tz
+
+
+def is_away_now(services: Services, team_id: str, user_id: str) -> bool:
+    """Whether the person's Slack status says they're away (vacation, out of office, sick):
+    a focus-block DM or a Monday nudge would only be noise then. If Slack can't be asked,
+    not away (better a DM than a lost week). Raises RecipientGone for someone who left."""
+    try:
+        info = checkin_sends.user_info(services.client_for(team_id), user_id)
+    except RecipientGone:
+        raise
+    except Exception as exc:
+        log.warning("users.info failed before a DM (%s); sending anyway", type(exc).__name__)
+        return False
+    return is_away(info.get("profile") or {}, services.clock.now().timestamp())
 
 
 def when_text(weekday: int, local_time: str, tz: str) -> str:

@@ -326,7 +326,11 @@ class RemindCommand:
             return Reply(message=scheduled.note(off_text(channel, services.command)))
 
         def job() -> None:
-            if not is_member(ctx.client, channel, ctx.user_id):
+            try:
+                member = is_member(ctx.client, channel, ctx.user_id)
+            except SlackApiError:
+                member = False
+            if not member:
                 text = f"Only members of {link(channel)} can stop its weekly tip."
             else:
                 delete_schedule(services.store, ctx.team_id, schedule.id)
@@ -406,6 +410,14 @@ def subscribe(
             tz=tz or scheduled.DEFAULT_TZ,
         )
         head = f":white_check_mark: {link(channel)} gets a weekly tip"
+        # two people subscribing the same channel at the same moment: keep the first
+        first = min(
+            (s for s in list_by_team(services.store, team_id, KIND) if s.target == channel),
+            key=lambda s: s.id,
+        )
+        if first.id != schedule.id:
+            delete_schedule(services.store, team_id, schedule.id)
+            schedule = first
     else:
         schedule = update_schedule(
             services.store,

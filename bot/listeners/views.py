@@ -3,6 +3,7 @@ errors can be shown); follow-ups run on the worker."""
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -13,6 +14,20 @@ from bot.errors import report
 from bot.listeners.common import team_of, tell_sorry, user_of
 from bot.router import ViewContext, ViewHandler
 from bot.services import Services
+from bot.store.db import is_busy
+
+log = logging.getLogger("pendulum.listeners")
+
+
+BUSY_TEXT = "I'm busy for a moment and couldn't save this. Please submit again."
+
+
+def first_input(view: dict[str, Any]) -> str | None:
+    """The block id of the modal's first input (where an error message can be shown)."""
+    for block in view.get("blocks") or []:
+        if isinstance(block, dict) and block.get("type") == "input" and block.get("block_id"):
+            return str(block["block_id"])
+    return None
 
 
 def register(app: App, services: Services) -> None:
@@ -43,6 +58,13 @@ def register(app: App, services: Services) -> None:
         try:
             reply = handler(ctx)
         except Exception as exc:
+            busy_on = first_input(view) if is_busy(exc) else None
+            if busy_on is not None:  # the database is locked elsewhere: keep the input
+                log.warning(
+                    "view %s: database busy, asked to submit again", view.get("callback_id")
+                )
+                ack(response_action="errors", errors={busy_on: BUSY_TEXT})
+                return
             ref = report(exc, where=f"view {view.get('callback_id')}")
             ack()
             services.worker.submit(

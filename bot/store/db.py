@@ -18,7 +18,18 @@ import sqlite_utils
 
 from bot.store.migrations import MIGRATIONS
 
-BUSY_TIMEOUT_MS = 5_000
+# How long a thread waits for a lock another connection or process holds. Background work (the
+# scheduler, deliveries, the worker) can wait out an operator's long transaction; a thread
+# answering Slack can't: it must ack within 3 s, so it uses REQUEST_BUSY_TIMEOUT_MS (see
+# `Store.patience`) and answers "try again" instead.
+BUSY_TIMEOUT_MS = 15_000
+REQUEST_BUSY_TIMEOUT_MS = 1_000
+
+
+def is_busy(exc: BaseException) -> bool:
+    """True for SQLITE_BUSY / SQLITE_LOCKED: a lock held elsewhere outlasted the wait."""
+    text = str(exc).lower()
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
 
 
 class StoreError(Exception):
@@ -64,6 +75,18 @@ class Store:
                     conn.close()
             self._all.clear()
         self._local = threading.local()
+
+    @contextmanager
+    def patience(self, busy_timeout_ms: int) -> Iterator[None]:
+        """Within the block, this thread waits at most `busy_timeout_ms` for a lock held
+        elsewhere (then sqlite3.OperationalError, see `is_busy`)."""
+        conn = self.db.conn
+        conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        try:
+            yield
+        finally:
+            with contextlib.suppress(sqlite3.ProgrammingError):  # closed meanwhile
+                conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
 
     # -- transactions ------------------------------------------------------------------------
     @contextmanager

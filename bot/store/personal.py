@@ -47,6 +47,10 @@ DESCRIPTIONS: Mapping[str, TableInfo] = {
         "time, time zone, pauses",
         "until you turn them off or run `forget me`",
     ),
+    "rotation_picks": TableInfo(
+        "which idea each of your Monday nudges suggested, so the next ones differ",
+        "until you run `forget me`",
+    ),
     "deliveries": TableInfo(
         "a ledger of messages I sent you (when, and a copy of each, which for follow-ups may "
         "quote your answer), so nothing is ever sent twice",

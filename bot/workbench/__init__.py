@@ -117,10 +117,17 @@ def run_workbench(config: Config, connect_note: str = CONNECT_NOTE) -> int:
     stop.install()
     logging.getLogger("bot.emulator.socket_mode").setLevel(logging.WARNING)
     running = start_workbench(config)
+    ahead = running.workbench.clock.offset.total_seconds()
+    resumed = (
+        f"  Its clock resumes {ahead / 86400:.1f} days ahead of real time, where this "
+        "database left off.\n"
+        if ahead >= 3600
+        else ""
+    )
     print(
         f"Pendulum workbench: {running.url}\n"
         f"  Open it in a browser to try Pendulum as a sample user; database {config.db_path}.\n"
-        "  Stop with Ctrl-C.\n\n" + connect_note,
+        f"{resumed}  Stop with Ctrl-C.\n\n{connect_note}",
         flush=True,
     )
     try:

@@ -26,6 +26,7 @@ from bot.emulator import (
     UserActionError,
     View,
 )
+from bot.emulator.errors import ApiError
 from bot.router import Router
 from bot.workbench.clock import MovableClock
 from bot.workbench.inspector import InspectorLog
@@ -345,6 +346,8 @@ class Workbench:
                 )
         except (UserActionError, NotConnectedError) as exc:
             return {"ok": False, "error": str(exc)}
+        except ApiError as exc:  # e.g. a view that no longer exists
+            return {"ok": False, "error": exc.problem or exc.code}
         raise BadRequest(f"unknown action type {kind!r}")
 
     def _send(self, user: str, body: Mapping[str, Any]) -> JSON:

@@ -30,6 +30,6 @@ def sample_channels() -> list[Channel]:
             name="random",
             members=everyone,
             bot_member=False,
-            purpose="Pendulum is not in this channel",
+            purpose="Off-topic chat",
         ),
     ]

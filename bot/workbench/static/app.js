@@ -192,7 +192,7 @@ function renderChrome() {
     title = `# ${c.name}`;
     sub = c.bot_member
       ? c.purpose
-      : `${S.meta.app.name} is not in this channel. Slash commands still work here (replies are only visible to you); /invite @${S.meta.app.handle} adds it.`;
+      : `${c.purpose}. ${S.meta.app.name} is not in this channel: slash commands still work here (replies are only visible to you); /invite @${S.meta.app.handle} adds it.`;
   }
   $("conv-title").textContent = title;
   $("conv-sub").textContent = sub || "";

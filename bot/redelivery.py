@@ -1,0 +1,135 @@
+"""Slack's redeliveries, answered once.
+
+Slack sends a request again when it thinks the first went unanswered (Socket Mode
+`retry_attempt`, HTTP `X-Slack-Retry-Num`), and Bolt does not deduplicate. A repeat is
+recognised by what Slack keeps across retries — `event_id` for events, `trigger_id` for
+commands and interactions, the view id for a closed modal — and gets the first delivery's
+answer again (waiting briefly if the first is still running) instead of running the
+listeners a second time: no second DM, modal, ephemeral or database row.
+
+Memory is enough: retries come within minutes, and one process serves one app token. The
+durable guards (the delivery ledger's keys, `processed_requests` for events and modal
+submissions) stay where a repeat after a restart must not act twice.
+
+Only a request that proves it comes from Slack can be answered from memory: over HTTP its
+signature is checked first, so a forged copy of a real request learns nothing and is refused
+by Bolt as usual.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_bolt.request import BoltRequest
+from slack_bolt.response import BoltResponse
+from slack_sdk.signature import SignatureVerifier
+
+log = logging.getLogger("pendulum.redelivery")
+
+Dispatch = Callable[[BoltRequest], BoltResponse]
+KEEP_SECONDS = 15 * 60
+MAX_KEPT = 20_000
+WAIT_FOR_FIRST = 2.5  # a repeat that arrives while the first still runs waits this long
+
+
+def request_key(body: Mapping[str, Any]) -> str | None:
+    """What identifies a request across Slack's retries; None when nothing does."""
+    if body.get("type") == "event_callback":
+        event_id = body.get("event_id")
+        return f"event:{event_id}" if event_id else None
+    trigger = body.get("trigger_id")
+    if trigger:
+        kind = "command" if body.get("command") else str(body.get("type") or "interaction")
+        return f"{kind}:{trigger}"
+    view = body.get("view")
+    if body.get("type") == "view_closed" and isinstance(view, Mapping) and view.get("id"):
+        return f"view_closed:{view['id']}"
+    return None
+
+
+@dataclass
+class _First:
+    started: float = field(default_factory=time.monotonic)
+    done: threading.Event = field(default_factory=threading.Event)
+    response: BoltResponse | None = None
+
+
+class Redeliveries:
+    def __init__(
+        self,
+        signing_secret: str | None,
+        *,
+        keep_seconds: float = KEEP_SECONDS,
+        max_kept: int = MAX_KEPT,
+        wait: float = WAIT_FOR_FIRST,
+    ) -> None:
+        self.verifier = SignatureVerifier(signing_secret) if signing_secret else None
+        self.keep_seconds = keep_seconds
+        self.max_kept = max_kept
+        self.wait = wait
+        self._lock = threading.Lock()
+        self._seen: OrderedDict[str, _First] = OrderedDict()
+        self.repeats = 0
+
+    def around(self, req: BoltRequest, dispatch: Dispatch) -> BoltResponse:
+        key = request_key(req.body or {})
+        if key is None or not self._authentic(req):
+            return dispatch(req)
+        with self._lock:
+            self._forget_old(time.monotonic())
+            first = self._seen.get(key)
+            if first is None:
+                mine = self._seen[key] = _First()
+        if first is not None:
+            return self._repeat(key, first, req, dispatch)
+        return self._run(key, mine, req, dispatch)
+
+    def _run(self, key: str, mine: _First, req: BoltRequest, dispatch: Dispatch) -> BoltResponse:
+        response: BoltResponse | None = None
+        try:
+            response = dispatch(req)
+            return response
+        finally:
+            if response is not None and response.status < 500:
+                mine.response = response
+            else:  # failed: a retry may try again
+                with self._lock:
+                    if self._seen.get(key) is mine:
+                        del self._seen[key]
+            mine.done.set()
+
+    def _repeat(
+        self, key: str, first: _First, req: BoltRequest, dispatch: Dispatch
+    ) -> BoltResponse:
+        if not first.done.wait(self.wait):
+            log.info("redelivery of %s while the first is still running: acked", key.split(":")[0])
+            return BoltResponse(status=200, body="")
+        if first.response is None:  # the first failed; this one gets its own try
+            return self.around(req, dispatch)
+        with self._lock:
+            self.repeats += 1
+        log.info("redelivery of %s answered with the first answer", key.split(":")[0])
+        return first.response
+
+    def _authentic(self, req: BoltRequest) -> bool:
+        if req.mode == "socket_mode" or self.verifier is None:
+            return True
+        timestamp = (req.headers.get("x-slack-request-timestamp") or [""])[0]
+        signature = (req.headers.get("x-slack-signature") or [""])[0]
+        try:
+            return bool(self.verifier.is_valid(req.raw_body, timestamp, signature))
+        except ValueError:  # a timestamp that is not a number
+            return False
+
+    def _forget_old(self, now: float) -> None:
+        while self._seen:
+            key, first = next(iter(self._seen.items()))
+            if len(self._seen) <= self.max_kept and now - first.started < self.keep_seconds:
+                return
+            del self._seen[key]

@@ -1,0 +1,148 @@
+"""Fault: Slack delivers every request twice (the retry carries `retry_attempt` 1 in Socket
+Mode, `X-Slack-Retry-Num: 1` over HTTP). The real app runs as a subprocess against the
+emulator; after each first delivery has settled, the same envelope comes again, and nothing
+may change: no Slack write, no response_url post, no database row.
+
+Reads (users.info, conversations.history) are not side effects; everything else the app can
+do to Slack is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from bench.observe import settle
+from bot.emulator import Emulator
+from bot.emulator.delivery import Delivery
+from bot.emulator.models import Ephemeral, Message, View
+from tests.harness import ALICE, BOB, TEAM, AppProcess, make_emulator, start_app
+
+CHECKIN_ANSWERS = {
+    "hands_on": {"value": "5to10"},
+    "critical_path": {"value": "no"},
+    "focus_blocks": {"value": "3"},
+    "energy": {"value": "70"},
+}
+ASSESS_ANSWERS = {
+    "assess_role": {"value": "em"},
+    "assess_years_engineering": {"value": "8"},
+    "assess_years_managing": {"value": "3"},
+    "assess_months_hands_on": {"value": "12"},
+    "assess_goal": {"value": "stay"},
+}
+
+
+@pytest.fixture(scope="module", params=["socket", "http"])
+def live(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Emulator, AppProcess]]:
+    with make_emulator() as emulator:
+        process = start_app(
+            emulator, tmp_path_factory.mktemp(f"twice-{request.param}") / "app", mode=request.param
+        )
+        try:
+            yield emulator, process
+        finally:
+            process.stop()
+
+
+class Twice:
+    """Deliver something, let it settle, deliver the very same envelope again."""
+
+    def __init__(self, emu: Emulator, app: AppProcess) -> None:
+        self.emu, self.app = emu, app
+        self.checked: list[str] = []
+
+    def __call__(self, label: str, act: Callable[[], Delivery | None]) -> Delivery:
+        first = act()
+        assert first is not None, label
+        assert first.acked and first.ok, f"{label}: first delivery not acked in time"
+        before = settle(self.emu, self.app.db_path)
+        again = self.emu.redeliver(first)
+        assert again.acked and again.ok, f"{label}: the retry was not acked in time"
+        if first.ack and again.ack is not None:
+            assert again.ack == first.ack, f"{label}: the retry got a different answer"
+        after = settle(self.emu, self.app.db_path)
+        changes = before.differences(after)
+        assert not changes, f"{label}: the retry did it again: {changes}"
+        self.checked.append(label)
+        return first
+
+
+def newest_ephemeral(emu: Emulator, user: str, channel: str, needle: str = "") -> Ephemeral:
+    def found() -> Ephemeral | None:
+        for item in reversed(emu.ephemerals(channel=channel, user=user)):
+            if needle in f"{item.text} {item.blocks}":
+                return item
+        return None
+
+    return emu.wait_for(found, timeout=10, message=f"an ephemeral with {needle!r}")
+
+
+def newest_dm(emu: Emulator, user: str, needle: str) -> Message:
+    def found() -> Message | None:
+        hits = [m for m in emu.messages(user) if needle in f"{m.text} {m.blocks}"]
+        return hits[-1] if hits else None
+
+    return emu.wait_for(found, timeout=10, message=f"a DM with {needle!r}")
+
+
+def front_modal(emu: Emulator, user: str) -> View:
+    stack = emu.wait_for(lambda: emu.modals(user), timeout=10, message="a modal")
+    return stack[-1]
+
+
+def test_every_request_delivered_twice_acts_once(live: tuple[Emulator, AppProcess]) -> None:
+    emu, app = live
+    emu.clear_problems()
+    twice = Twice(emu, app)
+    say = emu.slash_command
+
+    # commands: answers only, then the ones that store or send something
+    twice("help", lambda: say(ALICE, TEAM, "help"))
+    twice("check <task>", lambda: say(ALICE, TEAM, "check write the migration for the launch"))
+    twice("checkin on", lambda: say(ALICE, TEAM, "checkin on monday 9:30"))
+    twice("checkin skip", lambda: say(ALICE, TEAM, "checkin skip"))
+    twice("checkin now", lambda: say(ALICE, TEAM, "checkin now"))
+    twice("history", lambda: say(ALICE, TEAM, "history"))
+    twice("privacy", lambda: say(ALICE, TEAM, "privacy"))
+
+    # the check-in DM: Start → modal → submit
+    prompt = newest_dm(emu, ALICE, "Start check-in")
+    twice("click checkin_start", lambda: emu.click(ALICE, prompt, "checkin_start"))
+    modal = front_modal(emu, ALICE)
+    twice("submit check-in", lambda: emu.submit_view(ALICE, modal, CHECKIN_ANSWERS))
+
+    # the assess modal
+    twice("assess", lambda: say(BOB, TEAM, "assess"))
+    assess = front_modal(emu, BOB)
+    twice("submit assess", lambda: emu.submit_view(BOB, assess, ASSESS_ANSWERS))
+
+    # buttons on ephemeral answers, and the checklist
+    say(BOB, TEAM, "ladder")
+    twice(
+        "click topic_share",
+        lambda: emu.click(BOB, newest_ephemeral(emu, BOB, TEAM, "topic_share"), "topic_share"),
+    )
+    say(BOB, TEAM, "check")
+    step = newest_ephemeral(emu, BOB, TEAM, "cp_answer")
+    twice("click cp_answer", lambda: emu.click(BOB, step, "cp_answer:no"))
+
+    # the message shortcut
+    emu.post_as_user(BOB, TEAM, "Can you write the migration for Friday's launch?")
+    ts = emu.messages(TEAM)[-1].ts
+    twice("shortcut", lambda: emu.message_shortcut(ALICE, TEAM, ts, "critical_path_check"))
+
+    # events: App Home opened, a profile change
+    twice("app_home_opened", lambda: emu.open_home(ALICE))
+    twice("user_change", lambda: emu.update_user(ALICE, tz="Europe/Lisbon"))
+
+    # forgetting: the confirmation button deletes and says so once
+    twice("forget me", lambda: say(BOB, TEAM, "forget me"))
+    confirm = newest_ephemeral(emu, BOB, TEAM, "forget_confirm")
+    twice("click forget_confirm", lambda: emu.click(BOB, confirm, "forget_confirm"))
+
+    assert len(twice.checked) == 18
+    emu.assert_no_problems()
