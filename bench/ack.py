@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bench.apps import Mode, Running, start_bare, start_pendulum, wait_disconnected
 from bot.blocks.validate import message_problems
@@ -155,7 +156,7 @@ def launch(emu: Emulator, workdir: Path, mode: Mode, name: str, acks: Path) -> R
     return start_bare(emu, workdir, mode, tuned=name == "bare-tuned", acks=acks)
 
 
-def ratios(series: list[dict[str, object]]) -> list[dict[str, object]]:
+def ratios(series: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Pendulum against both baselines, per transport × command × load."""
     index = {(s["app"], s["mode"], s["command"], s["load"]): s for s in series}
     rows = []

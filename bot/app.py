@@ -42,6 +42,17 @@ def brief_database_waits(store: Store) -> Guard:
     return guard
 
 
+class _SkipTokenFromEnvironmentWarning(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment by itself and then warns that our
+    client (which carries that token, plus our API URL and retry policy) takes precedence."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+logging.getLogger("slack_bolt").addFilter(_SkipTokenFromEnvironmentWarning())
+
+
 def create_app(services: Services) -> App:
     """The Bolt app: one workspace's token (Socket Mode, HTTP), or OAuth for many.
 
@@ -56,7 +67,7 @@ def create_app(services: Services) -> App:
 
         auth = {"oauth_flow": build_oauth_flow(config, services.store, services.clock)}
     else:
-        auth = {"token": config.bot_token, "token_verification_enabled": True}
+        auth = {"token_verification_enabled": True}  # the client carries the token
     app = ObservedApp(
         signing_secret=config.signing_secret or "socket-mode-does-not-sign",
         client=make_client(config.bot_token, config.api_url),

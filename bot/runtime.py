@@ -127,8 +127,17 @@ def serve_socket(services: Services, identity: Identity, stop: StopSignal) -> No
     handler.connect()  # type: ignore[no-untyped-call]
     _announce("socket", identity, services)
     stop.event.wait()
-    handler.close()  # type: ignore[no-untyped-call]
+    close_socket_mode(handler)
     ops.close()
+
+
+def close_socket_mode(handler: SocketModeHandler, timeout: float = 0.3) -> None:
+    """Disconnect from Slack. The SDK's close() also joins its helper threads, which can take
+    seconds as they wake from their sleeps; the process is exiting, so wait at most `timeout`
+    (Slack redelivers anything that was not acked)."""
+    closer = threading.Thread(target=handler.close, name="socket-mode-close", daemon=True)
+    closer.start()
+    closer.join(timeout)
 
 
 def start_http(services: Services, app: App | None) -> HttpServer:

@@ -499,3 +499,11 @@ def test_acting_on_something_gone_is_an_answer_not_a_crash(bench: RunningWorkben
     body = {"type": "click", "user": BOB, "target": gone, "action_id": "x"}
     status, result = call(bench, "/api/act", body)
     assert status == 200 and result == {"ok": False, "error": "That message is gone."}
+
+
+def test_a_file_the_app_uploads_shows_in_the_dm(bench: RunningWorkbench) -> None:
+    assert send(bench, DANA, "dm", "/pendulum export")["ok"]
+    shared = wait_for(
+        bench, lambda: [m for m in state(bench, DANA, "dm")["messages"] if m.get("files")]
+    )
+    assert shared[0]["files"][0]["name"].endswith(".json")

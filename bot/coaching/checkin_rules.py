@@ -117,7 +117,7 @@ _DEFAULT_QUESTIONS: dict[str, dict[str, Any]] = {
             {"value": "unsure", "label": "Not sure"},
         ],
     },
-    "critical_path_what": {"label": "What was it? (optional)"},
+    "critical_path_what": {"label": "What was it?"},
     "focus_blocks": {
         "label": "How many focus blocks did you protect?",
         "options": [{"value": str(n), "label": str(n)} for n in range(11)],
@@ -126,7 +126,7 @@ _DEFAULT_QUESTIONS: dict[str, dict[str, Any]] = {
         "label": "How full is your tank?",
         "options": [{"value": str(n), "label": f"{n}%"} for n in range(0, 101, 10)],
     },
-    "note": {"label": "Anything else? (optional, only you can see it)", "max_length": NOTE_MAX},
+    "note": {"label": "Anything else? Only you can see it", "max_length": NOTE_MAX},
 }
 
 

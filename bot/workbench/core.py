@@ -135,6 +135,14 @@ def message_json(message: Message) -> JSON:
         "edited": message.edited_ts is not None,
         "ephemeral": False,
         "source": message.source,
+        "files": [
+            {
+                "name": str(f.get("name", "")),
+                "title": str(f.get("title", "")),
+                "size": f.get("size"),
+            }
+            for f in message.files
+        ],
     }
 
 

@@ -259,6 +259,11 @@ function messageNode(message, tz) {
       onAction: (a) => act({ type: "click", target: actionTarget(message), action_id: a.action_id, block_id: a.block_id, value: a.value }),
     })
     : { node: h("div", { class: "msg-text", html: mrkdwn(message.text, names()) }) };
+  const files = (message.files || []).map((f) => h("div", { class: "file-chip" },
+    h("span", { class: "file-icon", "aria-hidden": "true", text: "📄" }),
+    h("span", {},
+      h("strong", { text: f.title || f.name }),
+      h("span", { class: "file-meta", text: ` ${f.name}${f.size ? ` · ${f.size} bytes` : ""}` }))));
   const head = h("div", { class: "msg-head" },
     h("strong", { class: "msg-name", text: displayName }),
     isApp ? h("span", { class: "app-badge", text: "APP" }) : null,
@@ -274,7 +279,7 @@ function messageNode(message, tz) {
     "aria-label": `${displayName}${message.ephemeral ? " (only visible to you)" : ""}, ${fmt(when, tz)}`,
   },
   h("div", { class: `avatar${isApp ? " avatar-app" : ""}`, "aria-hidden": "true", text: displayName.slice(0, 1) }),
-  h("div", { class: "msg-main" }, head, body), more);
+  h("div", { class: "msg-main" }, head, message.text || message.blocks?.length ? body : null, files), more);
 }
 
 function messageMenu(message) {

@@ -1,0 +1,202 @@
+"""The benchmark results as Markdown (the figures section of docs/BENCHMARKS.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bench.ack import ratios
+
+START, END = "<!-- results:start -->", "<!-- results:end -->"
+
+# the targets from the issue
+P50_VS_DEFAULT = 0.3
+P99_VS_TUNED = 1.2
+P99_SEQUENTIAL_MS = 20.0
+P99_CONCURRENT_MS = 100.0
+FANOUT_RATIO = 1.1
+
+
+def mark(ok: bool) -> str:
+    return "✅" if ok else "❌"
+
+
+def ms(value: object) -> str:
+    return f"{float(str(value)):.1f}"
+
+
+def render(results: dict[str, Any]) -> str:
+    parts = [START, "", machine_section(results)]
+    if "ack" in results:
+        parts.append(ack_section(results["ack"]))
+    if "fanout" in results:
+        parts.append(fanout_section(results["fanout"]))
+    if "idle" in results:
+        parts.append(idle_section(results["idle"]))
+    if "queries" in results:
+        parts.append(queries_section(results["queries"]))
+    parts.append(END)
+    return "\n".join(parts) + "\n"
+
+
+def machine_section(results: dict[str, Any]) -> str:
+    m = results["machine"]
+    run = results["run"]
+    return "\n".join(
+        [
+            f"Measured {run['finished']} with `{run['command']}` at commit `{run['commit']}`"
+            f" ({run['wall_minutes']:.0f} minutes in all).",
+            "",
+            "| Machine | |",
+            "|---|---|",
+            f"| CPU | {m['cpu']} (`nproc`: {m['nproc']}) |",
+            f"| Memory | {m['memory']} |",
+            f"| OS | {m['os']} |",
+            f"| Python | {m['python']} (SQLite {m['sqlite']}) |",
+            f"| Load average (1 min) before / after | {run['load_before']} / {run['load_after']} |",
+            "",
+        ]
+    )
+
+
+def ack_section(ack: dict[str, Any]) -> str:
+    series = ack["series"]
+    index = {(s["app"], s["mode"], s["command"], s["load"]): s for s in series}
+    settings = ack["settings"]
+    lines = [
+        "### 1. Ack latency",
+        "",
+        f"`uv run python -m bench --only ack` — {settings['sequential']} commands one at a time,"
+        f" then {settings['rounds']} bursts of {settings['width']} at once, per app × transport"
+        " × command, after a warm-up; latency as the emulator sees it (`Delivery.latency`).",
+        "",
+        "| Transport | Command | Load | Pendulum p50 / p99 (ms) | bare Bolt defaults p50 / p99"
+        " | bare Bolt `process_before_response` p50 / p99 | p50 ÷ defaults p50 (≤ 0.3) |"
+        " p99 ÷ tuned p99 (≤ 1.2) | p99 under 20 / 100 ms |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in ratios(series):
+        key = (row["mode"], row["command"], row["load"])
+        default = index[("bare-default", *key)]
+        tuned = index[("bare-tuned", *key)]
+        limit = P99_SEQUENTIAL_MS if row["load"] == "sequential" else P99_CONCURRENT_MS
+        lines.append(
+            f"| {row['mode']} | `{row['command']}` | {row['load']} "
+            f"| {ms(row['p50_ms'])} / {ms(row['p99_ms'])} "
+            f"| {ms(default['p50_ms'])} / {ms(default['p99_ms'])} "
+            f"| {ms(tuned['p50_ms'])} / {ms(tuned['p99_ms'])} "
+            f"| {row['p50_vs_default']:.2f} {mark(row['p50_vs_default'] <= P50_VS_DEFAULT)} "
+            f"| {row['p99_vs_tuned']:.2f} {mark(row['p99_vs_tuned'] <= P99_VS_TUNED)} "
+            f"| {mark(row['p99_ms'] < limit)} |"
+        )
+    sizes = ack.get("ack_bytes", {})
+    errors = sum(int(s.get("errors", 0)) for s in series)
+    lines += [
+        "",
+        f"Ack sizes (bytes of JSON): Pendulum `help` {sizes.get('pendulum/help', '?')},"
+        f" `check` {sizes.get('pendulum/check', '?')}; the bare apps send the same bytes."
+        f" Late or failed acks: {errors}. Emulator problems: {len(ack['emulator_problems'])}.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def fanout_section(runs: list[dict[str, Any]]) -> str:
+    lines = [
+        "### 2. Weekly fan-out",
+        "",
+        "`uv run python -m bench --only fanout` — check-in DMs to distinct people, all due at"
+        " once, Pendulum with its production settings (Socket Mode, one process), the emulator"
+        " enforcing Slack's limits.",
+        "",
+        "| Limits on | DMs | Wall time | Minimum the limits allow | Ratio (≤ 1.1) | Rate"
+        " | Duplicates | Lost | 429s | Peak RSS |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for run in runs:
+        limits = (
+            "every method (Slack's tiers)"
+            if run["tier_limits"]
+            else "chat.postMessage only (other tiers lifted)"
+        )
+        limited = sum(run["rate_limited"].values())
+        lines.append(
+            f"| {limits}; {run['workspace_per_minute']}/min workspace cap "
+            f"| {run['recipients']:,} | {run['wall_seconds']:.0f} s "
+            f"| {run['minimum_seconds']:.0f} s "
+            f"| {run['ratio']:.2f} {mark(run['ratio'] <= FANOUT_RATIO)} "
+            f"| {run['rate']:.2f}/s | {run['duplicated']} | {run['lost']} "
+            f"| {limited} {dict(run['rate_limited']) or ''} | {run['peak_rss_mib']:.0f} MiB |"
+        )
+    lines.append("")
+    return "\n".join(lines)
+
+
+def idle_section(rows: list[dict[str, Any]]) -> str:
+    lines = [
+        "### 3. Start-up and idle memory",
+        "",
+        '`uv run python -m bench --only idle` — spawn to "connected" (median of'
+        f" {rows[0]['starts']} starts), then RSS after {rows[0]['idle_seconds']:.0f} s idle.",
+        "",
+        "| App | Transport | Start-up to connected (median, min–max) | Idle RSS | Peak RSS |",
+        "|---|---|---|---|---|",
+    ]
+    for row in rows:
+        name = "Pendulum" if row["app"] == "pendulum" else "bare Bolt (tuned)"
+        lines.append(
+            f"| {name} | {row['mode']} | {row['startup_median_s']:.2f} s"
+            f" ({row['startup_min_s']:.2f}–{row['startup_max_s']:.2f}) "
+            f"| {row['idle_rss_mib']:.1f} MiB | {row['peak_rss_mib']:.1f} MiB |"
+        )
+    lines.append("")
+    return "\n".join(lines)
+
+
+def queries_section(q: dict[str, Any]) -> str:
+    rows = q["rows"]
+    inproc = q["in_process"]
+    wire = q["over_the_wire"]
+    lines = [
+        "### 4. History and App Home with years of data",
+        "",
+        "`uv run python -m bench --only queries` — "
+        f"{q['people']:,} people × {q['weeks']} weeks: {rows['checkins']:,} check-ins and"
+        f" {rows['deliveries']:,} ledger rows ({q['database_mib']:.0f} MiB of SQLite), one"
+        " person's views.",
+        "",
+        "| What | Cold | p50 | p99 |",
+        "|---|---|---|---|",
+    ]
+    names = {
+        "history_message": "`/pendulum history` answer, built in process",
+        "home_view": "App Home view, built in process",
+        "prompt_location": "a week's sent DMs (after answering, on the worker)",
+    }
+    for key, label in names.items():
+        t = inproc[key]
+        lines.append(
+            f"| {label} | {ms(t['cold_ms'])} ms | {ms(t['p50_ms'])} ms | {ms(t['p99_ms'])} ms |"
+        )
+    h, p = wire["history_ack"], wire["home_published"]
+    lines += [
+        f"| `/pendulum history` ack over Socket Mode (n={h['n']}) | | {ms(h['p50_ms'])} ms"
+        f" | {ms(h['p99_ms'])} ms |",
+        f"| `app_home_opened` → `views.publish` (n={p['n']}) | | {ms(p['p50_ms'])} ms"
+        f" | {ms(p['p99_ms'])} ms |",
+        "",
+        "Query plans:",
+        "",
+    ]
+    for name, plan in inproc["plans"].items():
+        lines.append(f"- {name}: `{'; '.join(plan)}`")
+    lines.append("")
+    return "\n".join(lines)
+
+
+def splice(document: str, section: str) -> str:
+    """Replace the results between the markers in `document` (append them if absent)."""
+    if START in document and END in document:
+        head, rest = document.split(START, 1)
+        _, tail = rest.split(END, 1)
+        return head + section.rstrip("\n") + tail
+    return document.rstrip("\n") + "\n\n" + section
