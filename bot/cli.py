@@ -33,7 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pendulum-bot",
         description="Pendulum: a Slack app that coaches engineering managers. "
-        "With no command, runs the app (same as `pendulum-bot run`).",
+        "With no command, runs the app (same as `pendulum-bot run`); with no Slack tokens, "
+        "that is the offline workbench in your browser.",
         epilog="Configuration comes from the environment: SLACK_BOT_TOKEN, SLACK_APP_TOKEN, "
         "SLACK_SIGNING_SECRET, SLACK_CLIENT_ID, SLACK_CLIENT_SECRET, SLACK_REDIRECT_URI, "
         "SLACK_API_URL, PENDULUM_DB, PENDULUM_PROMPTS, PENDULUM_HOST, PENDULUM_PORT, "
@@ -52,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
         "on PENDULUM_HOST:PENDULUM_PORT (default 0.0.0.0:3000) and serves /healthz and "
         "/metrics in every mode. Migrations run on start; the scheduler runs in the same "
         "process; only one `run` may use a database at a time (it holds PENDULUM_DB.lock). "
+        "With no Slack settings at all it runs the offline workbench instead: the app against "
+        "a built-in Slack emulator, with a page at http://127.0.0.1:PENDULUM_PORT. "
         "Stop with Ctrl-C or SIGTERM.",
     )
 
