@@ -41,6 +41,7 @@ class Sizes:
     ack_rounds: int
     ack_width: int
     ack_warmup: int
+    ack_passes: int
     fanout_recipients: int
     fanout_variants: tuple[bool, ...]  # True: Slack's tier limits on every method too
     idle_starts: int
@@ -49,9 +50,9 @@ class Sizes:
     query_weeks: int
 
 
-FULL = Sizes(1000, 20, 50, 50, 5000, (False, True), 5, 30.0, 10_000, 261)
-QUICK = Sizes(200, 4, 50, 20, 600, (False,), 2, 5.0, 500, 261)
-SMOKE = Sizes(20, 1, 10, 5, 20, (False,), 1, 0.5, 30, 20)
+FULL = Sizes(1200, 24, 50, 50, 3, 5000, (False, True), 5, 30.0, 10_000, 261)
+QUICK = Sizes(200, 4, 50, 20, 1, 600, (False,), 2, 5.0, 500, 261)
+SMOKE = Sizes(20, 1, 10, 5, 1, 20, (False,), 1, 0.5, 30, 20)
 
 
 def run(
@@ -74,6 +75,7 @@ def run(
                 rounds=sizes.ack_rounds,
                 width=sizes.ack_width,
                 warmup=sizes.ack_warmup,
+                passes=sizes.ack_passes,
                 log=log,
             )
     if "fanout" in only:

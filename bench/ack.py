@@ -107,46 +107,61 @@ def run(
     rounds: int = 20,
     width: int = 50,
     warmup: int = 50,
+    passes: int = 1,
     modes: tuple[Mode, ...] = ("socket", "http"),
     log: Callable[[str], None] = print,
 ) -> dict[str, object]:
-    series: list[Series] = []
+    """Measure every app × transport × command. With `passes` > 1 the apps take turns (A B C
+    A B C …), each pass taking its share of the samples, so a change in the machine's load
+    during the run weighs on all of them alike."""
+    found: dict[tuple[str, str, str, str], Series] = {}
     sizes: dict[str, int] = {}
     acks_file = workdir / "pendulum-acks.json"  # the bare apps answer with Pendulum's bytes
     workdir.mkdir(parents=True, exist_ok=True)
+    per_pass_seq = max(1, n_sequential // passes)
+    per_pass_rounds = max(1, rounds // passes)
     for mode in modes:
-        for name in APPS:
-            app = launch(emu, workdir / f"{name}-{mode}", mode, name, acks_file)
-            try:
-                captured = {}
-                for command, text in COMMANDS.items():
-                    sequential(emu, text, warmup)
-                    captured[text] = checked_ack(emu, text)
-                    sizes[f"{name}/{command}"] = len(json.dumps(captured[text]))
-                    samples, errors = sequential(emu, text, n_sequential)
-                    series.append(Series(name, mode, command, "sequential", samples, errors))
-                    samples, errors = concurrent(emu, text, rounds, width)
-                    series.append(
-                        Series(name, mode, command, f"{width} concurrent", samples, errors)
-                    )
-                    for s in series[-2:]:
-                        log(
-                            f"  ack {s.app:12s} {s.mode:6s} {s.command:5s} {s.load:13s} "
-                            f"p50 {s.p50 * 1000:6.2f} ms  p99 {s.p99 * 1000:6.2f} ms"
-                            + (f"  ({s.errors} late/failed)" if s.errors else "")
-                        )
-                if name == "pendulum":
-                    acks_file.write_text(json.dumps(captured))
-            finally:
-                app.stop()
-                if mode == "socket":
-                    wait_disconnected(emu)
+        for turn in range(passes):
+            for name in APPS:
+                app = launch(emu, workdir / f"{name}-{mode}-{turn}", mode, name, acks_file)
+                try:
+                    captured = {}
+                    for command, text in COMMANDS.items():
+                        sequential(emu, text, warmup)
+                        captured[text] = checked_ack(emu, text)
+                        sizes[f"{name}/{command}"] = len(json.dumps(captured[text]))
+                        for load, (samples, errors) in (
+                            ("sequential", sequential(emu, text, per_pass_seq)),
+                            (f"{width} concurrent", concurrent(emu, text, per_pass_rounds, width)),
+                        ):
+                            key = (name, mode, command, load)
+                            series = found.setdefault(key, Series(*key, samples=[]))
+                            series.samples += samples
+                            series.errors += errors
+                    if name == "pendulum" and not acks_file.exists():
+                        acks_file.write_text(json.dumps(captured))
+                finally:
+                    app.stop()
+                    if mode == "socket":
+                        wait_disconnected(emu)
+        for s in found.values():
+            if s.mode == mode:
+                log(
+                    f"  ack {s.app:12s} {s.mode:6s} {s.command:5s} {s.load:13s} "
+                    f"p50 {s.p50 * 1000:6.2f} ms  p99 {s.p99 * 1000:6.2f} ms"
+                    + (f"  ({s.errors} late/failed)" if s.errors else "")
+                )
     problems = [str(p) for p in emu.problems]
     return {
-        "series": [s.summary() for s in series],
+        "series": [s.summary() for s in found.values()],
         "ack_bytes": sizes,
         "emulator_problems": problems,
-        "settings": {"sequential": n_sequential, "rounds": rounds, "width": width},
+        "settings": {
+            "sequential": per_pass_seq * passes,
+            "rounds": per_pass_rounds * passes,
+            "width": width,
+            "passes": passes,
+        },
     }
 
 

@@ -67,7 +67,8 @@ def ack_section(ack: dict[str, Any]) -> str:
         "",
         f"`uv run python -m bench --only ack` — {settings['sequential']} commands one at a time,"
         f" then {settings['rounds']} bursts of {settings['width']} at once, per app × transport"
-        " × command, after a warm-up; latency as the emulator sees it (`Delivery.latency`).",
+        f" × command, in {settings.get('passes', 1)} alternating passes after a warm-up;"
+        " latency as the emulator sees it (`Delivery.latency`).",
         "",
         "| Transport | Command | Load | Pendulum p50 / p99 (ms) | bare Bolt defaults p50 / p99"
         " | bare Bolt `process_before_response` p50 / p99 | p50 ÷ defaults p50 (≤ 0.3) |"

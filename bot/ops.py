@@ -40,6 +40,13 @@ SECRET_COLUMNS: dict[str, frozenset[str]] = {
         {"bot_token", "bot_refresh_token", "user_token", "user_refresh_token"}
     ),
 }
+# never written to an export either: a manager's check-in answers are theirs alone ("Only you
+# can see your answers"); they get them with `/pendulum export`. `db backup` copies everything.
+PRIVATE_COLUMNS: dict[str, frozenset[str]] = {
+    "checkins": frozenset(
+        {"hands_on", "critical_path", "critical_path_what", "focus_blocks", "energy", "note"}
+    ),
+}
 REDACTED = "[redacted]"
 LAST_TICK_KEY = "last_tick_at"
 TICKER_KEY = "ticker"
@@ -140,11 +147,13 @@ def _rows(db: sqlite_utils.Database, sql: str, params: list[Any]) -> list[dict[s
 
 
 def workspace_rows(db: sqlite_utils.Database, team_id: str) -> dict[str, list[dict[str, Any]]]:
-    """table → every row of one workspace, secrets redacted."""
+    """table → every row of one workspace, secrets and check-in answers redacted."""
     out: dict[str, list[dict[str, Any]]] = {}
     for scope in workspace_scopes(db):
         rows = _rows(db, f"SELECT * FROM {quote(scope.table)} WHERE {scope.where}", [team_id])
-        secret = SECRET_COLUMNS.get(scope.table, frozenset())
+        secret = SECRET_COLUMNS.get(scope.table, frozenset()) | PRIVATE_COLUMNS.get(
+            scope.table, frozenset()
+        )
         for row in rows:
             for column in secret & row.keys():
                 if row[column] is not None:
@@ -208,7 +217,8 @@ def known_migrations() -> list[str]:
 # -- export ----------------------------------------------------------------------------------
 def export(db: sqlite_utils.Database, team_id: str | None = None) -> dict[str, Any]:
     """Workspace data as one JSON-ready document: every workspace, or only `team_id`.
-    Tokens are redacted; the global tables (install states, app state) are not included."""
+    Tokens and check-in answers are redacted; the global tables (install states, app state)
+    are not included."""
     teams = [team_id] if team_id else team_ids(db)
     return {
         "format": EXPORT_FORMAT,

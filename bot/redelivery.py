@@ -33,8 +33,8 @@ from slack_sdk.signature import SignatureVerifier
 log = logging.getLogger("pendulum.redelivery")
 
 Dispatch = Callable[[BoltRequest], BoltResponse]
-KEEP_SECONDS = 15 * 60
-MAX_KEPT = 20_000
+KEEP_SECONDS = 10 * 60  # Slack retries an event after about 1 and 5 minutes
+MAX_KEPT = 5_000  # answers are a few KiB each: at most ~15 MiB
 WAIT_FOR_FIRST = 2.5  # a repeat that arrives while the first still runs waits this long
 
 

@@ -3,10 +3,13 @@ prompts/, a FakeClock, and a WebClient stand-in that records every call."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from bot.app import build_router
 from bot.clock import FakeClock
@@ -148,3 +151,18 @@ def view_submission(
 def row_counts(services: Services) -> dict[str, int]:
     db = services.store.db
     return {name: db[name].count for name in db.table_names()}
+
+
+@pytest.fixture(name="services")
+def services_fixture(tmp_path: Path) -> Iterator[Services]:
+    """`services` for a test module that imports it: make_services on tmp_path, shut down after."""
+    svc = make_services(tmp_path)
+    yield svc
+    svc.worker.shutdown()
+    svc.store.close()
+
+
+@pytest.fixture(name="client")
+def client_fixture() -> StubClient:
+    """`client` for a test module that imports it: a fresh recording StubClient."""
+    return StubClient()

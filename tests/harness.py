@@ -20,22 +20,15 @@ from pathlib import Path
 from typing import Literal
 
 from bot.clock import OffsetFileClock
-from bot.emulator import Channel, Emulator, User
+from bot.emulator import Channel, Emulator
+from bot.workbench.sample import ALICE, BOB, CHEN, DANA, sample_users
 
 REPO = Path(__file__).resolve().parent.parent
 CONNECTED_LINE = "Pendulum connected"
 
-ALICE, BOB, CHEN, DANA = "U0ALICE", "U0BOB", "U0CHEN", "U0DANA"
+# The people are the workbench's sample workspace (bot/workbench/sample.py); the channels
+# differ: scenarios also need a private channel the bot is in.
 TEAM, PRIVATE, NOBOT = "C0TEAM", "G0LEADS", "C0RANDOM"
-
-
-def sample_users() -> list[User]:
-    return [
-        User(id=ALICE, name="alice", real_name="Alice Ng", tz="America/New_York"),
-        User(id=BOB, name="bob", real_name="Bob Meyer", tz="Europe/Berlin"),
-        User(id=CHEN, name="chen", real_name="Chen Li", tz="Australia/Sydney"),
-        User(id=DANA, name="dana", real_name="Dana Rao", tz="Asia/Kolkata"),
-    ]
 
 
 def sample_channels() -> list[Channel]:

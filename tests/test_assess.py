@@ -4,9 +4,7 @@ reading DM (handlers called directly; the scenario tests drive the real app)."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -44,10 +42,11 @@ from tests.commands_fakes import (
     TEAM,
     USER,
     StubClient,
+    client_fixture,
     command,
     library,
-    make_services,
     row_counts,
+    services_fixture,
     view_submission,
 )
 
@@ -56,17 +55,7 @@ POSITIONS = [p["id"] for p in RULES["pendulum"]["positions"]]
 MONTHS_FOR = {"hands_on": 3, "warm": 12, "cooling": 30, "rusty": 48, "tipping": 90}
 
 
-@pytest.fixture
-def services(tmp_path: Path) -> Iterator[Services]:
-    svc = make_services(tmp_path)
-    yield svc
-    svc.worker.shutdown()
-    svc.store.close()
-
-
-@pytest.fixture
-def client() -> StubClient:
-    return StubClient()
+services, client = services_fixture, client_fixture  # the shared fixtures
 
 
 def profile(**changes: Any) -> Profile:

@@ -5,12 +5,14 @@ records every call. Holds no tests itself."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.slack_response import SlackResponse
 
@@ -350,6 +352,43 @@ def build_world(
     )
     services.engine = engine
     return World(services, slack, clock, engine, tmp_path)
+
+
+def world_fixture(make: Callable[[Path], World] = build_world) -> Any:
+    """A pytest fixture named `world` for a test module (`world = world_fixture(...)`): the
+    world `make` builds on tmp_path; afterwards the engine is closed and every message the stub
+    Slack saw must have been valid Block Kit."""
+
+    @pytest.fixture(name="world")
+    def fixture(tmp_path: Path) -> Iterator[World]:
+        w = make(tmp_path)
+        yield w
+        w.engine.close()
+        assert w.slack.problems == []
+
+    return fixture
+
+
+def last_ephemeral(world: World) -> str:
+    """The last private answer (after the ack: an ephemeral, since there's no response_url)."""
+    return repr(world.slack.of("chat.postEphemeral")[-1].args)
+
+
+def add_channel_tip(world: World, owner: str, tz: str, channel: str = CHANNEL) -> None:
+    """A Monday 10:00 channel-tip schedule owned by `owner`."""
+    from bot.delivery.schedules import create_schedule
+
+    create_schedule(
+        world.store,
+        world.clock,
+        team_id=TEAM,
+        kind="tip",
+        owner_user_id=owner,
+        target=channel,
+        weekday=0,
+        local_time="10:00",
+        tz=tz,
+    )
 
 
 def local(instant: datetime, tz: str) -> datetime:

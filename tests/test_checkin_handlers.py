@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -24,18 +23,14 @@ from tests.test_checkin_fakes import (
     build_world,
     local,
     valid_answers,
+    world_fixture,
 )
 
 # Friday 6 March 2026 15:00 in Berlin (UTC+1) is 14:00 UTC.
 FRIDAY_1500_BERLIN = datetime(2026, 3, 6, 14, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    w = build_world(tmp_path)
-    yield w
-    w.engine.close()
-    assert w.slack.problems == []
+world = world_fixture(build_world)
 
 
 def enrol(world: World, text: str = "checkin on", user: str = ALICE) -> sch.Schedule:

@@ -3,8 +3,6 @@ and the Read / All topics / Share in channel buttons (handlers called directly).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,23 +23,13 @@ from tests.commands_fakes import (
     USER,
     StubClient,
     action,
+    client_fixture,
     command,
     library,
-    make_services,
+    services_fixture,
 )
 
-
-@pytest.fixture
-def services(tmp_path: Path) -> Iterator[Services]:
-    svc = make_services(tmp_path)
-    yield svc
-    svc.worker.shutdown()
-    svc.store.close()
-
-
-@pytest.fixture
-def client() -> StubClient:
-    return StubClient()
+services, client = services_fixture, client_fixture  # the shared fixtures
 
 
 def ask(services: Services, client: StubClient, text: str) -> dict[str, Any]:

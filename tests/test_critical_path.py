@@ -4,8 +4,6 @@ the "Critical path?" message shortcut (handlers called directly)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,10 +26,11 @@ from bot.services import Services
 from tests.commands_fakes import (
     StubClient,
     action,
+    client_fixture,
     command,
     library,
-    make_services,
     row_counts,
+    services_fixture,
 )
 
 DATA = library().critical_path
@@ -209,17 +208,7 @@ def test_checklist_verdicts() -> None:
 # -- the feature ----------------------------------------------------------------------------
 
 
-@pytest.fixture
-def services(tmp_path: Path) -> Iterator[Services]:
-    svc = make_services(tmp_path)
-    yield svc
-    svc.worker.shutdown()
-    svc.store.close()
-
-
-@pytest.fixture
-def client() -> StubClient:
-    return StubClient()
+services, client = services_fixture, client_fixture  # the shared fixtures
 
 
 def ask(services: Services, client: StubClient, text: str) -> dict[str, Any]:

@@ -9,14 +9,21 @@ do to Slack is.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, Iterator
+from urllib.parse import urlencode
 
 import pytest
+from slack_bolt.request import BoltRequest
+from slack_bolt.response import BoltResponse
 
 from bench.observe import settle
 from bot.emulator import Emulator
 from bot.emulator.delivery import Delivery
 from bot.emulator.models import Ephemeral, Message, View
+from bot.emulator.signing import signed_headers
+from bot.redelivery import Redeliveries, request_key
 from tests.harness import ALICE, BOB, TEAM, AppProcess, make_emulator, start_app
 
 CHECKIN_ANSWERS = {
@@ -146,3 +153,101 @@ def test_every_request_delivered_twice_acts_once(live: tuple[Emulator, AppProces
 
     assert len(twice.checked) == 18
     emu.assert_no_problems()
+
+
+# -- the guard on its own ---------------------------------------------------------------------
+
+
+def _request(body: dict[str, object], *, signed_with: str | None = None) -> BoltRequest:
+    if signed_with is None:
+        return BoltRequest(mode="socket_mode", body=body)
+    raw = urlencode({k: str(v) for k, v in body.items()})
+    return BoltRequest(
+        body=raw,
+        headers=signed_headers(signed_with, raw.encode()),
+        mode="http",
+    )
+
+
+def test_the_key_is_what_slack_keeps_across_retries() -> None:
+    assert request_key({"type": "event_callback", "event_id": "Ev1"}) == "event:Ev1"
+    assert request_key({"command": "/pendulum", "trigger_id": "1.2"}) == "command:1.2"
+    assert request_key({"type": "block_actions", "trigger_id": "3.4"}) == "block_actions:3.4"
+    assert request_key({"type": "view_closed", "view": {"id": "V1"}}) == "view_closed:V1"
+    assert request_key({"type": "url_verification", "challenge": "x"}) is None
+
+
+def test_a_repeat_gets_the_first_answer_without_running_again() -> None:
+    once = Redeliveries(None)
+    runs: list[str] = []
+
+    def dispatch(req: BoltRequest) -> BoltResponse:
+        runs.append(str(req.body["text"]))
+        return BoltResponse(status=200, body=f"answer {len(runs)}")
+
+    body = {"command": "/pendulum", "trigger_id": "1.2", "text": "help"}
+    first = once.around(_request(body), dispatch)
+    again = once.around(_request(body), dispatch)
+    assert runs == ["help"] and again.body == first.body == "answer 1"
+
+
+def test_a_repeat_while_the_first_still_runs_waits_for_it() -> None:
+    once = Redeliveries(None, wait=5.0)
+    started, release = threading.Event(), threading.Event()
+    runs: list[int] = []
+
+    def slow(req: BoltRequest) -> BoltResponse:
+        runs.append(1)
+        started.set()
+        release.wait(5)
+        return BoltResponse(status=200, body="done")
+
+    body = {"type": "event_callback", "event_id": "Ev9"}
+    answers: list[BoltResponse] = []
+    first = threading.Thread(target=lambda: answers.append(once.around(_request(body), slow)))
+    first.start()
+    started.wait(5)
+    second = threading.Thread(target=lambda: answers.append(once.around(_request(body), slow)))
+    second.start()
+    time.sleep(0.1)
+    release.set()
+    first.join(5)
+    second.join(5)
+    assert runs == [1] and [a.body for a in answers] == ["done", "done"]
+
+
+def test_a_failed_first_lets_the_retry_run() -> None:
+    once = Redeliveries(None)
+    statuses = iter([500, 200])
+
+    def flaky(req: BoltRequest) -> BoltResponse:
+        return BoltResponse(status=next(statuses), body="")
+
+    body = {"command": "/pendulum", "trigger_id": "5.6", "text": "help"}
+    assert once.around(_request(body), flaky).status == 500
+    assert once.around(_request(body), flaky).status == 200
+
+
+def test_a_forged_copy_of_a_real_request_learns_nothing() -> None:
+    secret = "emulator-secret"
+    once = Redeliveries(secret)
+    body = {"command": "/pendulum", "trigger_id": "7.8", "text": "history"}
+
+    def bolt(req: BoltRequest) -> BoltResponse:  # Bolt refuses a bad signature itself
+        good = (
+            req.headers.get("x-slack-signature", [""])[0]
+            == signed_headers(
+                secret,
+                req.raw_body.encode(),
+                now=float(req.headers["x-slack-request-timestamp"][0]),
+            )["X-Slack-Signature"]
+        )
+        return (
+            BoltResponse(status=200, body="your history")
+            if good
+            else BoltResponse(status=401, body="")
+        )
+
+    assert once.around(_request(body, signed_with=secret), bolt).body == "your history"
+    forged = once.around(_request(body, signed_with="not-the-secret"), bolt)
+    assert forged.status == 401 and forged.body != "your history"

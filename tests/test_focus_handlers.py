@@ -3,15 +3,13 @@ Services, SQLite, prompts/ and engine; a stub Slack that checks every message's 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from bot.delivery import schedules as sch
 from bot.features import focus
-from tests.test_checkin_fakes import Call
+from tests.test_checkin_fakes import Call, last_ephemeral, world_fixture
 from tests.test_nudge_fakes import ALICE, BOB, TEAM, World, make_world
 
 # Wednesday 4 March 2026 12:00 UTC; Alice is in Berlin (UTC+1).
@@ -19,16 +17,7 @@ THU_0900_BERLIN = datetime(2026, 3, 5, 8, 0, tzinfo=UTC)
 TUE_0900_BERLIN = datetime(2026, 3, 10, 8, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    w = make_world(tmp_path)
-    yield w
-    w.engine.close()
-    assert w.slack.problems == []
-
-
-def answer(world: World) -> str:
-    return repr(world.slack.of("chat.postEphemeral")[-1].args)
+world = world_fixture(make_world)
 
 
 def focus_dms(world: World, user: str = ALICE) -> list[Call]:
@@ -41,7 +30,7 @@ def test_focus_set_shows_and_turns_off(world: World) -> None:
     reply = world.command("focus set tue,thu 09:00-11:00", run_later=False)
     assert reply.message is None and reply.later is not None  # users.info after the ack
     reply.later()
-    shown = answer(world)
+    shown = last_ephemeral(world)
     assert "Your focus blocks are set" in shown and "(Europe/Berlin time)" in shown
     assert "Tuesdays and Thursdays, 09:00–11:00" in shown
     assert "Next: Thursday 5 March at 09:00 (CET), until 11:00." in shown

@@ -4,12 +4,8 @@ and after changes, and its buttons."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from bot.blocks.validate import view_problems
 from bot.delivery import schedules as sch
@@ -21,17 +17,13 @@ from tests.test_checkin_fakes import (
     TEAM,
     TEXT_INPUTS,
     World,
+    add_channel_tip,
     build_world,
     valid_answers,
+    world_fixture,
 )
 
-
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    w = build_world(tmp_path)
-    yield w
-    w.engine.close()
-    assert w.slack.problems == []
+world = world_fixture(build_world)
 
 
 def texts(view: dict[str, Any]) -> str:
@@ -99,17 +91,7 @@ def test_a_busy_persons_home_shows_position_trends_and_schedules(world: World) -
         local_time="09:00",
         tz="Europe/Berlin",
     )
-    sch.create_schedule(
-        world.store,
-        world.clock,
-        team_id=TEAM,
-        kind="tip",
-        owner_user_id=ALICE,
-        target="C0TEAM",
-        weekday=0,
-        local_time="10:00",
-        tz="Europe/Berlin",
-    )
+    add_channel_tip(world, ALICE, "Europe/Berlin")
     sch.pause_schedule(world.store, world.clock, TEAM, focus.id)
     view = home_view(world.services, TEAM, ALICE)
     assert view_problems(view) == []

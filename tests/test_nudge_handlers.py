@@ -4,31 +4,20 @@ SQLite, prompts/ and engine; a stub Slack that checks every message's Block Kit)
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from bot.blocks.validate import message_problems
 from bot.features import nudges
-from tests.test_checkin_fakes import Call
+from tests.test_checkin_fakes import Call, last_ephemeral, world_fixture
 from tests.test_nudge_fakes import ALICE, BOB, TEAM, World, make_world
 
 # Wednesday 4 March 2026 12:00 UTC; Alice is in Berlin (UTC+1), Bob in New York (UTC-5).
 MON_0900_BERLIN = datetime(2026, 3, 9, 8, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    w = make_world(tmp_path)
-    yield w
-    w.engine.close()
-    assert w.slack.problems == []
-
-
-def answer(world: World) -> str:
-    return repr(world.slack.of("chat.postEphemeral")[-1].args)
+world = world_fixture(make_world)
 
 
 def nudge_dms(world: World, user: str = ALICE) -> list[Call]:
@@ -41,7 +30,7 @@ def test_nudge_is_opt_in_and_on_off_works(world: World) -> None:
     reply = world.command("nudge on", run_later=False)
     assert reply.message is None and reply.later is not None
     reply.later()
-    shown = answer(world)
+    shown = last_ephemeral(world)
     assert "Mondays at 09:00, Europe/Berlin time" in shown
     assert "Next: Monday 9 March at 09:00 (CET)" in shown
     assert "assess" in shown  # no assessment yet: how to get milestone notes
@@ -49,7 +38,7 @@ def test_nudge_is_opt_in_and_on_off_works(world: World) -> None:
     assert schedule is not None
     assert (schedule.weekday, schedule.local_time, schedule.target) == (0, "09:00", ALICE)
     world.command("nudge on 8:15")
-    assert "Updated" in answer(world)
+    assert "Updated" in last_ephemeral(world)
     schedule = nudges.nudge_schedule(world.services, TEAM, ALICE)
     assert schedule is not None and schedule.local_time == "08:15"
     assert "on:" in repr(world.command("nudge").message)
@@ -104,13 +93,13 @@ def test_ideas_rotate_without_repeats_one_dm_a_week(world: World) -> None:
 
 def test_nudge_now_counts_as_this_weeks(world: World) -> None:
     world.command("nudge now")
-    assert "off" in answer(world)
+    assert "off" in last_ephemeral(world)
     world.command("nudge on")
     world.clock.set(MON_0900_BERLIN - timedelta(hours=2))  # Monday 07:00 Berlin
     world.command("nudge now")
-    assert "in our DM" in answer(world)
+    assert "in our DM" in last_ephemeral(world)
     world.command("nudge now")
-    assert "already in our DM" in answer(world)
+    assert "already in our DM" in last_ephemeral(world)
     world.run_until(MON_0900_BERLIN + timedelta(days=6), step=timedelta(hours=1))
     assert len(nudge_dms(world)) == 1  # at most one a week
     world.run_until(MON_0900_BERLIN + timedelta(weeks=1), step=timedelta(hours=1))

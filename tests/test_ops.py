@@ -196,6 +196,9 @@ def test_export_is_json_of_every_workspace_or_one(
     only = json.loads(out.read_text())
     assert list(only["teams"]) == ["T1"] and "bravo" not in out.read_text()
     assert only["teams"]["T1"]["checkins"]
+    for row in only["teams"]["T1"]["checkins"]:  # a manager's answers are theirs alone
+        assert row["note"] == row["critical_path_what"] == row["energy"] == "[redacted]"
+        assert row["period"] and row["status"]
 
     assert run_main("export", "--team", "T404") == 1
     assert "no data for workspace T404" in capsys.readouterr().err

@@ -4,14 +4,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
-
-import pytest
 
 from bot.blocks.validate import message_problems
-from bot.delivery import schedules as sch
 from bot.store import personal
 from tests.test_checkin_fakes import (
     ALICE,
@@ -19,19 +14,16 @@ from tests.test_checkin_fakes import (
     TEAM,
     TEXT_INPUTS,
     World,
+    add_channel_tip,
     build_world,
     valid_answers,
+    world_fixture,
 )
 
 OTHER_TEAM = "T0OTHER"
 
 
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    w = build_world(tmp_path)
-    yield w
-    w.engine.close()
-    assert w.slack.problems == []
+world = world_fixture(build_world)
 
 
 def busy_person(world: World, user: str) -> None:
@@ -60,17 +52,7 @@ def busy_person(world: World, user: str) -> None:
         kinds=TEXT_INPUTS,
         view_id=f"V{len(user)}{user[-1]}",  # Slack's view ids never contain a user id
     )
-    sch.create_schedule(
-        world.store,
-        world.clock,
-        team_id=TEAM,
-        kind="tip",
-        owner_user_id=user,
-        target="C0TEAM",
-        weekday=0,
-        local_time="10:00",
-        tz="UTC",
-    )
+    add_channel_tip(world, user, "UTC")
 
 
 def everything(world: World) -> dict[str, list[dict[str, object]]]:

@@ -5,9 +5,7 @@ the stub sees is checked for Block Kit problems (`world.slack.problems`)."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -15,7 +13,7 @@ from bot.blocks.validate import message_problems
 from bot.content.compose import tip_message
 from bot.delivery import schedules as sch
 from bot.features import tips
-from tests.test_checkin_fakes import Call
+from tests.test_checkin_fakes import Call, last_ephemeral, world_fixture
 from tests.test_nudge_fakes import (
     ALICE,
     BOB,
@@ -35,17 +33,7 @@ from tests.test_nudge_fakes import (
 MON_0930_BERLIN = datetime(2026, 3, 9, 8, 30, tzinfo=UTC)
 
 
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    w = make_world(tmp_path)
-    yield w
-    w.engine.close()
-    assert w.slack.problems == []
-
-
-def answer(world: World) -> str:
-    """The last private answer (after the ack: an ephemeral, since there's no response_url)."""
-    return repr(world.slack.of("chat.postEphemeral")[-1].args)
+world = world_fixture(make_world)
 
 
 def subscription(world: World, channel: str = ENG) -> sch.Schedule:
@@ -67,8 +55,8 @@ def test_remind_subscribes_this_channel_monday_0930_in_the_subscribers_zone(worl
     assert (s.kind, s.owner_user_id, s.target) == ("tip", ALICE, ENG)
     assert (s.weekday, s.local_time, s.tz) == (0, "09:30", "Europe/Berlin")
     assert s.next_due_at == MON_0930_BERLIN
-    assert "gets a weekly tip Mondays at 09:30, Europe/Berlin time" in answer(world)
-    assert "Monday 9 March at 09:30 (CET)" in answer(world)
+    assert "gets a weekly tip Mondays at 09:30, Europe/Berlin time" in last_ephemeral(world)
+    assert "Monday 9 March at 09:30 (CET)" in last_ephemeral(world)
     assert world.slack.of("conversations.members")  # the subscriber's membership was checked
 
 
@@ -81,7 +69,7 @@ def test_remind_with_channel_day_time_and_zone_in_any_order(world: World) -> Non
     s = subscription(world, LEADS)
     assert (s.weekday, s.local_time, s.tz) == (3, "10:00", "America/New_York")
     assert len(sch.list_by_team(world.store, TEAM, "tip")) == 1
-    assert "Updated" in answer(world)
+    assert "Updated" in last_ephemeral(world)
 
 
 @pytest.mark.parametrize(
@@ -96,14 +84,14 @@ def test_remind_refuses_channels_it_cannot_use_and_says_how_to_fix_it(
     world: World, channel: str, user: str, needle: str
 ) -> None:
     world.command(f"remind {ref(channel, 'x')}", user)
-    assert needle in answer(world)
+    assert needle in last_ephemeral(world)
     assert sch.list_by_team(world.store, TEAM) == []
 
 
 def test_remind_in_an_archived_channel(world: World) -> None:
     slack_of(world).channels[ENG].archived = True
     world.command("remind")
-    assert "archived" in answer(world)
+    assert "archived" in last_ephemeral(world)
     assert sch.list_by_team(world.store, TEAM) == []
 
 
@@ -163,10 +151,10 @@ def test_a_full_rotation_without_repeats_then_a_new_cycle(world: World) -> None:
 def test_remind_now_is_this_weeks_tip(world: World) -> None:
     world.command("remind")
     world.command("remind now")
-    assert "Posted this week's tip" in answer(world)
+    assert "Posted this week's tip" in last_ephemeral(world)
     assert len(tips_in(world)) == 1
     world.command("remind now")
-    assert "already went out" in answer(world)
+    assert "already went out" in last_ephemeral(world)
     world.run_until(datetime(2026, 3, 8, 23, tzinfo=UTC))  # to the end of this week
     assert len(tips_in(world)) == 1
     world.run_until(MON_0930_BERLIN)  # a new week
@@ -203,9 +191,9 @@ def test_remind_list_and_off(world: World) -> None:
     assert reply.message is not None and message_problems(reply.message) == []
     # someone outside #leads can't turn it off; a member can; the owner can at once
     world.command(f"remind off {ref(LEADS)}", CHEN)
-    assert "Only members" in answer(world)
+    assert "Only members" in last_ephemeral(world)
     world.command(f"remind off {ref(LEADS)}", ALICE)
-    assert "are off" in answer(world)
+    assert "are off" in last_ephemeral(world)
     reply = world.command("remind off", ALICE, run_later=False)
     assert "are off" in repr(reply.message)
     assert sch.list_by_team(world.store, TEAM) == []
@@ -229,7 +217,7 @@ def test_removed_from_the_channel_pauses_and_tells_the_owner_once(world: World) 
     # fixed: `remind now` posts and resumes; the next week's goes out as usual
     slack_of(world).channels[ENG].bot_member = True
     world.command("remind now")
-    assert "back on" in answer(world)
+    assert "back on" in last_ephemeral(world)
     assert subscription(world).paused_reason is None
     world.run_until(world.clock.now() + timedelta(weeks=1), step=timedelta(hours=6))
     picks = [r[0] for r in world.rows("SELECT item_id FROM rotation_picks ORDER BY period")]
@@ -243,10 +231,10 @@ def test_remind_again_resumes_a_paused_subscription(world: World) -> None:
     world.run_until(MON_0930_BERLIN, step=timedelta(hours=6))
     assert subscription(world).paused_reason == "not_in_channel"
     world.command("remind")
-    assert "/invite" in answer(world)  # still not fixed: said so, still paused
+    assert "/invite" in last_ephemeral(world)  # still not fixed: said so, still paused
     slack_of(world).channels[ENG].bot_member = True
     world.command("remind")
-    assert "Resumed" in answer(world)
+    assert "Resumed" in last_ephemeral(world)
     assert subscription(world).next_due_at == MON_0930_BERLIN + timedelta(weeks=1)
 
 

@@ -18,21 +18,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from bot.workbench.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.harness import console_script, free_port
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 OpenPage = Callable[[str, str], Page]
 URL_LINE = re.compile(r"Pendulum workbench: (http://127\.0\.0\.1:\d+)")
 TIMEOUT_MS = 15_000

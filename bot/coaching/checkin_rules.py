@@ -25,6 +25,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from bot.coaching.when import DAY_NAMES as DAY_NAMES  # re-exported: enrolment's day names
+from bot.coaching.when import parse_day, parse_time
+
 ANSWERED, SKIPPED, AWAY = "answered", "skipped", "away"
 CRITICAL_PATH_VALUES = ("yes", "no", "unsure")
 NOTE_MAX = 1000
@@ -411,42 +414,10 @@ def is_away(profile: Mapping[str, Any], now_epoch: float | None = None) -> bool:
 # -- enrolment -----------------------------------------------------------------------------
 DEFAULT_WEEKDAY = 4  # Friday
 DEFAULT_TIME = "15:00"
-DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_DAY_ALIASES = {"tues": 1, "wednes": 2, "weds": 2, "thur": 3, "thurs": 3}
-_TIME = re.compile(r"^(\d{1,2})(?:[:.h](\d{2}))?\s*(am|pm)?$")
 
 
 class WhenError(ValueError):
     """A day or time the user typed could not be read; the message says what would work."""
-
-
-def parse_day(word: str) -> int | None:
-    word = word.strip().lower().rstrip(".,")
-    if len(word) < 2:
-        return None
-    if word in _DAY_ALIASES:
-        return _DAY_ALIASES[word]
-    for index, name in enumerate(DAY_NAMES):
-        if len(word) >= 3 and name.startswith(word):
-            return index
-        if word == name + "s":  # "fridays"
-            return index
-    return None
-
-
-def parse_time(word: str) -> str | None:
-    """`15:00`, `9:30`, `9`, `3pm`, `9.30am`, `15h30` → 'HH:MM' (24 h); None if unreadable."""
-    match = _TIME.match(word.strip().lower())
-    if match is None:
-        return None
-    hour, minute, half = int(match.group(1)), int(match.group(2) or 0), match.group(3)
-    if half:
-        if not 1 <= hour <= 12:
-            return None
-        hour = hour % 12 + (12 if half == "pm" else 0)
-    if not (0 <= hour <= 23 and 0 <= minute <= 59):
-        return None
-    return f"{hour:02d}:{minute:02d}"
 
 
 def parse_when(text: str) -> tuple[int | None, str | None]:
@@ -464,7 +435,9 @@ def parse_when(text: str) -> tuple[int | None, str | None]:
     for word in merged:
         if word.lower() in ("at", "on", "every", "each"):
             continue
-        day = parse_day(word)
+        # Enrolment wants at least three letters of a day ("fr" is refused), unlike
+        # `remind`/`focus`, which also take the two-letter forms.
+        day = parse_day(word) if len(word) >= 3 else None
         if day is not None and weekday is None:
             weekday = day
             continue

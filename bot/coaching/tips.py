@@ -14,6 +14,7 @@ import random
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
 
 from bot.coaching.when import (
     looks_like_channel,
@@ -63,21 +64,15 @@ def parse_remind(text: str) -> RemindArgs:
                     f"I couldn't tell which channel {_clip(word)!r} is. Pick it from Slack's "
                     "autocomplete after typing #, so Slack sends me the channel itself."
                 )
-            if channel is not None and found != channel:
-                raise RemindError("Name one channel at a time.")
-            channel = found
+            channel = _only_one(channel, found, "Name one channel at a time.")
             continue
         day = parse_day(word)
         if day is not None:
-            if weekday is not None and day != weekday:
-                raise RemindError("Pick one day of the week for the tip.")
-            weekday = day
+            weekday = _only_one(weekday, day, "Pick one day of the week for the tip.")
             continue
         clock = parse_time(word)
         if clock is not None:
-            if local_time is not None and clock != local_time:
-                raise RemindError("Pick one time of day for the tip.")
-            local_time = clock
+            local_time = _only_one(local_time, clock, "Pick one time of day for the tip.")
             continue
         zone_name = parse_tz(word)
         if zone_name is not None:
@@ -88,6 +83,16 @@ def parse_remind(text: str) -> RemindArgs:
             "(all parts optional): a channel, a day, a 24-hour time, an IANA time zone."
         )
     return RemindArgs(channel, weekday, local_time, tz)
+
+
+_T = TypeVar("_T")
+
+
+def _only_one(current: _T | None, found: _T, complaint: str) -> _T:
+    """`found`, unless a different value was already given (then RemindError(complaint))."""
+    if current is not None and found != current:
+        raise RemindError(complaint)
+    return found
 
 
 def parse_channel_only(text: str) -> str | None:

@@ -3,7 +3,8 @@
 Pure and forgiving: `tue`, `Tuesdays`, `9:30`, `9.30am`, `15h`, `europe/berlin`,
 `<#C123|team>`. Every reader returns None for a word it can't read; callers decide what an
 unreadable word means and say so (naming the word and the form they expected). Shared by
-`/pendulum remind` (bot/coaching/tips.py) and `/pendulum focus` (bot/coaching/focus.py).
+`/pendulum remind` (bot/coaching/tips.py), `/pendulum focus` (bot/coaching/focus.py) and
+check-in enrolment (bot/coaching/checkin_rules.py).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
 DAY_ABBREVIATIONS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DAY_ALIASES = {
     "tues": 1,
+    "wednes": 2,
     "weds": 2,
     "thur": 3,
     "thurs": 3,
@@ -37,7 +39,7 @@ MAX_WORD = 64
 
 def parse_day(word: str) -> int | None:
     """`mon`, `Monday`, `mondays`, `tues` → 0..6 (Monday = 0)."""
-    word = word.strip().lower().rstrip(".")
+    word = word.strip().lower().rstrip(".,")
     if not 2 <= len(word) <= 12:
         return None
     if word in _DAY_ALIASES:

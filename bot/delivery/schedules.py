@@ -8,6 +8,7 @@ schedules by guessing an id. Changing when a schedule runs moves its sweep curso
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -15,11 +16,15 @@ from typing import Any
 import sqlite_utils
 
 from bot.clock import Clock
+from bot.delivery import ledger
+from bot.delivery.ledger import CLAIMED, SENT, delivery_key
 from bot.delivery.schedule import (
+    Occurrence,
     ScheduleValueError,
     WeeklySlot,
     next_occurrence,
     parse_utc,
+    period_key,
     utc_text,
 )
 from bot.store.db import Store
@@ -298,6 +303,40 @@ def skipped_dates(store: Store, team_id: str, schedule_id: int) -> list[date]:
         [schedule_id, team_id],
     ).fetchall()
     return [date.fromisoformat(r[0]) for r in rows]
+
+
+def next_to_send(
+    store: Store,
+    schedule: Schedule,
+    now: datetime,
+    also_skip: Callable[[str], bool] | None = None,
+) -> Occurrence | None:
+    """The next occurrence that will really go out: after now, not skipped, not inside a
+    pause, not in a week whose message already went out or is going out (e.g. sent early by
+    hand), and not in a week (period) `also_skip` rules out. None when paused indefinitely,
+    unreadable, or nothing qualifies within 60 occurrences."""
+    if schedule.paused_indefinitely:
+        return None
+    try:
+        slot = WeeklySlot.parse(schedule.weekday, schedule.local_time, schedule.tz)
+    except ScheduleValueError:
+        return None
+    skips = set(skipped_dates(store, schedule.team_id, schedule.id))
+    cursor = now
+    for _ in range(60):
+        occ = next_occurrence(slot, cursor)
+        cursor = occ.due_at
+        if schedule.is_paused_on(occ.local_date) or occ.local_date in skips:
+            continue
+        period = period_key(occ.local_date)
+        key = delivery_key(schedule.team_id, schedule.kind, schedule.target, period)
+        row = ledger.get(store, key)
+        if row is not None and row.status in (SENT, CLAIMED):
+            continue
+        if also_skip is not None and also_skip(period):
+            continue
+        return occ
+    return None
 
 
 def list_by_owner(store: Store, team_id: str, owner_user_id: str) -> list[Schedule]:

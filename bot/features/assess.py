@@ -26,6 +26,7 @@ from bot.content.markup import escape
 from bot.content.render import make_environment
 from bot.router import ActionContext, CommandContext, Reply, Router, Subcommand, ViewContext
 from bot.store.db import Store
+from bot.store.people import latest_assessment
 from bot.store.requests import first_time
 
 CALLBACK_ID = "assess"
@@ -266,18 +267,6 @@ def submitted_values(ctx: ViewContext) -> dict[str, str | None]:
 
 
 # -- storage --------------------------------------------------------------------------------
-
-
-def latest_assessment(store: Store, team_id: str, user_id: str) -> dict[str, Any] | None:
-    """The person's most recent assessment in this workspace, or None."""
-    rows = list(
-        store.db.query(
-            "SELECT * FROM assessments WHERE team_id = ? AND user_id = ? "
-            "ORDER BY created_at DESC, id DESC LIMIT 1",
-            [team_id, user_id],
-        )
-    )
-    return rows[0] if rows else None
 
 
 def profile_for(

@@ -32,9 +32,7 @@ from bot.delivery.ledger import CLAIMED, PENDING, SENT, delivery_key
 from bot.delivery.schedule import (
     Occurrence,
     ScheduleValueError,
-    WeeklySlot,
     local_date_of,
-    next_occurrence,
     resolve,
     utc_text,
     zone,
@@ -43,7 +41,7 @@ from bot.delivery.schedules import (
     Schedule,
     delete_schedule,
     list_by_owner,
-    skipped_dates,
+    next_to_send,
     update_schedule,
 )
 from bot.delivery.slack_errors import RECIPIENT_GONE
@@ -383,28 +381,11 @@ def prompt_location(
 def next_send(services: Services, schedule: Schedule, now: datetime) -> Occurrence | None:
     """The next check-in that will really go out: after now, not skipped, not inside a pause,
     and not in a week whose check-in already went out or was answered."""
-    if schedule.paused_indefinitely:
-        return None
-    try:
-        slot = WeeklySlot.parse(schedule.weekday, schedule.local_time, schedule.tz)
-    except ScheduleValueError:
-        return None
-    skips = set(skipped_dates(services.store, schedule.team_id, schedule.id))
-    cursor = now
-    for _ in range(60):
-        occ = next_occurrence(slot, cursor)
-        cursor = occ.due_at
-        if schedule.is_paused_on(occ.local_date) or occ.local_date in skips:
-            continue
-        period = period_of(occ.local_date)
-        if schedule.kind == KIND:
-            row = ledger.get(
-                services.store, delivery_key(schedule.team_id, KIND, schedule.target, period)
-            )
-            if row is not None and row.status in (SENT, CLAIMED):
-                continue
-            week = checkin_store.get_week(services.store, schedule.team_id, schedule.target, period)
-            if week is not None and week.answered:
-                continue
-        return occ
-    return None
+
+    def answered(period: str) -> bool:
+        if schedule.kind != KIND:
+            return False
+        week = checkin_store.get_week(services.store, schedule.team_id, schedule.target, period)
+        return week is not None and week.answered
+
+    return next_to_send(services.store, schedule, now, also_skip=answered)

@@ -47,7 +47,7 @@ from bot.coaching.checkin_rules import (
     shift_period,
     validate,
 )
-from bot.coaching.profile import Profile, build_profile
+from bot.coaching.profile import Profile
 from bot.coaching.trends import HISTORY_WEEKS, history_lines, last_weeks, summary
 from bot.content.markup import code, escape
 from bot.delivery.schedule import local_date_of, zone
@@ -61,7 +61,8 @@ from bot.delivery.schedules import (
 )
 from bot.features import checkin_sends as sends
 from bot.features import checkin_views as views
-from bot.listeners.common import answer_privately
+from bot.features.assess import profile_for
+from bot.features.scheduled import answer
 from bot.parse import split_command
 from bot.router import (
     ActionContext,
@@ -188,13 +189,8 @@ def skip_next(services: Services, team_id: str, user_id: str) -> tuple[date, str
 
 
 def profile_of(services: Services, team_id: str, user_id: str) -> Profile | None:
-    row = people.latest_assessment(services.store, team_id, user_id)
-    if row is None:
-        return None
-    try:
-        return build_profile(row, services.library.rules, services.clock.now())
-    except (KeyError, TypeError, ValueError):
-        return None
+    """The person's latest self-assessment aged to now, or None (see `assess.profile_for`)."""
+    return profile_for(services.store, services.library, team_id, user_id, services.clock.now())
 
 
 def history_message(services: Services, team_id: str, user_id: str) -> dict[str, Any]:
@@ -221,16 +217,6 @@ def history_message(services: Services, team_id: str, user_id: str) -> dict[str,
             context(escape(summary(weeks, questions)) + "  ✎ = you left a note."),
             context(views.PRIVACY_NOTE),
         ],
-    )
-
-
-def answer(ctx: CommandContext | ActionContext, msg: dict[str, Any]) -> None:
-    answer_privately(
-        ctx.client,
-        msg,
-        user_id=ctx.user_id,
-        channel_id=ctx.channel_id,
-        response_url=ctx.response_url,
     )
 
 

@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk import WebClient
 
 from bot.blocks.build import actions, button, context, divider, header, plain, section
-from bot.coaching.checkin_rules import DAY_NAMES, parse_time, questions_from, shift_period
+from bot.coaching.checkin_rules import questions_from, shift_period
 from bot.coaching.profile import Profile
 from bot.coaching.trends import CHART_WEEKS, LEGEND, chart_lines, last_weeks, summary
+from bot.coaching.when import DAY_NAMES, parse_time
 from bot.content.markup import channel_link, escape
 from bot.delivery.model import is_user_id
 from bot.delivery.schedule import ScheduleValueError

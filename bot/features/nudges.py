@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk import WebClient
 
 from bot.blocks.build import context
-from bot.coaching.profile import Profile, build_profile
+from bot.coaching.profile import Profile
 from bot.coaching.when import parse_day, parse_time
 from bot.content.compose import template_message
 from bot.content.markup import code
@@ -39,6 +39,7 @@ from bot.delivery.schedules import (
     update_schedule,
 )
 from bot.features import focus, milestones, scheduled
+from bot.features.assess import profile_for
 from bot.features.checkin_sends import as_schedule
 from bot.features.tips import pick_for_period
 from bot.parse import split_command
@@ -66,13 +67,8 @@ def nudge_schedule(services: Services, team_id: str, user_id: str) -> Schedule |
 
 
 def profile_of(services: Services, team_id: str, user_id: str) -> Profile | None:
-    row = people.latest_assessment(services.store, team_id, user_id)
-    if row is None:
-        return None
-    try:
-        return build_profile(row, services.library.rules, services.clock.now())
-    except (KeyError, TypeError, ValueError):
-        return None
+    """The person's latest self-assessment aged to now, or None (see `assess.profile_for`)."""
+    return profile_for(services.store, services.library, team_id, user_id, services.clock.now())
 
 
 def ideas(services: Services) -> dict[str, str]:

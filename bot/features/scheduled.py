@@ -13,18 +13,13 @@ from bot.blocks.build import message, section
 from bot.coaching.checkin_rules import is_away
 from bot.coaching.when import DAY_NAMES
 from bot.content.markup import escape
-from bot.delivery import ledger
-from bot.delivery.ledger import CLAIMED, SENT, delivery_key
 from bot.delivery.schedule import (
     Occurrence,
-    ScheduleValueError,
-    WeeklySlot,
     local_date_of,
-    next_occurrence,
     period_key,
     zone,
 )
-from bot.delivery.schedules import Schedule, skipped_dates
+from bot.delivery.schedules import Schedule, next_to_send
 from bot.features import checkin_sends
 from bot.listeners.common import answer_privately
 from bot.router import ActionContext, CommandContext
@@ -90,29 +85,8 @@ def is_paused(schedule: Schedule) -> bool:
 
 
 def upcoming(services: Services, schedule: Schedule, now: datetime) -> Occurrence | None:
-    """The next occurrence that will really go out: after now, not skipped, not inside a
-    pause, and not in a week whose message already went out (e.g. sent early by hand)."""
-    if schedule.paused_indefinitely:
-        return None
-    try:
-        slot = WeeklySlot.parse(schedule.weekday, schedule.local_time, schedule.tz)
-    except ScheduleValueError:
-        return None
-    skips = set(skipped_dates(services.store, schedule.team_id, schedule.id))
-    cursor = now
-    for _ in range(60):
-        occ = next_occurrence(slot, cursor)
-        cursor = occ.due_at
-        if schedule.is_paused_on(occ.local_date) or occ.local_date in skips:
-            continue
-        key = delivery_key(
-            schedule.team_id, schedule.kind, schedule.target, period_key(occ.local_date)
-        )
-        row = ledger.get(services.store, key)
-        if row is not None and row.status in (SENT, CLAIMED):
-            continue
-        return occ
-    return None
+    """The next occurrence that will really go out (see `schedules.next_to_send`)."""
+    return next_to_send(services.store, schedule, now)
 
 
 def next_text(services: Services, schedule: Schedule) -> str:
