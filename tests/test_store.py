@@ -104,3 +104,17 @@ def test_request_keys_are_once_only_and_forgotten_after_two_days(tmp_path: Path)
     assert forget_older_than(store, now + timedelta(days=1)) == 0
     assert forget_older_than(store, now + timedelta(days=3)) == 1
     assert first_time(store, "T1", "event:Ev1", now + timedelta(days=3))
+
+
+def test_a_persons_deliveries_are_found_by_index_not_a_scan(tmp_path: Path) -> None:
+    """Updating this week's check-in DMs after an answer must not scan the whole ledger (a
+    5-year, 10,000-person ledger has millions of rows: see docs/BENCHMARKS.md)."""
+    store = Store(tmp_path / "p.db")
+    store.migrate()
+    plan = store.db.execute(
+        "EXPLAIN QUERY PLAN SELECT channel, ts FROM deliveries WHERE team_id = ? AND target = ?"
+        " AND period = ? AND status = 'sent'",
+        ["T1", "U1", "2026-W47"],
+    ).fetchall()
+    detail = " ".join(str(row[3]) for row in plan)
+    assert "USING INDEX deliveries_by_target" in detail, detail

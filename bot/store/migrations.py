@@ -268,3 +268,10 @@ def m006_rotation_picks(db: sqlite_utils.Database) -> None:
         )
         """
     )
+
+
+@MIGRATIONS()
+def m007_deliveries_by_target(db: sqlite_utils.Database) -> None:
+    """A person's deliveries (this week's check-in DMs to update once answered, `forget me`,
+    dropping queued sends to someone who left) without scanning the whole ledger."""
+    db.execute("CREATE INDEX deliveries_by_target ON deliveries (team_id, target, period)")
