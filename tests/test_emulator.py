@@ -3,7 +3,6 @@ exactly as the real app would use them."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import threading
 import time
@@ -24,6 +23,7 @@ from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.webhook import WebhookClient
 
 from bot.emulator import Channel, Emulator, NotConnectedError, User, signed_headers
+from tests.emulator_bolt import app, client, close_in_background  # noqa: F401
 
 ALICE, BOB, GONE = "U0ALICE", "U0BOB", "U0GONE"
 SECRET = "emulator-secret"
@@ -54,33 +54,6 @@ def make_emulator() -> Emulator:
 def emu() -> Iterator[Emulator]:
     with make_emulator() as emulator:
         yield emulator
-
-
-@pytest.fixture
-def client(emu: Emulator) -> WebClient:
-    return WebClient(token="xoxb-emulator", base_url=emu.api_url)
-
-
-def close_in_background(closable: Any) -> None:
-    """slack_sdk's close() joins its threads for up to 3 s (and can race with itself while
-    doing so); the tests don't need to wait for it."""
-
-    def close() -> None:
-        with contextlib.suppress(Exception):
-            closable.close()
-
-    threading.Thread(target=close, daemon=True).start()
-
-
-@pytest.fixture
-def app(emu: Emulator, client: WebClient) -> Iterator[App]:
-    """A Bolt app connected over Socket Mode; tests add listeners to it."""
-    bolt = App(client=client)
-    handler = SocketModeHandler(bolt, app_token="xapp-emulator", web_client=client)
-    handler.connect()
-    emu.wait_connected()
-    yield bolt
-    close_in_background(handler)
 
 
 def api_error(call: Any) -> SlackApiError:

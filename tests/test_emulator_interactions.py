@@ -3,11 +3,9 @@ less common Web API flows (OAuth, file uploads, pagination)."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,12 +13,12 @@ from typing import Any
 
 import pytest
 from slack_bolt import App
-from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.clock import FakeClock
 from bot.emulator import Channel, Emulator, User, UserActionError
+from tests.emulator_bolt import app, client, close_in_background  # noqa: F401
 
 ALICE, BOB = "U0ALICE", "U0BOB"
 
@@ -96,32 +94,6 @@ def emu() -> Iterator[Emulator]:
         clock=clock,
     ) as emulator:
         yield emulator
-
-
-@pytest.fixture
-def client(emu: Emulator) -> WebClient:
-    return WebClient(token="xoxb-emulator", base_url=emu.api_url)
-
-
-def close_in_background(closable: Any) -> None:
-    """slack_sdk's close() joins its threads for up to 3 s (and can race with itself while
-    doing so); the tests don't need to wait for it."""
-
-    def close() -> None:
-        with contextlib.suppress(Exception):
-            closable.close()
-
-    threading.Thread(target=close, daemon=True).start()
-
-
-@pytest.fixture
-def app(emu: Emulator, client: WebClient) -> Iterator[App]:
-    bolt = App(client=client)
-    handler = SocketModeHandler(bolt, app_token="xapp-emulator", web_client=client)
-    handler.connect()
-    emu.wait_connected()
-    yield bolt
-    close_in_background(handler)
 
 
 def open_form(emu: Emulator, app: App, client: WebClient) -> str:
