@@ -62,11 +62,20 @@ def run(
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     """Run the chosen benchmarks; returns the raw results (what `--out` holds)."""
-    results: dict[str, Any] = {"machine": machine()}
+    results: dict[str, Any] = {"machine": machine(), "measured": {}}
     load_before = _load()
     began = time.monotonic()
+
+    def note(name: str, load: str) -> None:
+        """When each benchmark ran, and the machine's load around it."""
+        results["measured"][name] = {
+            "finished": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "load": f"{load} → {_load()}",
+        }
+
     if "ack" in only:
         log("ack latency …")
+        load = _load()
         with make_emulator() as emu:
             results["ack"] = ack.run(
                 emu,
@@ -78,8 +87,10 @@ def run(
                 passes=sizes.ack_passes,
                 log=log,
             )
+        note("ack", load)
     if "fanout" in only:
         results["fanout"] = []
+        load = _load()
         for tiers in sizes.fanout_variants:
             log(f"fan-out of {sizes.fanout_recipients} DMs ({'all tiers' if tiers else 'posts'}) …")
             with make_emulator() as emu:
@@ -96,8 +107,10 @@ def run(
                 f"{outcome['lost']} lost; peak RSS {outcome['peak_rss_mib']:.0f} MiB"
             )
             results["fanout"].append(outcome)
+        note("fanout", load)
     if "idle" in only:
         log("start-up and idle memory …")
+        load = _load()
         with make_emulator() as emu:
             results["idle"] = idle.run(
                 emu,
@@ -106,7 +119,9 @@ def run(
                 idle_seconds=sizes.idle_seconds,
                 log=log,
             )
+        note("idle", load)
     if "queries" in only:
+        load = _load()
         log(f"history and App Home over {sizes.query_people} people × {sizes.query_weeks} weeks …")
         with make_emulator() as emu:
             results["queries"] = queries.run(
@@ -116,6 +131,7 @@ def run(
                 weeks=sizes.query_weeks,
                 log=log,
             )
+        note("queries", load)
     results["run"] = {
         "finished": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "wall_minutes": (time.monotonic() - began) / 60,

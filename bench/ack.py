@@ -13,17 +13,20 @@ machine, after a warm-up.
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from bench.apps import Mode, Running, start_bare, start_pendulum, wait_disconnected
 from bot.blocks.validate import message_problems
 from bot.emulator import Emulator
-from tests.harness import ALICE, TEAM
+from bot.workbench.sample import ALICE
+from tests.harness import TEAM
 
 COMMANDS = {"help": "help", "check": "check write the migration for Friday's launch"}
 APPS = ("pendulum", "bare-default", "bare-tuned")
@@ -37,6 +40,7 @@ class Series:
     load: str  # "sequential" or "50 concurrent"
     samples: list[float] = field(repr=False)
     errors: int = 0
+    cpu_seconds: float = 0.0  # the app process's CPU time (all threads) over the samples
 
     @property
     def p50(self) -> float:
@@ -50,6 +54,7 @@ class Series:
         data = asdict(self)
         del data["samples"]
         data.update(n=len(self.samples), p50_ms=self.p50 * 1000, p99_ms=self.p99 * 1000)
+        data["cpu_ms_per_command"] = self.cpu_seconds * 1000 / max(1, len(self.samples))
         data["max_ms"] = max(self.samples) * 1000 if self.samples else 0.0
         return data
 
@@ -61,6 +66,15 @@ def percentile(values: list[float], pct: float) -> float:
     ordered = sorted(values)
     rank = max(1, min(len(ordered), int(-(-pct * len(ordered) // 100))))
     return ordered[rank - 1]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (all its threads) so far, from /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def sequential(emu: Emulator, text: str, n: int) -> tuple[list[float], int]:
@@ -130,14 +144,20 @@ def run(
                         sequential(emu, text, warmup)
                         captured[text] = checked_ack(emu, text)
                         sizes[f"{name}/{command}"] = len(json.dumps(captured[text]))
-                        for load, (samples, errors) in (
-                            ("sequential", sequential(emu, text, per_pass_seq)),
-                            (f"{width} concurrent", concurrent(emu, text, per_pass_rounds, width)),
+                        for load, measure in (
+                            ("sequential", partial(sequential, emu, text, per_pass_seq)),
+                            (
+                                f"{width} concurrent",
+                                partial(concurrent, emu, text, per_pass_rounds, width),
+                            ),
                         ):
+                            cpu_before = cpu_seconds(app.pid)
+                            samples, errors = measure()
                             key = (name, mode, command, load)
                             series = found.setdefault(key, Series(*key, samples=[]))
                             series.samples += samples
                             series.errors += errors
+                            series.cpu_seconds += cpu_seconds(app.pid) - cpu_before
                     if name == "pendulum" and not acks_file.exists():
                         acks_file.write_text(json.dumps(captured))
                 finally:

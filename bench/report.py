@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from bench.ack import ratios
@@ -24,18 +25,31 @@ def ms(value: object) -> str:
     return f"{float(str(value)):.1f}"
 
 
+def cpu(series: dict[str, Any]) -> str:
+    value = series.get("cpu_ms_per_command")
+    return "?" if value is None else f"{float(value):.2f}"
+
+
 def render(results: dict[str, Any]) -> str:
     parts = [START, "", machine_section(results)]
-    if "ack" in results:
-        parts.append(ack_section(results["ack"]))
-    if "fanout" in results:
-        parts.append(fanout_section(results["fanout"]))
-    if "idle" in results:
-        parts.append(idle_section(results["idle"]))
-    if "queries" in results:
-        parts.append(queries_section(results["queries"]))
+    sections: dict[str, Callable[[Any], str]] = {
+        "ack": ack_section,
+        "fanout": fanout_section,
+        "idle": idle_section,
+        "queries": queries_section,
+    }
+    for name, section in sections.items():
+        if name in results:
+            parts.append(section(results[name]) + when(results, name))
     parts.append(END)
     return "\n".join(parts) + "\n"
+
+
+def when(results: dict[str, Any], name: str) -> str:
+    measured = results.get("measured", {}).get(name)
+    if not measured:
+        return ""
+    return f"Measured {measured['finished']}; load average {measured['load']}.\n"
 
 
 def machine_section(results: dict[str, Any]) -> str:
@@ -72,8 +86,9 @@ def ack_section(ack: dict[str, Any]) -> str:
         "",
         "| Transport | Command | Load | Pendulum p50 / p99 (ms) | bare Bolt defaults p50 / p99"
         " | bare Bolt `process_before_response` p50 / p99 | p50 ÷ defaults p50 (≤ 0.3) |"
-        " p99 ÷ tuned p99 (≤ 1.2) | p99 under 20 / 100 ms |",
-        "|---|---|---|---|---|---|---|---|---|",
+        " p99 ÷ tuned p99 (≤ 1.2) | p99 under 20 / 100 ms | CPU per command: Pendulum /"
+        " defaults / tuned (ms) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in ratios(series):
         key = (row["mode"], row["command"], row["load"])
@@ -87,7 +102,8 @@ def ack_section(ack: dict[str, Any]) -> str:
             f"| {ms(tuned['p50_ms'])} / {ms(tuned['p99_ms'])} "
             f"| {row['p50_vs_default']:.2f} {mark(row['p50_vs_default'] <= P50_VS_DEFAULT)} "
             f"| {row['p99_vs_tuned']:.2f} {mark(row['p99_vs_tuned'] <= P99_VS_TUNED)} "
-            f"| {mark(row['p99_ms'] < limit)} |"
+            f"| {mark(row['p99_ms'] < limit)} "
+            f"| {cpu(index[('pendulum', *key)])} / {cpu(default)} / {cpu(tuned)} |"
         )
     sizes = ack.get("ack_bytes", {})
     errors = sum(int(s.get("errors", 0)) for s in series)
