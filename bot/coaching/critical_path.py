@@ -374,6 +374,8 @@ class Model:
     examples: tuple[Example, ...]
     idf: Mapping[str, float]
     by_first: Mapping[str, tuple[tuple[tuple[str, ...], SignalGroup], ...]]
+    # term → (example index, weight): similarity only touches examples sharing a term
+    postings: Mapping[str, tuple[tuple[int, float], ...]]
 
     def without(self, index: int) -> Model:
         """The same model with one example left out (leave-one-out evaluation)."""
@@ -448,7 +450,17 @@ def build_model(
         first: tuple(sorted(items, key=lambda item: -len(item[0])))
         for first, items in index.items()
     }
-    return Model(groups=tuple(groups), examples=built, idf=idf, by_first=by_first)
+    postings: dict[str, list[tuple[int, float]]] = {}
+    for i, example in enumerate(built):
+        for term, weight in example.vector.items():
+            postings.setdefault(term, []).append((i, weight))
+    return Model(
+        groups=tuple(groups),
+        examples=built,
+        idf=idf,
+        by_first=by_first,
+        postings={term: tuple(items) for term, items in postings.items()},
+    )
 
 
 # -- similarity -----------------------------------------------------------------------------
@@ -477,11 +489,11 @@ def neighbours(model: Model, text: str, k: int = KNN_K) -> list[Neighbour]:
     query = _vector(_terms(text), model.idf, unseen)
     if not query:
         return []
-    scored = []
-    for example in model.examples:
-        sim = sum(w * example.vector.get(t, 0.0) for t, w in query.items())
-        if sim > 0:
-            scored.append(Neighbour(example, round(sim, 6)))
+    sums: dict[int, float] = {}
+    for term, weight in query.items():
+        for i, example_weight in model.postings.get(term, ()):
+            sums[i] = sums.get(i, 0.0) + weight * example_weight
+    scored = [Neighbour(model.examples[i], round(sim, 6)) for i, sim in sums.items() if sim > 0]
     scored.sort(key=lambda n: (-n.similarity, n.example.text))
     return scored[:k]
 
