@@ -22,7 +22,8 @@ def mark(ok: bool) -> str:
 
 
 def ms(value: object) -> str:
-    return f"{float(str(value)):.1f}"
+    number = float(str(value))
+    return f"{number:.2f}" if number < 1 else f"{number:.1f}"
 
 
 def cpu(series: dict[str, Any]) -> str:
@@ -49,7 +50,8 @@ def when(results: dict[str, Any], name: str) -> str:
     measured = results.get("measured", {}).get(name)
     if not measured:
         return ""
-    return f"Measured {measured['finished']}; load average {measured['load']}.\n"
+    note = f" ({measured['note']})" if measured.get("note") else ""
+    return f"\nMeasured {measured['finished']}; load average {measured['load']}{note}.\n"
 
 
 def machine_section(results: dict[str, Any]) -> str:
@@ -58,7 +60,8 @@ def machine_section(results: dict[str, Any]) -> str:
     return "\n".join(
         [
             f"Measured {run['finished']} with `{run['command']}` at commit `{run['commit']}`"
-            f" ({run['wall_minutes']:.0f} minutes in all).",
+            f" ({run['wall_minutes']:.0f} minutes in all)"
+            + (f": {run['parts']}." if run.get("parts") else "."),
             "",
             "| Machine | |",
             "|---|---|",
@@ -66,7 +69,12 @@ def machine_section(results: dict[str, Any]) -> str:
             f"| Memory | {m['memory']} |",
             f"| OS | {m['os']} |",
             f"| Python | {m['python']} (SQLite {m['sqlite']}) |",
-            f"| Load average (1 min) before / after | {run['load_before']} / {run['load_after']} |",
+            (
+                f"| Load average (1 min) before / after | {run['load_before']}"
+                f" / {run['load_after']} |"
+                if run["load_before"] != run["load_after"]
+                else f"| Load average (1 min) | {run['load_before']} |"
+            ),
             "",
         ]
     )
@@ -135,14 +143,14 @@ def fanout_section(runs: list[dict[str, Any]]) -> str:
             if run["tier_limits"]
             else "chat.postMessage only (other tiers lifted)"
         )
-        limited = sum(run["rate_limited"].values())
+        limited = ", ".join(f"{n:,} ({m})" for m, n in sorted(run["rate_limited"].items()))
         lines.append(
             f"| {limits}; {run['workspace_per_minute']}/min workspace cap "
-            f"| {run['recipients']:,} | {run['wall_seconds']:.0f} s "
+            f"| {run['recipients']:,} | {run['wall_seconds']:,.0f} s "
             f"| {run['minimum_seconds']:.0f} s "
             f"| {run['ratio']:.2f} {mark(run['ratio'] <= FANOUT_RATIO)} "
             f"| {run['rate']:.2f}/s | {run['duplicated']} | {run['lost']} "
-            f"| {limited} {dict(run['rate_limited']) or ''} | {run['peak_rss_mib']:.0f} MiB |"
+            f"| {limited or 0} | {run['peak_rss_mib']:.0f} MiB |"
         )
     lines.append("")
     return "\n".join(lines)

@@ -6,9 +6,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from bot.emulator import Emulator
 from tests.harness import AppProcess, make_emulator, start_app
+
+# Property tests run on busy 2-core CI machines: no per-example deadline and no "too slow"
+# health check, so load can never fail a test; explicit @settings still override the rest.
+settings.register_profile(
+    "pendulum",
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.load_profile("pendulum")
 
 
 @pytest.fixture

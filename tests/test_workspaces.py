@@ -150,6 +150,17 @@ def dump(db: sqlite_utils.Database, team: str | None = None) -> dict[str, list[t
     return out
 
 
+def string_values(document: Any) -> set[str]:
+    """Every string in a JSON-like document, keys included, as whole values."""
+    if isinstance(document, dict):
+        return {str(k) for k in document} | {
+            v for value in document.values() for v in string_values(value)
+        }
+    if isinstance(document, list | tuple):
+        return {v for item in document for v in string_values(item)}
+    return {document} if isinstance(document, str) else set()
+
+
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
     s = Store(tmp_path / "p.db")
@@ -188,8 +199,13 @@ def test_nothing_of_one_workspace_is_visible_from_another(store: Store) -> None:
     assert team_ids(store.db) == ["T1", "T2"]
     for team, mine, theirs in (("T1", "alpha", "bravo"), ("T2", "bravo", "alpha")):
         other = "T2" if team == "T1" else "T1"
-        document = json.dumps(export(store.db, team), default=str)
-        assert mine in document and theirs not in document and other not in document
+        exported = export(store.db, team)
+        document = json.dumps(exported, default=str)
+        # markers are words no timestamp can contain; ids are compared as whole values, since
+        # `exported_at` holds "T1" whenever the UTC hour is 10-19
+        assert mine in document and theirs not in document
+        assert other not in string_values(exported)
+        assert other not in exported["teams"]
         for table, rows in workspace_rows(store.db, team).items():
             assert rows, f"{team} has no rows in {table}"
             assert all(row.get("team_id", team) == team for row in rows)
