@@ -11,6 +11,7 @@ import pytest
 
 from bot.cli import main
 from bot.coaching.profile import SAMPLE_ASSESSMENT, build_profile
+from bot.coaching.reading import recommended_topics
 from bot.content.compose import render_card, render_topic, topic_full_message
 from bot.content.library import load_library
 from bot.content.lint import lint_directory
@@ -174,3 +175,17 @@ def test_every_card_is_the_point_three_bullets_and_a_next_step() -> None:
         assert card.count("\n• ") == 3, topic.id
         assert "*Next step:*" in card, topic.id
         assert len(card) < len(render_topic(library, topic, None)), topic.id
+
+
+def test_the_new_topics_are_recommended_where_they_help() -> None:
+    library = load_library(PROMPTS)
+    known = list(library.topics)
+
+    def picks(**answers: object) -> list[str]:
+        me = build_profile({**SAMPLE_ASSESSMENT, **answers}, library.rules)
+        return recommended_topics(library.rules, me, known=known)
+
+    staying_ic = picks(role="ic", years_engineering=9, years_managing=0, goal="stay")
+    assert staying_ic[0] == "stay-senior"
+    rusty_em = picks(role="em", years_managing=6, months_since_hands_on=60, goal="stay")
+    assert rusty_em[0] == "sidelined"
