@@ -15,7 +15,17 @@ from bot.blocks.validate import message_problems, view_problems
 from bot.emulator import Emulator
 from bot.emulator.delivery import Delivery
 from bot.emulator.models import Ephemeral
-from tests.harness import ALICE, BOB, NOBOT, PRIVATE, TEAM, AppProcess, make_emulator, start_app
+from tests.harness import (
+    ALICE,
+    BOB,
+    CHEN,
+    NOBOT,
+    PRIVATE,
+    TEAM,
+    AppProcess,
+    make_emulator,
+    start_app,
+)
 
 ROLE, YEARS_ENG, YEARS_MGMT, MONTHS, GOAL = (
     "assess_role",
@@ -149,6 +159,53 @@ def test_share_in_channel_posts_for_everyone_named_and_unpersonalised(
     assert f"Shared by <@{ALICE}>" in repr(post.blocks)
     assert "topic_share" not in repr(post.blocks)
     assert message_problems({"text": post.text, "blocks": post.blocks}) == []
+
+
+FULL_TEXT_ONLY = "Note the flip"  # a sentence of the ladder topic's full text, not its card
+
+
+def action_ids(blocks: list[dict[str, Any]]) -> list[str]:
+    return [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
+
+
+def next_ephemeral(slack: Emulator, user: str, channel: str, count: int) -> Ephemeral:
+    slack.wait_for(lambda: len(slack.ephemerals(channel=channel, user=user)) > count, timeout=5)
+    return latest_ephemeral(slack, channel, user)
+
+
+def test_a_topic_opens_with_its_card_and_read_more_sends_the_full_text(slack: Emulator) -> None:
+    answered(slack.slash_command(ALICE, TEAM, "ladder"))
+    card = latest_ephemeral(slack, TEAM)
+    text = repr(card.blocks)
+    assert header(card.blocks).startswith("Climbing the ladder")
+    assert text.count("• ") == 3 and "*Next step:*" in text and "Idea from" in text
+    assert FULL_TEXT_ONLY not in text  # a card, not the wall
+    assert action_ids(card.blocks) == ["topic_more", "topic_share", "topics_list"]
+
+    count = len(slack.ephemerals(channel=TEAM, user=ALICE))
+    slack.click(ALICE, card, "topic_more")
+    full = next_ephemeral(slack, ALICE, TEAM, count)
+    assert header(full.blocks).startswith("Climbing the ladder")
+    assert FULL_TEXT_ONLY in repr(full.blocks) and "Idea from" in repr(full.blocks)
+    assert "charity.wtf" in repr(full.blocks)  # the credit links the public essay
+    assert message_problems({"text": full.text, "blocks": full.blocks}) == []
+
+
+def test_a_shared_card_offers_read_more_privately_to_whoever_clicks(slack: Emulator) -> None:
+    answered(slack.slash_command(ALICE, TEAM, "ladder"))
+    before = len(slack.messages(TEAM))
+    slack.click(ALICE, latest_ephemeral(slack, TEAM), "topic_share")
+    (post,) = slack.wait_for(lambda: slack.messages(TEAM)[before:], timeout=5)
+    assert repr(post.blocks).count("• ") == 3 and FULL_TEXT_ONLY not in repr(post.blocks)
+    assert action_ids(post.blocks) == ["topic_more"]
+    assert message_problems({"text": post.text, "blocks": post.blocks}) == []
+
+    # Chen, a teammate (Bob's private answers are checked elsewhere in this module)
+    count = len(slack.ephemerals(channel=TEAM, user=CHEN))
+    slack.click(CHEN, post, "topic_more")
+    full = next_ephemeral(slack, CHEN, TEAM, count)
+    assert FULL_TEXT_ONLY in repr(full.blocks)
+    assert len(slack.messages(TEAM)) == before + 1  # nothing more in the channel
 
 
 def test_read_and_all_topics_buttons(slack: Emulator) -> None:

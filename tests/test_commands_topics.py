@@ -10,7 +10,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
 from bot.blocks.validate import message_problems
-from bot.content.compose import topic_message
+from bot.content.compose import topic_full_message, topic_message
 from bot.dispatch import run_command
 from bot.features import topics as topics_feature
 from bot.features.assess import Answers, profile_for, save_once
@@ -154,10 +154,19 @@ def test_unknown_input_with_markup_is_escaped(services: Services, client: StubCl
     assert "<!channel>" not in text and "&lt;!channel&gt;" in text
 
 
+def read_more(services: Services, client: StubClient, topic_id: str, **kw: Any) -> Any:
+    ctx = action(services, client, "topic_more", topic_id, **kw)
+    reply = services.router.resolve_action("topic_more")(ctx)  # type: ignore[misc]
+    assert reply.message is not None
+    assert message_problems(reply.message) == []
+    return reply.message
+
+
 def test_topic_is_personalised_by_the_latest_assessment(
     services: Services, client: StubClient
 ) -> None:
-    plain = ask(services, client, "rusty")
+    card = ask(services, client, "rusty")
+    plain = read_more(services, client, "rusty")
     save_once(
         services.store,
         TEAM,
@@ -166,13 +175,15 @@ def test_topic_is_personalised_by_the_latest_assessment(
         Answers("em", 8, 6, 70, "pendulum_back"),
         START,
     )
-    personal = ask(services, client, "rusty")
+    personal = read_more(services, client, "rusty")
     me = profile_for(services.store, library(), TEAM, USER, START)
     assert me is not None and me.position == "tipping"
-    assert personal == topic_message(library(), library().topics["rusty"], me)
-    # another person in the same workspace still gets the unpersonalised answer
-    other = run_command(services.router, command(services, client, "rusty", user_id="U0OTHER01"))
-    assert other.message == plain
+    assert personal == topic_full_message(library(), library().topics["rusty"], me)
+    assert personal != plain
+    # the card is the same for everyone; only the full text is personal
+    assert ask(services, client, "rusty") == card
+    # another person in the same workspace still gets the unpersonalised full text
+    assert read_more(services, client, "rusty", user_id="U0OTHER01") == plain
 
 
 def test_help_lists_the_coaching_commands(services: Services, client: StubClient) -> None:
@@ -229,10 +240,12 @@ def test_share_posts_in_channel_unpersonalised_and_names_the_sharer(
     ((url, body),) = posts
     assert url.startswith("https://hooks.slack.test/")
     assert body["response_type"] == "in_channel" and body["replace_original"] is False
-    expected = topic_message(library(), library().topics["ladder"], None, shared_by=USER)
+    expected = topic_message(library(), library().topics["ladder"], shared_by=USER)
     assert {k: body[k] for k in ("text", "blocks")} == expected
     assert f"Shared by <@{USER}>" in repr(body)
     assert "topic_share" not in repr(body)  # no share button on the shared copy
+    assert action_ids(body) == ["topic_more"]  # the channel gets the card; Read more is private
+    assert repr(body).count("• ") == 3  # the card's three bullets, not the full text
     assert message_problems(body) == []
 
 

@@ -1,13 +1,16 @@
 """Loading the content directory (`prompts/`) into typed, validated objects.
 
 A content directory holds topic templates (`topics/*.md.j2`), message templates
-(`messages/*.md.j2`) and YAML data (`rules.yaml`, `tips.yaml`, `critical_path.yaml`,
-`checkin.yaml`, `nudges.yaml`). Loading checks shape only; `bot.content.lint` goes further
-and renders everything.
+(`messages/*.md.j2`), the bibliography `sources.csv`, and YAML data (`rules.yaml`, `tips.yaml`,
+`critical_path.yaml`, `checkin.yaml`, `nudges.yaml`). Every topic, tip and message credits the
+essays its ideas come from by id in `sources.csv`; a credit that is missing, unknown or has no
+author is a load error. Loading checks shape only; `bot.content.lint` goes further and renders
+everything.
 """
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,10 +18,18 @@ from typing import Any
 
 import yaml
 
+from bot.content.markup import escape, link
 from bot.content.render import render
 
 REQUIRED_TOPIC_KEYS = ("id", "title", "summary", "tags", "sources")
 DATA_FILES = ("rules.yaml", "tips.yaml", "critical_path.yaml", "checkin.yaml", "nudges.yaml")
+# The bibliography: one row per essay (id, author, title, date, url). Titles and addresses are
+# quoted as published, so it is a CSV table, not prose: lint allows only these columns and
+# short cells, and the originality check (which reads prose files) leaves it alone.
+SOURCES_FILE = "sources.csv"
+SOURCE_COLUMNS = ("id", "author", "title", "date", "url")
+MAX_SOURCE_CELL = 160
+CARD_BULLETS = 3
 
 
 class ContentError(Exception):
@@ -31,24 +42,57 @@ class ContentError(Exception):
 
 @dataclass(frozen=True)
 class Source:
+    """One essay, credited as published. `author` is a name, or "an engineer's essay" when the
+    essay names none; `url` only where the source is public and its address known."""
+
+    id: str
     author: str
     title: str
+    date: str = ""
+    url: str = ""
 
     def credit(self) -> str:
-        return f"{self.author}, “{self.title}”" if self.author else f"“{self.title}”"
+        """Plain text: `Charity Majors, “Title” (2019)`."""
+        year = f" ({self.date[:4]})" if self.date else ""
+        return f"{self.author}, “{self.title}”{year}"
+
+    def credit_mrkdwn(self) -> str:
+        """The credit as Slack mrkdwn, the title linked where there is a link."""
+        year = f" ({escape(self.date[:4])})" if self.date else ""
+        title = link(self.url, self.title) if self.url else escape(self.title)
+        return f"{escape(self.author)}, “{title}”{year}"
+
+
+def credit_line(sources: tuple[Source, ...]) -> str:
+    """`Idea from …` in mrkdwn (escaped, with links), for a context block."""
+    return "Idea from " + "; ".join(s.credit_mrkdwn() for s in sources)
 
 
 @dataclass(frozen=True)
 class Template:
-    """A front-matter + Jinja2 body file."""
+    """A front-matter + Jinja2 body file, and the sources its ideas come from."""
 
     id: str
     path: Path
     meta: Mapping[str, Any]
     body: str
+    sources: tuple[Source, ...] = ()
 
     def render(self, context: Mapping[str, Any]) -> str:
         return render(self.body, context, name=str(self.path))
+
+    def source_line(self) -> str:
+        return "Idea from " + "; ".join(s.credit() for s in self.sources)
+
+
+@dataclass(frozen=True)
+class Card:
+    """A topic's short form: the point, three bullets, one next step (Jinja, rules only).
+    It is what a topic opens with and what a share posts, so a channel never gets a wall."""
+
+    point: str
+    bullets: tuple[str, ...]
+    next_step: str
 
 
 @dataclass(frozen=True)
@@ -57,10 +101,7 @@ class Topic(Template):
     summary: str = ""
     tags: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
-    sources: tuple[Source, ...] = ()
-
-    def source_line(self) -> str:
-        return "Idea from " + "; ".join(s.credit() for s in self.sources)
+    card: Card | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +111,7 @@ class Tip:
     tags: tuple[str, ...]
     source: str
     topic: str | None = None
+    credit: Source | None = None
 
 
 @dataclass
@@ -78,6 +120,7 @@ class Library:
     topics: dict[str, Topic] = field(default_factory=dict)
     messages: dict[str, Template] = field(default_factory=dict)
     rules: dict[str, Any] = field(default_factory=dict)
+    sources: dict[str, Source] = field(default_factory=dict)
     tips: list[Tip] = field(default_factory=list)
     critical_path: dict[str, Any] = field(default_factory=dict)
     checkin: dict[str, Any] = field(default_factory=dict)
@@ -130,7 +173,89 @@ def _load_yaml(path: Path, problems: list[str]) -> Any:
     return None
 
 
-def _load_topic(path: Path, problems: list[str]) -> Topic | None:
+def _load_sources(path: Path, problems: list[str]) -> dict[str, Source]:
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(handle)
+            if tuple(reader.fieldnames or ()) != SOURCE_COLUMNS:
+                problems.append(f"{path}: columns must be exactly {','.join(SOURCE_COLUMNS)}")
+                return {}
+            rows = list(reader)
+    except FileNotFoundError:
+        problems.append(f"{path}: missing (every credit names a source listed there)")
+        return {}
+    except (csv.Error, UnicodeDecodeError) as exc:
+        problems.append(f"{path}: not a valid CSV table ({exc})")
+        return {}
+    sources: dict[str, Source] = {}
+    for line, row in enumerate(rows, start=2):
+        cells = {k: (row.get(k) or "").strip() for k in SOURCE_COLUMNS}
+        where = f"{path}:{line}"
+        if None in row or any(len(v) > MAX_SOURCE_CELL for v in cells.values()):
+            problems.append(f"{where}: a source row holds only short citation cells")
+            continue
+        if not cells["id"] or not cells["author"] or not cells["title"]:
+            problems.append(
+                f"{where}: a source needs an id, an author and a title"
+                ' (an essay with no named author is credited as "an engineer\'s essay")'
+            )
+            continue
+        url = cells["url"]
+        if url and (not url.startswith("https://") or any(c in url for c in "<>| ")):
+            problems.append(f"{where}: url must be a plain https:// address")
+            url = ""
+        if cells["id"] in sources:
+            problems.append(f"{where}: duplicate source id {cells['id']!r}")
+        sources[cells["id"]] = Source(
+            id=cells["id"],
+            author=cells["author"],
+            title=cells["title"],
+            date=cells["date"],
+            url=url,
+        )
+    return sources
+
+
+def _credits(
+    raw: Any, where: str, known: Mapping[str, Source], problems: list[str]
+) -> tuple[Source, ...]:
+    """Resolve a list of source ids; an empty, missing or unknown credit is a problem."""
+    ids = [raw] if isinstance(raw, str) else raw
+    if not isinstance(ids, list) or not ids:
+        problems.append(f"{where}: needs sources (ids from sources.csv)")
+        return ()
+    out: list[Source] = []
+    for item in ids:
+        source = known.get(str(item)) if isinstance(item, str) else None
+        if source is None:
+            problems.append(f"{where}: unknown source {item!r} (add it to sources.csv)")
+        else:
+            out.append(source)
+    return tuple(out)
+
+
+def _load_card(raw: Any, path: Path, problems: list[str]) -> Card | None:
+    if raw is None:
+        return None
+    bullets = raw.get("bullets") if isinstance(raw, dict) else None
+    if (
+        not isinstance(raw, dict)
+        or not raw.get("point")
+        or not raw.get("next")
+        or not isinstance(bullets, list)
+        or len(bullets) != CARD_BULLETS
+        or not all(isinstance(b, str) and b.strip() for b in bullets)
+    ):
+        problems.append(f"{path}: card needs point, {CARD_BULLETS} bullets and next")
+        return None
+    return Card(
+        point=str(raw["point"]).strip(),
+        bullets=tuple(b.strip() for b in bullets),
+        next_step=str(raw["next"]).strip(),
+    )
+
+
+def _load_topic(path: Path, known: Mapping[str, Source], problems: list[str]) -> Topic | None:
     try:
         meta, body = split_front_matter(path.read_text(encoding="utf-8"), path)
     except ContentError as exc:
@@ -140,12 +265,6 @@ def _load_topic(path: Path, problems: list[str]) -> Topic | None:
     if missing:
         problems.append(f"{path}: front matter lacks {', '.join(missing)}")
         return None
-    sources: list[Source] = []
-    for raw in meta["sources"]:
-        if isinstance(raw, dict) and raw.get("title"):
-            sources.append(Source(author=str(raw.get("author", "")), title=str(raw["title"])))
-        else:
-            problems.append(f"{path}: each source needs a title (and an author)")
     return Topic(
         id=str(meta["id"]),
         path=path,
@@ -155,11 +274,12 @@ def _load_topic(path: Path, problems: list[str]) -> Topic | None:
         summary=str(meta["summary"]),
         tags=tuple(str(t) for t in meta.get("tags") or ()),
         aliases=tuple(str(a).lower() for a in meta.get("aliases") or ()),
-        sources=tuple(sources),
+        sources=_credits(meta["sources"], str(path), known, problems),
+        card=_load_card(meta.get("card"), path, problems),
     )
 
 
-def _load_tips(raw: Any, path: Path, problems: list[str]) -> list[Tip]:
+def _load_tips(raw: Any, path: Path, known: Mapping[str, Source], problems: list[str]) -> list[Tip]:
     if not isinstance(raw, list):
         problems.append(f"{path}: must be a list of tips")
         return []
@@ -168,6 +288,7 @@ def _load_tips(raw: Any, path: Path, problems: list[str]) -> list[Tip]:
         if not isinstance(item, dict) or not all(item.get(k) for k in ("id", "text", "source")):
             problems.append(f"{path}: tip #{i + 1} needs id, text and source")
             continue
+        credit = _credits(str(item["source"]), f"{path}: tip {item['id']!r}", known, problems)
         tips.append(
             Tip(
                 id=str(item["id"]),
@@ -175,6 +296,7 @@ def _load_tips(raw: Any, path: Path, problems: list[str]) -> list[Tip]:
                 tags=tuple(str(t) for t in item.get("tags") or ()),
                 source=str(item["source"]),
                 topic=str(item["topic"]) if item.get("topic") else None,
+                credit=credit[0] if credit else None,
             )
         )
     return tips
@@ -187,8 +309,9 @@ def load_library(root: Path) -> Library:
     if not root.is_dir():
         raise ContentError([f"{root}: not a directory"])
 
+    lib.sources = _load_sources(root / SOURCES_FILE, problems)
     for path in sorted((root / "topics").glob("*.md.j2")):
-        topic = _load_topic(path, problems)
+        topic = _load_topic(path, lib.sources, problems)
         if topic is None:
             continue
         if topic.id in lib.topics:
@@ -212,7 +335,16 @@ def load_library(root: Path) -> Library:
             problems.extend(exc.problems)
             continue
         message_id = str(meta.get("id") or path.name.removesuffix(".md.j2"))
-        lib.messages[message_id] = Template(id=message_id, path=path, meta=meta, body=body)
+        if "sources" not in meta:
+            problems.append(f"{path}: front matter lacks sources ([] only for a bare reminder)")
+        credits = (
+            _credits(meta["sources"], str(path), lib.sources, problems)
+            if meta.get("sources")
+            else ()
+        )
+        lib.messages[message_id] = Template(
+            id=message_id, path=path, meta=meta, body=body, sources=credits
+        )
 
     data = {name: _load_yaml(root / name, problems) for name in DATA_FILES}
     for name in ("rules.yaml", "critical_path.yaml", "checkin.yaml", "nudges.yaml"):
@@ -224,7 +356,7 @@ def load_library(root: Path) -> Library:
     lib.checkin = data["checkin.yaml"] or {}
     lib.nudges = data["nudges.yaml"] or {}
     if data["tips.yaml"] is not None:
-        lib.tips = _load_tips(data["tips.yaml"], root / "tips.yaml", problems)
+        lib.tips = _load_tips(data["tips.yaml"], root / "tips.yaml", lib.sources, problems)
 
     if problems:
         raise ContentError(problems)

@@ -1,7 +1,9 @@
 """`pendulum-bot content lint`: everything a coach can get wrong in a content directory.
 
 Renders every template with sample data (with and without a self-assessment), validates the
-Block Kit it becomes against Slack's limits, and checks front matter and data files. Each
+Block Kit it becomes against Slack's limits, and checks front matter and data files. Credits are
+checked on load (`bot.content.library`): every topic, tip and message names sources from
+`sources.csv`, each with an author and a title. Every topic needs a short card. Each
 problem is one `file: problem` line.
 """
 
@@ -16,11 +18,18 @@ from typing import Any
 from bot.blocks.validate import message_problems
 from bot.coaching.critical_path import load_model
 from bot.coaching.profile import SAMPLE_ASSESSMENT, build_profile
-from bot.content.compose import template_message, tip_message, topic_message
-from bot.content.library import ContentError, Library, load_library
+from bot.content.compose import (
+    render_card,
+    template_message,
+    tip_message,
+    topic_full_message,
+    topic_message,
+)
+from bot.content.library import ContentError, Library, Topic, load_library
 from bot.content.render import RenderError
 
 MIN_TIPS = 26
+MAX_CARD_CHARS = 900
 MIN_CRITICAL_PATH_EXAMPLES = 30
 VERDICTS = ("keep", "hand_off", "depends")
 SPECIAL_MENTION = re.compile(r"<!(channel|here|everyone|subteam\^)")
@@ -119,12 +128,28 @@ def _check_topics(library: Library) -> list[str]:
             problems.append(f"{topic.path}: title is {len(topic.title)} chars (max 60)")
         if len(topic.summary) > 150:
             problems.append(f"{topic.path}: summary is {len(topic.summary)} chars (max 150)")
+        if topic.card is None:
+            problems.append(f"{topic.path}: needs a card (point, 3 bullets, next) to open with")
+        else:
+            problems += _card_problems(library, topic)
         for me in _sample_profiles(library):
-            problems += _rendered(str(topic.path), partial(topic_message, library, topic, me))
+            problems += _rendered(str(topic.path), partial(topic_full_message, library, topic, me))
+        problems += _rendered(str(topic.path), partial(topic_message, library, topic))
         problems += _rendered(
-            str(topic.path), partial(topic_message, library, topic, None, shared_by="U0SAMPLE1")
+            str(topic.path), partial(topic_message, library, topic, shared_by="U0SAMPLE1")
         )
     return _unique(problems)
+
+
+def _card_problems(library: Library, topic: Topic) -> list[str]:
+    """A card is what a channel sees when a topic is shared: it has to stay short."""
+    try:
+        text = render_card(library, topic)
+    except RenderError as exc:
+        return [str(exc)]
+    if len(text) > MAX_CARD_CHARS:
+        return [f"{topic.path}: card is {len(text)} chars (max {MAX_CARD_CHARS})"]
+    return []
 
 
 def _check_messages(library: Library) -> list[str]:

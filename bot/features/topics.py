@@ -1,8 +1,10 @@
 """Coaching topics: `/pendulum topics`, `/pendulum <topic>`, `/pendulum advice <topic>`, and
-the Read / Share in channel / All topics buttons.
+the Read / Read more / Share in channel / All topics buttons.
 
-Private answers are personalised by the caller's latest assessment; a shared copy is not (the
-channel must not learn the sharer's assessment) and says who shared it.
+A topic answers with its card (the point, three bullets, one next step); *Read more* sends the
+full text privately to whoever clicks, personalised by their latest assessment. A share posts
+the card, never the full text (the channel gets no wall, and must not learn the sharer's
+assessment), and says who shared it.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.blocks.build import context, header, message, section
 from bot.coaching.reading import recommended_topics
-from bot.content.compose import topic_message
+from bot.content.compose import topic_full_message, topic_message
 from bot.content.library import Library, Topic
 from bot.content.markup import code, escape
 from bot.features.assess import profile_for
@@ -110,9 +112,13 @@ def unknown_topic_message(library: Library, command: str, asked: str) -> dict[st
 # -- handlers -------------------------------------------------------------------------------
 
 
-def _personal_topic(services: Services, team_id: str, user_id: str, topic: Topic) -> Reply:
+def _topic_card(services: Services, topic: Topic) -> Reply:
+    return Reply(message=topic_message(services.library, topic, command=services.command))
+
+
+def _full_topic(services: Services, team_id: str, user_id: str, topic: Topic) -> Reply:
     me = profile_for(services.store, services.library, team_id, user_id, services.clock.now())
-    return Reply(message=topic_message(services.library, topic, me))
+    return Reply(message=topic_full_message(services.library, topic, me))
 
 
 def _recommended(services: Services, team_id: str, user_id: str) -> list[str]:
@@ -137,7 +143,7 @@ def post_in_channel(response_url: str, body: dict[str, Any]) -> bool:
 def share(ctx: ActionContext, topic: Topic) -> Reply:
     """Post the topic for everyone in the conversation, unpersonalised, "shared by @user"."""
     services = ctx.services
-    msg = topic_message(services.library, topic, None, shared_by=ctx.user_id)
+    msg = topic_message(services.library, topic, shared_by=ctx.user_id, command=services.command)
     message_ts = str((ctx.body.get("container") or {}).get("message_ts") or "")
     if message_ts and not first_time(
         services.store,
@@ -182,14 +188,14 @@ def install(router: Router) -> None:
             return Reply(
                 message=unknown_topic_message(ctx.services.library, ctx.services.command, ctx.args)
             )
-        return _personal_topic(ctx.services, ctx.team_id, ctx.user_id, topic)
+        return _topic_card(ctx.services, topic)
 
     previous = router.fallback
 
     def on_other(ctx: CommandContext) -> Reply:
         topic = resolve_topic(ctx.services.library, ctx.text)
         if topic is not None:
-            return _personal_topic(ctx.services, ctx.team_id, ctx.user_id, topic)
+            return _topic_card(ctx.services, topic)
         if previous is not None:
             return previous(ctx)
         return unknown_reply(router, ctx)
@@ -200,7 +206,15 @@ def install(router: Router) -> None:
             return Reply(
                 message=unknown_topic_message(ctx.services.library, ctx.services.command, ctx.value)
             )
-        return _personal_topic(ctx.services, ctx.team_id, ctx.user_id, topic)
+        return _topic_card(ctx.services, topic)
+
+    def on_more(ctx: ActionContext) -> Reply:
+        topic = ctx.services.library.topic_for(ctx.value)
+        if topic is None:
+            return Reply(
+                message=unknown_topic_message(ctx.services.library, ctx.services.command, ctx.value)
+            )
+        return _full_topic(ctx.services, ctx.team_id, ctx.user_id, topic)
 
     def on_list(ctx: ActionContext) -> Reply:
         picks = _recommended(ctx.services, ctx.team_id, ctx.user_id)
@@ -234,5 +248,6 @@ def install(router: Router) -> None:
     )
     router.fallback = on_other
     router.action("topic_open", on_open)
+    router.action("topic_more", on_more)
     router.action("topics_list", on_list)
     router.action("topic_share", on_share)
