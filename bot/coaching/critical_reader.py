@@ -1,0 +1,645 @@
+"""Is a task on a manager's critical path? A clause-level reader and the essay's rule.
+
+The rule comes from "The Pendulum or the Ladder" (CONTENT.md, `critical-path`): a manager
+should stop writing code *on the critical path*, not stop engineering. So the reader does not
+score words; it looks for the few facts that decide, clause by clause, over ALL of the text:
+
+- is someone **waiting** on it (a team blocked, "can't start until", "needs it")?
+- is there a **date** or a **release** on it (a cut, a launch, "due friday", v3.2)?
+- is a **customer** or an outside promise riding on it?
+- would it make you a **gate** (required reviewer, CODEOWNERS, sole approver), or are you the
+  **only one** who can do it?
+- is it an **incident** happening now, or the **headline project** out of a post-incident review?
+- is it a **keep-type** activity (review, on-call, a P2 nobody picks up, monitoring, tooling,
+  docs, pairing where someone else drives, a spike)?
+
+Each fact is found with its polarity: a clause's negations before the phrase ("no one is
+waiting on it", "not tied to any launch") flip it, and two of them flip it back ("it's not
+that nobody needs it"). A clause about someone else's work ("Priya is leading the
+remediation") does not make it yours. Then `decide` applies the essay's rule and names the
+clause that decided, so the answer can quote the user's own words.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+Verdict = Literal["keep", "hand_off", "depends"]
+Fact = Literal[
+    "gate",
+    "only_me",
+    "incident",
+    "postmortem",
+    "waiting",
+    "customer",
+    "release",
+    "date",
+    "relaxed",
+    "keep_activity",
+    "authoring",
+    "others_own",
+]
+FACTS: tuple[Fact, ...] = (
+    "gate",
+    "only_me",
+    "incident",
+    "postmortem",
+    "waiting",
+    "customer",
+    "release",
+    "date",
+    "relaxed",
+    "keep_activity",
+    "authoring",
+    "others_own",
+)
+# The deciding questions a ❓ asks, in order: each maps to the fact it settles.
+QUESTION_FACTS: tuple[Fact, ...] = ("waiting", "date")
+QUOTE_CHARS = 140
+
+_DAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*"
+_SOMEONE = (
+    r"(?:team|teams|squad|squads|folks|they|he|she|qa|design|frontend|backend|mobile|ops|"
+    r"finance|legal|compliance|sales|support|marketing|product|everyone|everybody|people|"
+    r"customers?|partners?|users?|analytics|growth)"
+)
+
+PATTERNS: dict[Fact, tuple[str, ...]] = {
+    "gate": (
+        r"required reviewers?",
+        r"codeowners",
+        r"branch protection",
+        r"\b(?:needs?|require[sd]?|requiring|wait for|waits for) my (?:approval|sign ?-?off|"
+        r"review|\+1|ok)",
+        r"\bmy (?:approval|sign ?-?off|\+1) (?:on|before|for)",
+        r"\bsign ?-?off on every",
+        r"\b(?:only|sole|single) (?:approver|reviewer|owner|gatekeeper)",
+        r"\bonly (?:one|person) who can (?:approve|merge|deploy|ship|release)",
+        r"\bonly i can (?:approve|merge|deploy|ship|release)",
+        r"\bone person who can (?:approve|merge|deploy|ship|release)",
+        r"\b(?:go|goes|going|has to go|have to go) through me",
+        r"\bnothing (?:merges|ships|deploys|goes out) without me",
+        r"\b(?:permission|access|keys) to myself",
+        r"\bkeep the (?:deploy )?keys",
+        r"\bapprove every",
+        r"\bmy approval",
+        r"\bmy sign ?-?off",
+        r"\b(?:approve|approving) (?:all|every) ",
+        r"\bdoing all of them",
+    ),
+    "only_me": (
+        r"\bonly (?:one|person|engineer) (?:who|with|that)",
+        r"\bonly (?:i|me) (?:know|knows|has|have|can)",
+        r"\bonly me has",
+        r"\bi'?m the only\b",
+        r"\bi am the only\b",
+        r"\b(?:nobody|no one|noone) else (?:has|knows|can|is able)",
+        r"\bbus factor",
+        r"\bsingle point of failure",
+        r"\bi know the [a-z ]{0,30}code best",
+    ),
+    "incident": (
+        r"\bp0\b",
+        r"\bp1\b",
+        r"\bsev ?[01]\b",
+        r"\bis down\b",
+        r"\bare down\b",
+        r"\bprod(?:uction)? outage",
+        r"\boutage (?:that'?s|that is|hitting|in the)",
+        r"\bdata (?:loss|corruption)",
+        r"\bpaging everyone",
+        r"\bcan'?t log in",
+        r"\bcannot log in",
+        r"\bprod [a-z]+ failures",
+        r"\bright now\b.*\bpaging|\bpaging\b.*\bright now",
+    ),
+    "postmortem": (
+        r"post ?-?mortem",
+        r"post ?-?incident",
+        r"incident review",
+        r"outage (?:retro|review)",
+        r"\bremediation",
+        r"\baction items?\b",
+        r"\bafter the sev",
+        r"\bfrom the (?:outage|incident|retro)",
+        r"\bfollow ?-?up from",
+    ),
+    "waiting": (
+        r"\bwaiting\b",
+        r"\bwaits? (?:on|for)\b",
+        r"\bblock(?:s|ed|ing|er|ers)?\b",
+        r"\bunblock",
+        r"\bdepend(?:s|ing|ent)? on\b",
+        r"\brel(?:y|ies|ying) on\b",
+        r"\bhinges? on\b",
+        r"\bhangs? off\b",
+        r"\bbuil(?:d|ds|ding|t) on\b",
+        r"\bon top of (?:it|this)",
+        r"\bsits? on\b",
+        r"\bstacked behind",
+        r"\bholding (?:\w+ )?up\b",
+        r"\bheld up\b",
+        r"\bstuck\b",
+        r"\bidle\b",
+        r"\b(?:can'?t|cannot|can not|won'?t|couldn'?t) (?:start|ship|merge|test|submit|cut|go out|"
+        r"do anything|release|launch|move|begin|deploy|validate)",
+        r"\b(?:nobody|no one|noone) can (?:start|ship|merge|test|deploy|release|move|work)",
+        r"\b(?:needs?|needed) (?:it|this|them|that)\b",
+        r"\b" + _SOMEONE + r" (?:needs?|wants?|needed)\b",
+        r"\bneeds? (?:for|before|by)\b",
+        r"\bneeded (?:by|for|before)\b",
+        r"\basking (?:for|when|about)\b",
+        r"\bpinging\b",
+        r"\bchasing\b",
+        r"\btracking it",
+        r"\bplanned their \w+ around",
+        r"\brequired for\b",
+        r"\bon the hook\b",
+        r"\buntil (?:it'?s|i|we|this|that|the fix|my|our)\b",
+        r"\b(?:can't|cannot|won't|couldn't) \w+(?: \w+){0,3} until\b",
+    ),
+    "customer": (
+        r"\bcustomers?\b",
+        r"\bclients?\b(?! (?:library|lib|side|sdk|code|app|certs?))",
+        r"\brenewal\b",
+        r"\bchurn",
+        r"\bsla\b",
+        r"\bescalat",
+        r"\bpromised\b",
+        r"\bcommitted\b",
+        r"\bcontract",
+        r"\bpilot\b",
+        r"\bpoc\b",
+        r"\bpartners?\b",
+        r"\bkey account",
+        r"\benterprise\b",
+        r"\bsales\b",
+        r"\bthreatening\b",
+    ),
+    "release": (
+        r"\blaunch(?:es|ed|ing)?\b",
+        r"\brelease(?:s|d)?\b(?! notes)",
+        r"\brollout\b",
+        r"\broll(?:ing)? out\b",
+        r"\bgo(?:es)? ?-?live\b",
+        r"\bcut the rc\b",
+        r"\brc\b",
+        r"\brelease candidate",
+        r"\bmilestone\b",
+        r"\b(?:for|the|release|version|milestone|patch|mobile|cut|ship|blocker for) v?\d+\.\d+",
+        r"\bapp store\b",
+        r"\bplay store\b",
+        r"\bsubmission\b",
+        r"\bdemo\b",
+        r"\bkeynote\b",
+        r"\bbeta\b",
+        r"\bcampaign\b",
+        r"\bsprint (?:goal|commitment)",
+        r"\broadmap\b",
+        r"\bheadline\b",
+        r"\bokr\b",
+        r"\bcode freeze\b",
+        r"\bfeature freeze\b",
+        r"\brelease train\b",
+    ),
+    "date": (
+        r"\bdue\b",
+        r"\bdeadline",
+        r"\burgent",
+        r"\basap\b",
+        r"\b(?:by|before|on) (?:" + _DAY + r"|tomorrow|tonight|eod|eow|eom|eoq|"
+        r"end of|the end|the \d|the first|next|" + _MONTH + r"|q[1-4]|renewal)",
+        r"\b(?:by|before) (?:the )?(?:code freeze|cut|launch|release|deploy|audit)",
+        r"\bcut (?:is|date|on)\b",
+        r"\bcut ?-?off\b",
+        r"\b(?:end|first) of (?:the )?(?:month|quarter|sprint|week|year)",
+        r"\bnext (?:quarter|sprint|month)\b",
+        r"\bthis (?:quarter|month)\b",
+        r"\bnext week\b",
+        r"\bin \d+ (?:days|weeks)\b",
+        r"\b\d{1,2}/\d{1,2}\b",
+        r"\b" + _MONTH + r" \d{1,2}\b",
+        r"\bthe \d{1,2}(?:st|nd|rd|th)\b",
+        r"\bnext " + _DAY,
+        r"\bstarts? " + _DAY,
+        r"\b" + _DAY + r"'?s? (?:launch|release|deploy|demo)",
+        r"\btonight(?:'s)?\b",
+        r"\bscheduled\b",
+        r"\bq[1-4]\b",
+        r"\bdated?\b",
+        r"\btime ?-?sensitive",
+    ),
+    "relaxed": (
+        r"\b(?:no|zero|without) (?:rush|hurry|urgency|pressure|commitment|users|blockers)",
+        r"\blow (?:prio|priority|stakes)\b",
+        r"\bnice ?-?to ?-?have\b",
+        r"\bwhenever\b",
+        r"\bjust (?:to learn|for fun|curious|useful|hygiene|cleanup)",
+        r"\bfor fun\b",
+        r"\bhappy to drop",
+        r"\bnothing (?:planned|depends|rides|is waiting|'?s waiting|'?s broken)",
+        r"\bnothing'?s (?:waiting|broken|blocked)",
+        r"\bnobody asked",
+        r"\bno one asked",
+        r"\bpurely (?:internal|exploratory)",
+        r"\bnot urgent",
+        r"\bno date\b",
+        r"\bnot on the roadmap",
+    ),
+    "keep_activity": (
+        r"(?<!incident )(?<!outage )\breview(?:s|ing|ers?)?\b",
+        r"\bany (?:maintainer|reviewer|of us|one of us|of the \w+ of us) can",
+        r"\b(?:nobody|noone)(?:'s| has| ever| is)? (?:prioriti[sz]|picks?|picked|wants|has time|"
+        r"touche)",
+        r"\b(?:he|she|they)(?:'s| is| are)? (?:driving|drives?|types|at the keyboard)",
+        r"\bjust (?:testing|helping|reviewing|advising)",
+        r"\bseverity:? low\b",
+        r"\bworkaround\b",
+        r"\bprs?\b(?= (?:queue|rotation))",
+        r"\bnits?\b",
+        r"\bleave comments",
+        r"\bfeedback on",
+        r"\bsecond pair of eyes",
+        r"\bon ?-?call\b",
+        r"\bpager\b",
+        r"\bcarry the pager",
+        r"\bsupport rotation",
+        r"\bpinch ?-?hit",
+        r"\bp[23]\b",
+        r"\bflaky\b",
+        r"\bflicker",
+        r"\bannoy",
+        r"\birritating\b",
+        r"\bminor\b",
+        r"\bbacklog\b",
+        r"\bdeprecation warnings",
+        r"\btypo",
+        r"\bbroken link",
+        r"\balert(?:s|ing)?\b",
+        r"\bdashboards?\b",
+        r"\bgrafana\b",
+        r"\bdatadog\b",
+        r"\bmonitor(?:s|ing)?\b",
+        r"\bmetrics\b",
+        r"\btracing\b",
+        r"\bspans?\b",
+        r"\bslos?\b",
+        r"\blogging\b",
+        r"\bpanel\b",
+        r"\binstrument",
+        r"\bscript\b",
+        r"\bcli\b",
+        r"\bci\b",
+        r"\bpre-?commit",
+        r"\bmakefile",
+        r"\blint",
+        r"\bgithub action",
+        r"\bautomate",
+        r"\bbot\b",
+        r"\btest runner",
+        r"\bdev setup",
+        r"\bdockerize",
+        r"\bharness\b",
+        r"\bdocs?\b",
+        r"\bdocument\b",
+        r"\brunbook",
+        r"\breadme\b",
+        r"\bwiki\b",
+        r"\bguide\b",
+        r"\badr\b",
+        r"\bdocstrings?",
+        r"\bhandbook",
+        r"\bwrite ?-?up\b",
+        r"(?<!release )\bnotes\b",
+        r"\bdiagram",
+        r"\bpair(?:ing)?\b",
+        r"\bmob(?:bing)?\b",
+        r"\brubber ?-?duck",
+        r"\bspike\b",
+        r"\bprototype\b",
+        r"\bexplor",
+        r"\bexperiment",
+        r"\bpoke at\b",
+        r"\bplay with\b",
+        r"\btry(?:ing)? out\b",
+        r"\btry \w+ (?:for|on|as)\b",
+        r"\btimebox",
+        r"\bdead code",
+        r"\bstale\b",
+        r"\btidy",
+        r"\bclean ?-?up\b",
+        r"\bclean up\b",
+        r"\bunused\b",
+        r"\bbump\b",
+        r"\breproduce\b",
+        r"\bdig into\b",
+        r"\bprofile\b",
+        r"\btriage\b",
+        r"\bfile tickets",
+        r"\bgame ?-?day",
+    ),
+    "authoring": (
+        r"\b(?:build|building|built|implement|implementing|write|writing|code|coding|develop|"
+        r"developing|finish|finishing|ship|shipping|deliver|own|author|authoring|rewrite|"
+        r"integrate|fix|fixing|patch|do|doing|take|lead|drive|run|handle|debug)\b",
+    ),
+}
+
+# Words that flip a fact found after them in the same clause.
+NEGATORS = frozenset(
+    {"no", "not", "never", "nobody", "noone", "none", "nothing", "zero", "neither", "nor"}
+)
+# "not optional" means required; "not a nice-to-have" means it matters: say so before reading.
+_REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\bnot (?:optional|a nice ?-?to ?-?have)\b"), "required for"),
+    (re.compile(r"\bno longer\b"), "now"),
+    (re.compile(r"\bnot (?:just|only)\b"), "also"),
+    (re.compile(r"\bno one\b"), "noone"),
+    (re.compile(r"\bnot a spike anymore\b"), "now planned"),
+)
+# A clause about someone else's work: their ownership is not yours.
+_OTHERS = re.compile(
+    r"\b(?P<who>[a-z]+)(?:'s| is| are)? (?:owns?|leading|leads|driving|drives|types|typing|"
+    r"at the keyboard|the owner)\b|\bowned by \w+|\b(?:his|her|their) (?:ticket|pr|work|refactor)"
+)
+_NOT_OTHERS = frozenset(
+    {
+        "i",
+        "we",
+        "to",
+        "will",
+        "ll",
+        "gonna",
+        "should",
+        "can",
+        "could",
+        "would",
+        "me",
+        "myself",
+        "and",
+        "or",
+        "you",
+        "m",
+        "just",
+        "who",
+        "that",
+        "it",
+        "the",
+        "who's",
+        "i'm",
+        "be",
+        "am",
+    }
+)
+_CLAUSE_SPLIT = re.compile(
+    r"(?:[.!?;:()\n\[\]]+(?:\s|$)|,\s+|\s+[—–-]+\s+|\s+(?:but|so|since|because|although|though|"
+    r"while|and|unless|which|as|plus)\s+)"
+)
+# A ticket's form fields answered "no": "Is anyone waiting: no", "Date: none".
+_FORM_NO = re.compile(
+    r"(?:is )?(?:any(?:one|body) )?(?P<field>waiting|blocked|blockers?|date|deadline|due date)"
+    r"\s*[:?]+\s*(?:no|none|nope|n/a|nobody|-)\b",
+    re.IGNORECASE,
+)
+_TOKEN = re.compile(r"[a-z0-9']+")
+_SLACK_LINK = re.compile(r"<(?P<target>[^<>|]*)(?:\|(?P<label>[^<>]*))?>")
+_COMPILED: dict[Fact, tuple[re.Pattern[str], ...]] = {
+    fact: tuple(re.compile(p) for p in patterns) for fact, patterns in PATTERNS.items()
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One fact as the text states it: yes (`present`) or explicitly no, and where."""
+
+    fact: Fact
+    present: bool
+    clause: str  # the user's clause, as typed (Slack markup read as text)
+    others: bool = False  # the clause is about someone else's work
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a task says, fact by fact, and the essay's verdict on it."""
+
+    verdict: Verdict
+    decided_by: Fact | None  # the fact that decided; None for ❓ and for non-English
+    clause: str  # the user's words that decided ("" when nothing did)
+    findings: tuple[Finding, ...]
+    english: bool = True
+    missing: tuple[Fact, ...] = ()  # for ❓: the deciding questions to ask
+
+    def has(self, fact: Fact) -> bool:
+        return any(f.fact == fact and f.present and not f.others for f in self.findings)
+
+    def denies(self, fact: Fact) -> bool:
+        return any(f.fact == fact and not f.present for f in self.findings)
+
+
+# -- text -----------------------------------------------------------------------------------
+
+
+def readable(text: str) -> str:
+    """Slack-formatted text as a person reads it: `<@U1|ana>` → `@ana`, links → their label."""
+
+    def plain(match: re.Match[str]) -> str:
+        target, label = match.group("target"), match.group("label")
+        if target.startswith(("@", "#")):
+            return target[0] + (label or target[1:])
+        if target.startswith("!"):
+            return "@" + (label or target[1:].split("^", 1)[0]).lstrip("@")
+        return label or target
+
+    text = _SLACK_LINK.sub(plain, text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _form_no(match: re.Match[str]) -> str:
+    field = match.group("field").lower()
+    return "nobody is waiting on it" if field in ("waiting", "blocked") else f"no {field}"
+
+
+def clauses(text: str) -> list[str]:
+    """The text cut into sentences and clauses, ALL of it, in order (as typed)."""
+    text = unicodedata.normalize("NFKC", readable(text)).replace("’", "'")
+    text = _FORM_NO.sub(_form_no, text)
+    parts = (p.strip(" \t\"'`*_~") for p in _CLAUSE_SPLIT.split(text))
+    return [p for p in parts if p and _TOKEN.search(p.lower())]
+
+
+def _normal(clause: str) -> str:
+    text = clause.lower().replace("’", "'").replace("cannot", "can't").replace("can not", "can't")
+    for pattern, replacement in _REWRITES:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+_ABILITY = frozenset({"can't", "couldn't", "cannot"})
+
+
+def _is_negator(word: str) -> bool:
+    head = word.split("'", 1)[0]
+    if word in _ABILITY:  # "can't start until…" says someone is stuck, not that nothing is
+        return False
+    return head in NEGATORS or word.endswith("n't") or word == "without"
+
+
+def _negations_before(text: str, start: int) -> int:
+    """How many negating words come before `start` in the clause (its last 7 words)."""
+    return sum(1 for w in _TOKEN.findall(text[:start])[-7:] if _is_negator(w))
+
+
+def _others(text: str) -> bool:
+    for match in _OTHERS.finditer(text):
+        who = match.group("who")
+        if who is None or who not in _NOT_OTHERS:
+            return True
+    return False
+
+
+def read_clause(clause: str) -> list[Finding]:
+    """The facts one clause states, each with its polarity."""
+    text_for_match = _normal(clause)
+    others = _others(text_for_match)
+    found: list[Finding] = []
+    for fact, patterns in _COMPILED.items():
+        best: bool | None = None
+        for pattern in patterns:
+            for match in pattern.finditer(text_for_match):
+                negated = _negations_before(text_for_match, match.start()) % 2 == 1
+                present = not negated
+                if fact in ("relaxed", "keep_activity", "authoring") and not present:
+                    continue  # "not a spike" is no evidence either way
+                best = present if best is None else (best or present)
+        if best is not None:
+            found.append(Finding(fact, best, clause, others and fact in _OWNED))
+    if others:
+        found.append(Finding("others_own", True, clause))
+    return found
+
+
+# Facts that describe whose work it is: in a clause about someone else they aren't yours.
+_OWNED: frozenset[Fact] = frozenset({"postmortem", "release", "authoring", "date", "customer"})
+
+
+# -- language -------------------------------------------------------------------------------
+
+# Common function words: cheap evidence of which language a task is written in.
+_ENGLISH_WORDS = """
+the a an and or of to in on for with is are it this that i we my our it's i'm i'll you be by
+at from as so but not no if can will should up out all any its they he she has have do does
+was were
+"""
+_FOREIGN_WORDS = """
+der die das und ist nicht ein eine mit für auf den dem ich wir zu le la les est pas une des du
+et pour avec sur je nous dans el los las que para con por una un es yo hay del il di che per
+non sono gli della em os uma não com eu nós het een niet ik wij voor och att är jag inte för på
+"""
+_ENGLISH = frozenset(_ENGLISH_WORDS.split())
+_FOREIGN = frozenset(_FOREIGN_WORDS.split())
+
+
+def is_english(text: str) -> bool:
+    """A cheap check: mostly non-Latin letters, or more foreign than English function words."""
+    letters = [c for c in readable(text) if c.isalpha()]
+    if letters:
+        latin = sum(1 for c in letters if "LATIN" in unicodedata.name(c, ""))
+        if latin / len(letters) < 0.6:
+            return False
+    words = _TOKEN.findall(text.lower())
+    english = sum(1 for w in words if w in _ENGLISH)
+    foreign = sum(1 for w in words if w in _FOREIGN and w not in _ENGLISH)
+    return not (foreign >= 2 and foreign > english)
+
+
+# -- the rule -------------------------------------------------------------------------------
+
+# Order matters: the first present fact in this list decides a hand-off.
+_HAND_OFF_ORDER: tuple[Fact, ...] = ("gate", "only_me", "incident", "waiting")
+_LEADS = re.compile(
+    r"\b(?:lead|leading|own|owner|drive|driving|main|headline|big|biggest|top|whole)\b", re.I
+)
+_SOFT_HAND_OFF: tuple[Fact, ...] = ("postmortem", "customer", "release", "date")
+
+
+def read(text: str) -> Reading:
+    """Read a task and decide: the essay's rule over the facts found in every clause."""
+    if not is_english(text):
+        return Reading("depends", None, "", (), english=False, missing=QUESTION_FACTS)
+    findings: list[Finding] = []
+    for clause in clauses(text):
+        findings.extend(read_clause(clause))
+    return decide(tuple(findings))
+
+
+def decide(findings: tuple[Finding, ...]) -> Reading:
+    """The essay's rule: hand off what someone waits on, what a date, release or customer
+    rides on, gates, and the headline post-incident project; keep reviews, on-call, P2s,
+    monitoring, tooling, docs, pairing and spikes; ask only when the deciding facts are
+    missing."""
+
+    def first(fact: Fact, present: bool = True) -> Finding | None:
+        for f in findings:
+            if f.fact == fact and f.present == present and not f.others:
+                return f
+        return None
+
+    def done(verdict: Verdict, finding: Finding) -> Reading:
+        return Reading(verdict, finding.fact, finding.clause, findings)
+
+    for fact in _HAND_OFF_ORDER:
+        hit = first(fact)
+        if hit is not None:
+            return done("hand_off", hit)
+    headline = next(
+        (
+            f
+            for f in findings
+            if f.fact == "postmortem" and f.present and not f.others and _LEADS.search(f.clause)
+        ),
+        None,
+    )
+    if headline is not None:  # the biggest post-incident project, not one small action item
+        return done("hand_off", headline)
+    keep = first("keep_activity")
+    if keep is not None:
+        return done("keep", keep)
+    for fact in _SOFT_HAND_OFF:
+        hit = first(fact)
+        if hit is not None:
+            return done("hand_off", hit)
+    for fact in ("waiting", "date", "release"):
+        denied = first(fact, present=False)
+        if denied is not None:
+            return done("keep", denied)
+    relaxed = first("relaxed")
+    if relaxed is not None:
+        return done("keep", relaxed)
+    others = first("others_own")
+    mine = [
+        f for f in findings if f.fact == "authoring" and f.clause != getattr(others, "clause", "")
+    ]
+    if others is not None and not mine:  # someone else owns the work; you help
+        return done("keep", others)
+    return Reading("depends", None, "", findings, missing=QUESTION_FACTS)
+
+
+def answer(missing_answers: Mapping[str, bool]) -> Verdict | None:
+    """The verdict once the deciding questions are answered: any yes hands it off, all no
+    keeps it; None while one is still open."""
+    if any(missing_answers.get(f) for f in QUESTION_FACTS):
+        return "hand_off"
+    if all(f in missing_answers for f in QUESTION_FACTS):
+        return "keep"
+    return None
+
+
+def quote(clause: str, limit: int = QUOTE_CHARS) -> str:
+    """The user's clause, one line, cut to `limit` (still user text: escape it to show it)."""
+    text = " ".join(clause.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
