@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 Verdict = Literal["keep", "hand_off", "depends"]
@@ -60,6 +60,7 @@ FACTS: tuple[Fact, ...] = (
 # The deciding questions a ❓ asks, in order: each maps to the fact it settles.
 QUESTION_FACTS: tuple[Fact, ...] = ("waiting", "date")
 QUOTE_CHARS = 140
+SHORT_CLAUSE_WORDS = 3  # a deciding clause shorter than this is quoted with the next one
 
 _DAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*"
@@ -572,9 +573,21 @@ def read(text: str) -> Reading:
     if not is_english(text):
         return Reading("depends", None, "", (), english=False, missing=QUESTION_FACTS)
     findings: list[Finding] = []
-    for clause in clauses(text):
+    parts = clauses(text)
+    for clause in parts:
         findings.extend(read_clause(clause))
-    return decide(tuple(findings))
+    reading = decide(tuple(findings))
+    return _with_context(reading, parts)
+
+
+def _with_context(reading: Reading, parts: list[str]) -> Reading:
+    """A deciding clause of a word or two ("sev1") is quoted with the clause after it."""
+    if not reading.clause or len(reading.clause.split()) >= SHORT_CLAUSE_WORDS:
+        return reading
+    at = parts.index(reading.clause)
+    if at + 1 >= len(parts):
+        return reading
+    return replace(reading, clause=f"{reading.clause}: {parts[at + 1]}")
 
 
 def decide(findings: tuple[Finding, ...]) -> Reading:
