@@ -398,7 +398,7 @@ _NOT_OTHERS = frozenset(
     }
 )
 _CLAUSE_SPLIT = re.compile(
-    r"(?:[.!?;:()\n\[\]]+(?:\s|$)|,\s+|\s+[—–-]+\s+|\s+(?:but|so|since|because|although|though|"
+    r"(?:(?:[.!?;()\n\[\]]|:(?!\s*(?i:no|none|nope|n/a|nobody)\b))+(?:\s|$)|,\s+|\s+[—–-]+\s+|\s+(?:but|so|since|because|although|though|"
     r"while|and|unless|which|as|plus)\s+)"
 )
 # A ticket's form fields answered "no": "Is anyone waiting: no", "Date: none".
@@ -407,6 +407,7 @@ _FORM_NO = re.compile(
     r"\s*[:?]+\s*(?:no|none|nope|n/a|nobody|-)\b",
     re.IGNORECASE,
 )
+_LEADING_JOIN = re.compile(r"^(?:but|so|and|since|because|plus)\s+", re.IGNORECASE)
 _TOKEN = re.compile(r"[a-z0-9']+")
 _SLACK_LINK = re.compile(r"<(?P<target>[^<>|]*)(?:\|(?P<label>[^<>]*))?>")
 _COMPILED: dict[Fact, tuple[re.Pattern[str], ...]] = {
@@ -468,13 +469,13 @@ def _form_no(match: re.Match[str]) -> str:
 def clauses(text: str) -> list[str]:
     """The text cut into sentences and clauses, ALL of it, in order (as typed)."""
     text = unicodedata.normalize("NFKC", readable(text)).replace("’", "'")
-    text = _FORM_NO.sub(_form_no, text)
-    parts = (p.strip(" \t\"'`*_~") for p in _CLAUSE_SPLIT.split(text))
+    parts = (_LEADING_JOIN.sub("", p.strip(" \t\"'`*_~")) for p in _CLAUSE_SPLIT.split(text))
     return [p for p in parts if p and _TOKEN.search(p.lower())]
 
 
 def _normal(clause: str) -> str:
     text = clause.lower().replace("’", "'").replace("cannot", "can't").replace("can not", "can't")
+    text = _FORM_NO.sub(_form_no, text)
     for pattern, replacement in _REWRITES:
         text = pattern.sub(replacement, text)
     return text
