@@ -115,6 +115,8 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bdata (?:loss|corruption)",
         r"\bpaging everyone",
         r"\bcan'?t log in",
+        r"\breturning 5\d\ds?\b",
+        r"\b(?:erroring|failing|down|broken) for (?:everyone|all)\b",
         r"\bcannot log in",
         r"\bprod [a-z]+ failures",
         r"\bright now\b.*\bpaging|\bpaging\b.*\bright now",
@@ -129,6 +131,7 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bafter the sev",
         r"\bfrom the (?:outage|incident|retro)",
         r"\bfollow ?-?up from",
+        r"\b(?:from|after) (?:the |last |that |our )?(?:\w+ )?(?:week's |month's )?(?:outage|incident)",
     ),
     "waiting": (
         r"\bwaiting\b",
@@ -181,6 +184,7 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\benterprise\b",
         r"\bsales\b",
         r"\bthreatening\b",
+        r"\b(?:execs?|executives?|leadership|ceo|cto|cfo|vp|board|investors?)\b",
     ),
     "release": (
         r"\blaunch(?:es|ed|ing)?\b",
@@ -203,6 +207,9 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bsprint (?:goal|commitment)",
         r"\broadmap\b",
         r"\bheadline\b",
+        r"\bbig bet\b",
+        r"\btop priority\b",
+        r"\bflagship\b",
         r"\bokr\b",
         r"\bcode freeze\b",
         r"\bfeature freeze\b",
@@ -219,6 +226,8 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bcut (?:is|date|on)\b",
         r"\bcut ?-?off\b",
         r"\b(?:end|first) of (?:the )?(?:month|quarter|sprint|week|year)",
+        r"\b(?:month|quarter|year|sprint)[- ]end\b",
+        r"\bfor the (?:quarter|sprint|month)\b",
         r"\bnext (?:quarter|sprint|month)\b",
         r"\bthis (?:quarter|month)\b",
         r"\bnext week\b",
@@ -245,8 +254,11 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bhappy to drop",
         r"\bnothing (?:planned|depends|rides|is waiting|'?s waiting|'?s broken)",
         r"\bnothing'?s (?:waiting|broken|blocked)",
-        r"\bnobody asked",
-        r"\bno one asked",
+        r"\b(?:nobody|noone)(?:'s| has)? asked",
+        r"\bnothing (?:ships|depends|rides|hangs|waits) on",
+        r"\bwhen (?:i|we) (?:have|get|find) (?:the )?(?:time|a sec|a minute|a moment)",
+        r"\b(?:in )?between (?:meetings|1:1s|calls)",
+        r"\bin the gaps\b",
         r"\bpurely (?:internal|exploratory)",
         r"\bnot urgent",
         r"\bno date\b",
@@ -255,8 +267,8 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
     "keep_activity": (
         r"(?<!incident )(?<!outage )\breview(?:s|ing|ers?)?\b",
         r"\bany (?:maintainer|reviewer|of us|one of us|of the \w+ of us) can",
-        r"\b(?:nobody|noone)(?:'s| has| ever| is)? (?:prioriti[sz]|picks?|picked|wants|has time|"
-        r"touche)",
+        r"\b(?:nobody|noone)(?:'s| has| ever| is| really)? (?:prioriti[sz]|picks?|picked|wants|"
+        r"has time|touche|cares?)",
         r"\b(?:he|she|they)(?:'s| is| are)? (?:driving|drives?|types|at the keyboard)",
         r"\bjust (?:testing|helping|reviewing|advising)",
         r"\bseverity:? low\b",
@@ -279,7 +291,6 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bminor\b",
         r"\bbacklog\b",
         r"\bdeprecation warnings",
-        r"\btypo",
         r"\bbroken link",
         r"\balert(?:s|ing)?\b",
         r"\bdashboards?\b",
@@ -293,6 +304,13 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\blogging\b",
         r"\bpanel\b",
         r"\binstrument",
+        r"\bprometheus\b",
+        r"\bexporter\b",
+        r"\bobservability\b",
+        r"\btelemetry\b",
+        r"\bsentry\b",
+        r"\bhealth ?-?checks?\b",
+        r"\b(?:tiny|small|little|quick|internal) (?:tool|script|utility|helper)",
         r"\bscript\b",
         r"\bcli\b",
         r"\bci\b",
@@ -359,6 +377,7 @@ NEGATORS = frozenset(
 _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bnot (?:optional|a nice ?-?to ?-?have)\b"), "required for"),
     (re.compile(r"\bno longer\b"), "now"),
+    (re.compile(r"\b(?:don't|do not|doesn't|won't|not) (?:miss|slip|blow|lose)\b"), "hit"),
     (re.compile(r"\bnot (?:just|only)\b"), "also"),
     (re.compile(r"\bno one\b"), "noone"),
     (re.compile(r"\bnot a spike anymore\b"), "now planned"),
@@ -366,7 +385,7 @@ _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
 # A clause about someone else's work: their ownership is not yours.
 _OTHERS = re.compile(
     r"\b(?P<who>[a-z]+)(?:'s| is| are)? (?:owns?|leading|leads|driving|drives|types|typing|"
-    r"at the keyboard|the owner)\b|\bowned by \w+|\b(?:his|her|their) (?:ticket|pr|work|refactor)"
+    r"at the keyboard|the owner|the author|building|implementing)\b|\bowned by \w+|\b(?:his|her|their) (?:ticket|pr|work|refactor)"
 )
 _NOT_OTHERS = frozenset(
     {
@@ -564,7 +583,8 @@ def is_english(text: str) -> bool:
 # Order matters: the first present fact in this list decides a hand-off.
 _HAND_OFF_ORDER: tuple[Fact, ...] = ("gate", "only_me", "incident", "waiting")
 _LEADS = re.compile(
-    r"\b(?:lead|leading|own|owner|drive|driving|main|headline|big|biggest|top|whole)\b", re.I
+    r"\b(?:lead|leading|own|owning|owner|drive|driving|main|headline|big|biggest|top|whole)\b",
+    re.I,
 )
 _SOFT_HAND_OFF: tuple[Fact, ...] = ("postmortem", "customer", "release", "date")
 
