@@ -88,6 +88,8 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\b(?:permission|access|keys) to myself",
         r"\bkeep the (?:deploy )?keys",
         r"\bapprove every",
+        r"\bapprover (?:on|for) (?:all|every)",
+        r"\bmerging (?:all|every)",
         r"\bmy approval",
         r"\bmy sign ?-?off",
         r"\b(?:approve|approving) (?:all|every) ",
@@ -116,6 +118,10 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bpaging everyone",
         r"\bcan'?t log in",
         r"\breturning 5\d\ds?\b",
+        r"\b(?:failing|down|broken|erroring) in prod",
+        r"\bprod is (?:down|broken|on fire)",
+        r"\bhot ?-?fix",
+        r"\bbroken (?:signup|sign-up|login|checkout|payments?|deploys?)\b",
         r"\b(?:erroring|failing|down|broken) for (?:everyone|all)\b",
         r"\bcannot log in",
         r"\bprod [a-z]+ failures",
@@ -184,6 +190,8 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\benterprise\b",
         r"\bsales\b",
         r"\bthreatening\b",
+        r"\bwalk (?:away|if)\b",
+        r"\bcancel (?:their|the) (?:contract|subscription|plan)",
         r"\b(?:execs?|executives?|leadership|ceo|cto|cfo|vp|board|investors?)\b",
     ),
     "release": (
@@ -241,7 +249,8 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\btonight(?:'s)?\b",
         r"\bscheduled\b",
         r"\bq[1-4]\b",
-        r"\bdated?\b",
+        r"\bdate\b(?! ?(?:pars|format|picker|field|column|range|librar|util|handling|math))",
+        r"\bdated\b",
         r"\btime ?-?sensitive",
     ),
     "relaxed": (
@@ -324,6 +333,9 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bdev setup",
         r"\bdockerize",
         r"\bharness\b",
+        r"\bcodemod",
+        r"\b(?:unit|property|integration|e2e|regression|load|smoke|snapshot|contract) tests?\b",
+        r"\binvestigat",
         r"\bdocs?\b",
         r"\bdocument\b",
         r"\brunbook",
@@ -586,6 +598,7 @@ _LEADS = re.compile(
     r"\b(?:lead|leading|own|owning|owner|drive|driving|main|headline|big|biggest|top|whole)\b",
     re.I,
 )
+_REVIEW_WAIT = re.compile(r"(?<!app )\b(?:approval|review|second look)\b", re.I)
 _SOFT_HAND_OFF: tuple[Fact, ...] = ("postmortem", "customer", "release", "date")
 
 
@@ -628,6 +641,9 @@ def decide(findings: tuple[Finding, ...]) -> Reading:
 
     for fact in _HAND_OFF_ORDER:
         hit = first(fact)
+        reviewing = first("keep_activity") is not None
+        if fact == "waiting" and hit and reviewing and _REVIEW_WAIT.search(hit.clause):
+            continue  # people waiting for a review: one reviewer of several, not the author
         if hit is not None:
             return done("hand_off", hit)
     headline = next(
