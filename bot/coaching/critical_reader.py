@@ -102,7 +102,8 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bonly me has",
         r"\bi'?m the only\b",
         r"\bi am the only\b",
-        r"\b(?:nobody|no one|noone) else (?:has|knows|can|is able)",
+        r"\b(?:nobody|no one|noone) else (?:has|knows|can|is able|understands)",
+        r"\b(?:nobody|noone) but me\b",
         r"\bbus factor",
         r"\bsingle point of failure",
         r"\bi know the [a-z ]{0,30}code best",
@@ -122,6 +123,10 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\b(?:failing|down|broken|erroring) in prod",
         r"\bprod is (?:down|broken|on fire)",
         r"\bhot ?-?fix",
+        r"\busers are (?:getting|seeing|hitting|being)\b",
+        r"\bsince (?:this morning|today)'?s? (?:deploy|release)",
+        r"\bprod(?:uction)? fire\b",
+        r"\bon fire\b",
         r"\b(?:payments?|checkout|login|signup|api|site|app|prod|search|orders?|billing|auth)"
         r" (?:is |are )?down\b",
         r"\bbroken (?:signup|sign-up|login|checkout|payments?|deploys?)\b",
@@ -140,7 +145,8 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bafter the sev",
         r"\bfrom the (?:outage|incident|retro)",
         r"\bfollow ?-?up from",
-        r"\b(?:from|after) (?:the |last |that |our )?(?:\w+ )?(?:week's |month's )?(?:outage|incident)",
+        r"\b(?:from|after) (?:the |last |that |our )?(?:\w+ )?(?:week's |month's )?"
+        r"(?:outage|incident)",
     ),
     "waiting": (
         r"\bwaiting\b",
@@ -245,8 +251,10 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bnext (?:quarter|sprint|month)\b",
         r"\bthis (?:quarter|month)\b",
         r"\bnext week\b",
-        r"\b(?:in|by|before|for) (?:early |mid |late |mid-)?(?:january|february|march|april|june|july|"
-        r"august|september|october|november|december)\b",
+        r"\bfix window\b",
+        r"\b\d+[- ]days? (?:window|to fix|deadline)",
+        r"\b(?:in|by|before|for) (?:early |mid |late |mid-)?(?:january|february|march|april|"
+        r"june|july|august|september|october|november|december)\b",
         r"\bin \d+ (?:days|weeks)\b",
         r"\b\d{1,2}/\d{1,2}\b",
         r"\b" + _MONTH + r" \d{1,2}\b",
@@ -345,6 +353,7 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bdockerize",
         r"\bharness\b",
         r"\bcodemod",
+        r"\btests? (?:around|for) (?:the )?(?:legacy|old|existing)\b",
         r"\bmake target",
         r"\blocal(?:ly| dev| setup| stack)\b",
         r"\brfcs?\b",
@@ -420,7 +429,8 @@ _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
 # A clause about someone else's work: their ownership is not yours.
 _OTHERS = re.compile(
     r"\b(?P<who>[a-z]+)(?:'s| is| are)? (?:owns?|leading|leads|driving|drives|types|typing|"
-    r"at the keyboard|the owner|the author|building|implementing)\b|\bowned by \w+|\b(?:his|her|their) (?:ticket|pr|work|refactor)"
+    r"at the keyboard|the owner|the author|building|implementing)\b|\bowned by \w+|"
+    r"\b(?:his|her|their) (?:ticket|pr|work|refactor)"
 )
 _NOT_OTHERS = frozenset(
     {
@@ -452,8 +462,10 @@ _NOT_OTHERS = frozenset(
     }
 )
 _CLAUSE_SPLIT = re.compile(
-    r"(?:(?:[.!?;()\n\[\]]|:(?!\s*(?i:no|none|nope|n/a|nobody)\b))+(?:\s|$)|,\s+|\s+[—–-]+\s+|\s+(?:but|so|since|because|although|though|"
-    r"while|and|unless|which|as|plus)\s+)"
+    r"(?:(?:[.!?;()\n\[\]]|:(?!\s*(?i:no|none|nope|n/a|nobody)\b))+(?:\s|$)"
+    r"|,\s+|\s+[—–-]+\s+"
+    r"|\s+(?:but(?! me\b| us\b)|so|since|because|although|though|while|and|unless|which|as|plus)"
+    r"\s+)"
 )
 # A ticket's form fields answered "no": "Is anyone waiting: no", "Date: none".
 _FORM_NO = re.compile(
@@ -621,7 +633,11 @@ _LEADS = re.compile(
     r"\b(?:lead|leading|own|owning|owner|drive|driving|main|headline|big|biggest|top|whole)\b",
     re.I,
 )
-_REVIEW_WAIT = re.compile(r"(?<!app )\b(?:approval|review|second look)\b", re.I)
+_REVIEW_WAIT = re.compile(
+    r"\bwait(?:s|ing)? (?:on|for) (?:my |a |an |the |their |a second |another )?"
+    r"(?:approval|review|second look|reviewer)|\b(?:approval|review) from\b",
+    re.I,
+)
 _SOFT_HAND_OFF: tuple[Fact, ...] = ("postmortem", "customer", "release", "date")
 
 
