@@ -75,8 +75,8 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"required reviewers?",
         r"codeowners",
         r"branch protection",
-        r"\b(?:needs?|require[sd]?|requiring|wait for|waits for) my (?:approval|sign ?-?off|"
-        r"review|\+1|ok)",
+        r"\b(?:needs?|require[sd]?|requiring|wait for|waits for) my (?:\w+ )?"
+        r"(?:approval|sign ?-?off|review|\+1|ok)",
         r"\bmy (?:approval|sign ?-?off|\+1) (?:on|before|for)",
         r"\bsign ?-?off on every",
         r"\b(?:only|sole|single) (?:approver|reviewer|owner|gatekeeper)",
@@ -123,6 +123,11 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\b(?:failing|down|broken|erroring) in prod",
         r"\bprod is (?:down|broken|on fire)",
         r"\bhot ?-?fix",
+        r"\b(?:throwing|returning) errors\b",
+        r"\bfor \d+% of (?:users|customers|traffic|requests)",
+        r"\bdata leak",
+        r"\bsecurity (?:breach|incident)",
+        r"\bbreach\b",
         r"\busers are (?:getting|seeing|hitting|being)\b",
         r"\bsince (?:this morning|today)'?s? (?:deploy|release)",
         r"\bprod(?:uction)? fire\b",
@@ -145,7 +150,7 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bafter the sev",
         r"\bfrom the (?:outage|incident|retro)",
         r"\bfollow ?-?up from",
-        r"\b(?:from|after) (?:the |last |that |our )?(?:\w+ )?(?:week's |month's )?"
+        r"\b(?:from|after) (?:the |last |that |our )?(?:\w+ |\w+'s )?(?:week's |month's )?"
         r"(?:outage|incident)",
     ),
     "waiting": (
@@ -162,6 +167,8 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bsit(?:s|ting)? on\b",
         r"\bagainst (?:a mock of |a stub of )?(?:it|this|my)\b",
         r"\bmock of it\b",
+        r"\bbefore we can (?:tag|ship|release|cut|launch|deploy|merge|start)\b",
+        r"\bonly thing left before\b",
         r"\bstacked behind",
         r"\bholding (?:\w+ )?up\b",
         r"\bheld up\b",
@@ -353,6 +360,17 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bdockerize",
         r"\bharness\b",
         r"\bcodemod",
+        r"\bsynthetic",
+        r"\buptime\b",
+        r"\bprobes?\b",
+        r"\b(?:vscode|ide|editor) (?:snippets?|config|settings|extension)",
+        r"\bsnippets?\b",
+        r"\bboilerplate\b",
+        r"\bdotfiles\b",
+        r"\bfaqs?\b",
+        r"\bhow ?-?tos?\b",
+        r"\bplaybook",
+        r"\btutorial",
         r"\btests? (?:around|for) (?:the )?(?:legacy|old|existing)\b",
         r"\bmake target",
         r"\blocal(?:ly| dev| setup| stack)\b",
@@ -630,7 +648,8 @@ def is_english(text: str) -> bool:
 # Order matters: the first present fact in this list decides a hand-off.
 _HAND_OFF_ORDER: tuple[Fact, ...] = ("gate", "only_me", "incident", "waiting")
 _LEADS = re.compile(
-    r"\b(?:lead|leading|own|owning|owner|drive|driving|main|headline|big|biggest|top|whole)\b",
+    r"\b(?:lead|leading|own|owning|owner|drive|driving|main|headline|big|biggest|top|whole|"
+    r"take point|dri)\b",
     re.I,
 )
 _REVIEW_WAIT = re.compile(
