@@ -122,7 +122,8 @@ MARK_END = "<!-- figures:end -->"
 def write(target: Path, sections: list[str], paths: list[Path]) -> None:
     """Replace the figures between the markers in `target` (or append them)."""
     command = "uv run python -m bench.critical_path " + " ".join(str(p) for p in paths)
-    block = "\n".join([MARK_START, f"Reproduce: `{command}`", "", *sections, MARK_END])
+    body = "\n\n".join(sections)
+    block = "\n".join([MARK_START, f"Reproduce: `{command}`", "", body, MARK_END])
     old = target.read_text(encoding="utf-8") if target.exists() else ""
     if MARK_START in old and MARK_END in old:
         head, rest = old.split(MARK_START, 1)
