@@ -131,6 +131,9 @@ def test_short_english_tasks_are_english(text: str) -> None:
         ("lead the biggest project from the post-mortem", "hand_off"),
         ("require my approval on every merge", "hand_off"),
         ("refactor the auth module", "depends"),
+        # a weak keep cue loses to a launch: this is feature work, not an on-call shift
+        ("build the shift scheduling feature for the Q3 launch", "hand_off"),
+        ("take a secondary on-call shift next week", "keep"),
     ],
 )
 def test_the_essays_rule(text: str, verdict: str) -> None:

@@ -40,6 +40,7 @@ Fact = Literal[
     "date",
     "relaxed",
     "keep_activity",
+    "keep_hint",
     "authoring",
     "others_own",
 ]
@@ -54,6 +55,7 @@ FACTS: tuple[Fact, ...] = (
     "date",
     "relaxed",
     "keep_activity",
+    "keep_hint",
     "authoring",
     "others_own",
 )
@@ -123,6 +125,8 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\b(?:failing|down|broken|erroring) in prod",
         r"\bprod is (?:down|broken|on fire)",
         r"\bhot ?-?fix",
+        r"\b(?:not|isn't|aren't) (?:sending|loading|working|syncing) for (?:any|all|every)",
+        r"\bfor (?:any|every|all) customers?\b.*\b(?:now|down|failing)\b",
         r"\b(?:throwing|returning) errors\b",
         r"\bfor \d+% of (?:users|customers|traffic|requests)",
         r"\bdata leak",
@@ -150,6 +154,7 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bafter the sev",
         r"\bfrom the (?:outage|incident|retro)",
         r"\bfollow ?-?up from",
+        r"\bcame out of (?:the |that |last )?(?:\w+ )?(?:outage|incident|retro|review)",
         r"\b(?:from|after) (?:the |last |that |our )?(?:\w+ |\w+'s )?(?:week's |month's )?"
         r"(?:outage|incident)",
     ),
@@ -291,6 +296,9 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bwhen (?:i|we) (?:have|get|find) (?:the )?(?:time|a sec|a minute|a moment)",
         r"\b(?:in )?between (?:meetings|1:1s|calls)",
         r"\bin the gaps\b",
+        r"\bnothing riding on",
+        r"\bquiet (?:hour|moment|afternoon|day)",
+        r"\bwhen i get (?:a|some)\b",
         r"\b(?:doesn't|does not|don't|do not) (?:matter|care) when",
         r"\bwhenever it lands",
         r"\bno decision",
@@ -359,33 +367,6 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bdev setup",
         r"\bdockerize",
         r"\bharness\b",
-        r"\bcodemod",
-        r"\bsynthetic",
-        r"\buptime\b",
-        r"\bprobes?\b",
-        r"\b(?:vscode|ide|editor) (?:snippets?|config|settings|extension)",
-        r"\bsnippets?\b",
-        r"\bboilerplate\b",
-        r"\bdotfiles\b",
-        r"\bfaqs?\b",
-        r"\bhow ?-?tos?\b",
-        r"\bplaybook",
-        r"\btutorial",
-        r"\btests? (?:around|for) (?:the )?(?:legacy|old|existing)\b",
-        r"\bmake target",
-        r"\blocal(?:ly| dev| setup| stack)\b",
-        r"\brfcs?\b",
-        r"\bcomments? on\b",
-        r"\ba read\b",
-        r"\bcode read",
-        r"\bresearch\b",
-        r"\bevaluate whether",
-        r"\bwhether we (?:should|could)\b",
-        r"\bugly\b",
-        r"\bcosmetic\b",
-        r"\bpolish\b",
-        r"\b(?:unit|property|integration|e2e|regression|load|smoke|snapshot|contract) tests?\b",
-        r"\binvestigat",
         r"\bdocs?\b",
         r"\bdocument\b",
         r"\brunbook",
@@ -423,6 +404,89 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\btriage\b",
         r"\bfile tickets",
         r"\bgame ?-?day",
+    ),
+    # Weaker cues of keep-type work: they keep a task only when no release, date or customer
+    # rides on it ("build the shift-scheduling feature for the Q3 launch" is not on-call).
+    "keep_hint": (
+        r"\bcodemod",
+        # reviews, in the words people use
+        r"\blook (?:over|through)\b",
+        r"\bread (?:over|through)\b",
+        r"\bsanity ?-?check",
+        r"\bsecond opinion",
+        r"\bgo over\b",
+        r"\bproofread",
+        r"\blgtm\b",
+        r"\bbefore (?:he|she|they) (?:applies|merges|ships|deploys|runs) it",
+        # on-call and support duty
+        r"\bsecondary\b",
+        r"\brotation\b",
+        r"\bshifts?\b",
+        r"\bfirst responder",
+        r"\b(?:triage|support|incident) duty",
+        r"\bcover for\b",
+        # tooling
+        r"\bhelpers?\b",
+        r"\baliases\b",
+        r"\btooling\b",
+        r"\bscaffold",
+        r"\bgenerator\b",
+        r"\bdev (?:env|environment|experience|loop)",
+        # docs and knowledge sharing
+        r"\bloom\b",
+        r"\bwalk ?-?through\b",
+        r"\bwalking (?:\w+ )?through\b",
+        r"\brecord(?:ing)? a\b",
+        r"\bwrite ?-?ups?\b",
+        r"\bexplainer\b",
+        r"\bcheat ?-?sheet",
+        r"\bfor new hires\b",
+        r"\bknowledge (?:transfer|sharing)",
+        # pairing, coaching, helping someone else's work
+        r"\bshadow(?:ing)?\b",
+        r"\bwhile (?:he|she|they) (?:fix|fixes|build|builds|write|writes|work|works)",
+        r"\bmentor",
+        r"\bcoach(?:ing)? \w+ (?:on|through)",
+        r"\bhelp (?:the team|\w+) (?:triage|debug|review|reproduce)",
+        # spikes and curiosity
+        r"\bnoodle\b",
+        r"\bthink(?:ing)? (?:about|through) whether",
+        r"\bwhether \w+ (?:makes sense|is worth|would)",
+        r"\bproof of concept",
+        # small bugs and papercuts
+        r"\bfavicon\b",
+        r"\bpaper ?-?cuts?\b",
+        r"\b(?:small|minor|tiny|little) (?:bug|glitch|issue)",
+        r"\blow[- ]impact\b",
+        r"\bnobody reads\b",
+        r"\bdig (?:into|through)\b",
+        r"\bslow query",
+        r"\bsynthetic",
+        r"\buptime\b",
+        r"\bprobes?\b",
+        r"\b(?:vscode|ide|editor) (?:snippets?|config|settings|extension)",
+        r"\bsnippets?\b",
+        r"\bboilerplate\b",
+        r"\bdotfiles\b",
+        r"\bfaqs?\b",
+        r"\bhow ?-?tos?\b",
+        r"\bplaybook",
+        r"\btutorial",
+        r"\btests? (?:around|for) (?:the )?(?:legacy|old|existing)\b",
+        r"\bmake target",
+        r"\blocal(?:ly| dev| setup| stack)\b",
+        r"\brfcs?\b",
+        r"\bcomments? on\b",
+        r"\ba read\b",
+        r"\bcode read",
+        r"\bresearch\b",
+        r"\bevaluate whether",
+        r"\bwhether we (?:should|could)\b",
+        r"\bugly\b",
+        r"\bcosmetic\b",
+        r"\bpolish\b",
+        r"\b(?:unit|property|integration|e2e|regression|load|smoke|snapshot|contract) tests?\b",
+        r"\binvestigat",
     ),
     "authoring": (
         r"\b(?:build|building|built|implement|implementing|write|writing|code|coding|develop|"
@@ -599,7 +663,7 @@ def read_clause(clause: str) -> list[Finding]:
             for match in pattern.finditer(text_for_match):
                 negated = _negations_before(text_for_match, match.start()) % 2 == 1
                 present = not negated
-                if fact in ("relaxed", "keep_activity", "authoring") and not present:
+                if fact in ("relaxed", "keep_activity", "keep_hint", "authoring") and not present:
                     continue  # "not a spike" is no evidence either way
                 best = present if best is None else (best or present)
         if best is not None:
@@ -649,7 +713,7 @@ def is_english(text: str) -> bool:
 _HAND_OFF_ORDER: tuple[Fact, ...] = ("gate", "only_me", "incident", "waiting")
 _LEADS = re.compile(
     r"\b(?:lead|leading|own|owning|owner|drive|driving|main|headline|big|biggest|top|whole|"
-    r"take point|dri)\b",
+    r"take point|dri|chair|program)\b",
     re.I,
 )
 _REVIEW_WAIT = re.compile(
@@ -699,7 +763,7 @@ def decide(findings: tuple[Finding, ...]) -> Reading:
 
     for fact in _HAND_OFF_ORDER:
         hit = first(fact)
-        reviewing = first("keep_activity") is not None
+        reviewing = first("keep_activity") is not None or first("keep_hint") is not None
         if fact == "waiting" and hit and reviewing and _REVIEW_WAIT.search(hit.clause):
             continue  # people waiting for a review: one reviewer of several, not the author
         if hit is not None:
@@ -721,6 +785,9 @@ def decide(findings: tuple[Finding, ...]) -> Reading:
         hit = first(fact)
         if hit is not None:
             return done("hand_off", hit)
+    hint = first("keep_hint")
+    if hint is not None:
+        return done("keep", hint)
     for fact in ("waiting", "date", "release"):
         denied = first(fact, present=False)
         if denied is not None:
