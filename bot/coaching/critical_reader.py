@@ -106,6 +106,7 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bi am the only\b",
         r"\b(?:nobody|no one|noone) else (?:has|knows|can|is able|understands)",
         r"\b(?:nobody|noone) but me\b",
+        r"\b(?:single|only|one) person who can\b",
         r"\bbus factor",
         r"\bsingle point of failure",
         r"\bi know the [a-z ]{0,30}code best",
@@ -161,7 +162,10 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
     "waiting": (
         r"\bwaiting\b",
         r"\bwaits? (?:on|for)\b",
-        r"\bblock(?:s|ed|ing|er|ers)?\b",
+        r"\bblock(?:s|ed|ing|er|ers)?\b"
+        r"(?! (?:commits|pushes|merges|requests|traffic|ips|spam|bots))",
+        r"\bstalled\b",
+        r"\buntil the [\w ]{1,30} (?:works|lands|is done|ships|exists|is merged|is fixed)\b",
         r"\bunblock",
         r"\bdepend(?:s|ing|ent)? on\b",
         r"\brel(?:y|ies|ying) on\b",
@@ -263,6 +267,7 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bnext (?:quarter|sprint|month)\b",
         r"\bthis (?:quarter|month)\b",
         r"\bnext week\b",
+        r"\b(?:goes|go|going|ships) out (?:on )?(?:" + _DAY + r"|tomorrow|tonight|next)",
         r"\bfix window\b",
         r"\b\d+[- ]days? (?:window|to fix|deadline)",
         r"\b(?:in|by|before|for) (?:early |mid |late |mid-)?(?:january|february|march|april|"
@@ -297,6 +302,7 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\b(?:in )?between (?:meetings|1:1s|calls)",
         r"\bin the gaps\b",
         r"\bnothing riding on",
+        r"\bno plans? (?:attached|for it|on it|riding)",
         r"\bquiet (?:hour|moment|afternoon|day)",
         r"\bwhen i get (?:a|some)\b",
         r"\b(?:doesn't|does not|don't|do not) (?:matter|care) when",
@@ -409,6 +415,12 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
     # rides on it ("build the shift-scheduling feature for the Q3 launch" is not on-call).
     "keep_hint": (
         r"\bcodemod",
+        r"\balarms?\b",
+        r"\b(?:git )?hooks?\b",
+        r"\bcatalog(?:ue)? entr",
+        r"\bplay (?:around )?with\b",
+        r"\bglitch",
+        r"\b(?:css|visual|layout|ui|styling) (?:bug|issue|problem)",
         # reviews, in the words people use
         r"\blook (?:over|through)\b",
         r"\bread (?:over|through)\b",
