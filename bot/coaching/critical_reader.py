@@ -93,6 +93,7 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bapprover (?:on|for) (?:all|every)",
         r"\bmerging (?:all|every)",
         r"\bmy approval",
+        r"\b(?:rights|access|permissions?|keys)\b.*\b(?:just|only) me\b",
         r"\bthrough my (?:review|approval|desk|hands|sign ?-?off)",
         r"\bmy sign ?-?off",
         r"\b(?:approve|approving) (?:all|every) ",
@@ -126,6 +127,8 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\b(?:failing|down|broken|erroring) in prod",
         r"\bprod is (?:down|broken|on fire)",
         r"\bhot ?-?fix",
+        r"\berror (?:spike|rate spike|storm)",
+        r"\bspike in (?:errors|5xx|500s|latency|failures)",
         r"\b(?:not|isn't|aren't) (?:sending|loading|working|syncing) for (?:any|all|every)",
         r"\bfor (?:any|every|all) customers?\b.*\b(?:now|down|failing)\b",
         r"\b(?:throwing|returning) errors\b",
@@ -165,8 +168,9 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bblock(?:s|ed|ing|er|ers)?\b"
         r"(?! (?:commits|pushes|merges|requests|traffic|ips|spam|bots))",
         r"\bstalled\b",
+        r"\bcan't \w+(?: \w+){0,3} without (?:it|this|them|me)\b",
         r"\buntil the [\w ]{1,30} (?:works|lands|is done|ships|exists|is merged|is fixed)\b",
-        r"\bunblock",
+        r"\bunblock(?! (?:himself|herself|themselves|yourself|myself))",
         r"\bdepend(?:s|ing|ent)? on\b",
         r"\brel(?:y|ies|ying) on\b",
         r"\bhinges? on\b",
@@ -302,6 +306,7 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\b(?:in )?between (?:meetings|1:1s|calls)",
         r"\bin the gaps\b",
         r"\bnothing riding on",
+        r"\b(?:already )?(?:have|has) (?:an )?owners?\b",
         r"\bno plans? (?:attached|for it|on it|riding)",
         r"\bquiet (?:hour|moment|afternoon|day)",
         r"\bwhen i get (?:a|some)\b",
@@ -388,10 +393,7 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bpair(?:ing)?\b",
         r"\bmob(?:bing)?\b",
         r"\brubber ?-?duck",
-        r"\bspike\b",
-        r"\bprototype\b",
-        r"\bexplor",
-        r"\bexperiment",
+        r"(?<!error )(?<!latency )(?<!traffic )\bspike\b",
         r"\bpoke at\b",
         r"\bplay with\b",
         r"\btry(?:ing)? out\b",
@@ -415,6 +417,12 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
     # rides on it ("build the shift-scheduling feature for the Q3 launch" is not on-call).
     "keep_hint": (
         r"\bcodemod",
+        r"\bprototype\b",
+        r"\bexplor",
+        r"\bexperiment",
+        r"\bcrs?\b",
+        r"\bnicer\b",
+        r"\b(?:nobody|noone) (?:complains|notices|minds)",
         r"\balarms?\b",
         r"\b(?:git )?hooks?\b",
         r"\bcatalog(?:ue)? entr",
@@ -733,7 +741,20 @@ _REVIEW_WAIT = re.compile(
     r"(?:approval|review|second look|reviewer)|\b(?:approval|review) from\b",
     re.I,
 )
-_SOFT_HAND_OFF: tuple[Fact, ...] = ("postmortem", "customer", "release", "date")
+
+
+def _leads(clause: str, parts: tuple[str, ...]) -> bool:
+    """The post-incident work is the big one, or the next clause says you lead it."""
+    if _LEADS.search(clause):
+        return True
+    at = parts.index(clause) if clause in parts else -1
+    if not 0 <= at < len(parts) - 1:
+        return False
+    after = parts[at + 1]
+    return bool(_LEADS.search(after)) and not _others(_normal(after))
+
+
+_SOFT_HAND_OFF: tuple[Fact, ...] = ("customer", "release", "date")
 
 
 def read(text: str) -> Reading:
@@ -744,7 +765,7 @@ def read(text: str) -> Reading:
     parts = clauses(text)
     for clause in parts:
         findings.extend(read_clause(clause))
-    reading = decide(tuple(findings))
+    reading = decide(tuple(findings), tuple(parts))
     return _with_context(reading, parts)
 
 
@@ -758,7 +779,7 @@ def _with_context(reading: Reading, parts: list[str]) -> Reading:
     return replace(reading, clause=f"{reading.clause}: {parts[at + 1]}")
 
 
-def decide(findings: tuple[Finding, ...]) -> Reading:
+def decide(findings: tuple[Finding, ...], parts: tuple[str, ...] = ()) -> Reading:
     """The essay's rule: hand off what someone waits on, what a date, release or customer
     rides on, gates, and the headline post-incident project; keep reviews, on-call, P2s,
     monitoring, tooling, docs, pairing and spikes; ask only when the deciding facts are
@@ -784,7 +805,7 @@ def decide(findings: tuple[Finding, ...]) -> Reading:
         (
             f
             for f in findings
-            if f.fact == "postmortem" and f.present and not f.others and _LEADS.search(f.clause)
+            if f.fact == "postmortem" and f.present and not f.others and _leads(f.clause, parts)
         ),
         None,
     )
