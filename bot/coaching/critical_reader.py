@@ -818,9 +818,6 @@ def decide(findings: tuple[Finding, ...], parts: tuple[str, ...] = ()) -> Readin
         hit = first(fact)
         if hit is not None:
             return done("hand_off", hit)
-    hint = first("keep_hint")
-    if hint is not None:
-        return done("keep", hint)
     for fact in ("waiting", "date", "release"):
         denied = first(fact, present=False)
         if denied is not None:
@@ -828,6 +825,9 @@ def decide(findings: tuple[Finding, ...], parts: tuple[str, ...] = ()) -> Readin
     relaxed = first("relaxed")
     if relaxed is not None:
         return done("keep", relaxed)
+    hint = first("keep_hint")
+    if hint is not None:
+        return done("keep", hint)
     others = first("others_own")
     mine = [
         f for f in findings if f.fact == "authoring" and f.clause != getattr(others, "clause", "")
