@@ -74,7 +74,8 @@ _SOMEONE = (
 
 PATTERNS: dict[Fact, tuple[str, ...]] = {
     "gate": (
-        r"required reviewers?",
+        r"(?:required|mandatory|compulsory|tiebreaker) (?:reviewers?|approvers?)",
+        r"\bmake me (?:the |a )?(?:\w+ )?(?:reviewer|approver|gatekeeper)",
         r"codeowners",
         r"branch protection",
         r"\b(?:needs?|require[sd]?|requiring|wait for|waits for) my (?:\w+ )?"
@@ -236,7 +237,8 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\brc\b",
         r"\brelease candidate",
         r"\bmilestone\b",
-        r"\b(?:for|the|release|version|milestone|patch|mobile|cut|ship|blocker for) v?\d+\.\d+",
+        r"\b(?:for|the|release|version|milestone|patch|mobile|cut|ship|ships in|in|blocker for)"
+        r" v?\d+\.\d+",
         r"\bapp store\b",
         r"\bplay store\b",
         r"\bsubmission\b",
@@ -417,6 +419,9 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
     # rides on it ("build the shift-scheduling feature for the Q3 launch" is not on-call).
     "keep_hint": (
         r"\bcodemod",
+        r"\bheartbeat",
+        r"\bsee (?:if|whether)\b",
+        r"\bcurio(?:us|sity)\b",
         r"\bprototype\b",
         r"\bexplor",
         r"\bexperiment",
