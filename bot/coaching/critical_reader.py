@@ -128,6 +128,8 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\b(?:failing|down|broken|erroring) in prod",
         r"\bprod is (?:down|broken|on fire)",
         r"\bhot ?-?fix",
+        r"\bfor all (?:\w+ )?(?:tenants|customers|users)\b",
+        r"\b(?:empty|missing|wrong|broken) for (?:all|every|any)\b",
         r"\berror (?:spike|rate spike|storm)",
         r"\bspike in (?:errors|5xx|500s|latency|failures)",
         r"\b(?:not|isn't|aren't) (?:sending|loading|working|syncing) for (?:any|all|every)",
@@ -157,6 +159,7 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bremediation",
         r"\baction items?\b",
         r"\bafter the sev",
+        r"\bretro\b",
         r"\bfrom the (?:outage|incident|retro)",
         r"\bfollow ?-?up from",
         r"\bcame out of (?:the |that |last )?(?:\w+ )?(?:outage|incident|retro|review)",
@@ -207,7 +210,11 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
     ),
     "customer": (
         r"\bcustomers?\b",
-        r"\bclients?\b(?! (?:library|lib|side|sdk|code|app|certs?))",
+        r"\b(?:our|a|big|key|biggest|enterprise|new|paying) clients?\b",
+        r"\bclients? (?:is|are|wants?|needs?|asked|expects?|said|waiting)\b",
+        r"\bowe\b",
+        r"\bmsa\b",
+        r"\b\d+ (?:support )?tickets\b",
         r"\brenewal\b",
         r"\bchurn",
         r"\bsla\b",
@@ -419,6 +426,15 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
     # rides on it ("build the shift-scheduling feature for the Q3 launch" is not on-call).
     "keep_hint": (
         r"\bcodemod",
+        r"\btrivial\b",
+        r"\btypo(?:'d|s)?\b(?! tolerance)",
+        r"\b(?:dependabot|renovate)\b",
+        r"\b(?:respond to|answer|handle|take|cover) (?:the )?pages\b",
+        r"\btrack down\b",
+        r"\bfigure out why\b",
+        r"\bintermittent",
+        r"\bsometimes fails\b",
+        r"\bfeedback\b",
         r"\bheartbeat",
         r"\bsee (?:if|whether)\b",
         r"\bcurio(?:us|sity)\b",
@@ -528,6 +544,7 @@ NEGATORS = frozenset(
 _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bnot (?:optional|a nice ?-?to ?-?have)\b"), "required for"),
     (re.compile(r"\bno longer\b"), "now"),
+    (re.compile(r"\b(?:can't|cannot|can not) say\b"), "not"),
     (re.compile(r"\b(?:don't|do not|doesn't|won't|not) (?:miss|slip|blow|lose)\b"), "hit"),
     (re.compile(r"\bnot (?:just|only)\b"), "also"),
     (re.compile(r"\bno one\b"), "noone"),
@@ -738,7 +755,7 @@ def is_english(text: str) -> bool:
 _HAND_OFF_ORDER: tuple[Fact, ...] = ("gate", "only_me", "incident", "waiting")
 _LEADS = re.compile(
     r"\b(?:lead|leading|own|owning|owner|drive|driving|main|headline|big|biggest|top|whole|"
-    r"take point|dri|chair|program)\b",
+    r"take point|dri|chair|program|end to end|head up)\b",
     re.I,
 )
 _REVIEW_WAIT = re.compile(
