@@ -12,7 +12,14 @@ import yaml
 
 from bench.critical_path import load, score
 from bot.coaching.critical_path import checklist, checklist_verdict
-from bot.coaching.critical_reader import answer, clauses, is_english, read, read_clause
+from bot.coaching.critical_reader import (
+    answer,
+    clauses,
+    is_english,
+    read,
+    read_clause,
+    readable,
+)
 from bot.features.critical_path import reason, verdict_message
 from tests.commands_fakes import library
 
@@ -148,7 +155,7 @@ def test_the_reason_quotes_only_the_users_own_words() -> None:
             continue
         why = reason(lib, reading)
         quoted = why.split("“", 1)[1].split("”", 1)[0]
-        typed = " ".join(case.text.split())
+        typed = " ".join(readable(case.text).split())  # as Slack shows it: <#C1|dev> → #dev
         for part in quoted.rstrip("…").split(": "):
             assert unescape(part) in typed, (quoted, typed)
 
