@@ -219,3 +219,11 @@ def test_accuracy_on_the_corpus() -> None:
     s = score(load(CORPUS))
     assert s.clear_accuracy >= 0.95
     assert s.confidently_wrong / s.clear <= 0.02
+
+
+@pytest.mark.parametrize(
+    ("typed", "verdict"),
+    [("revew kims pr", "keep"), ("dashbaord for queue lag", "keep"), ("grab lunch", "depends")],
+)
+def test_a_word_typed_in_a_hurry_is_read(typed: str, verdict: str) -> None:
+    assert read(typed).verdict == verdict

@@ -172,6 +172,10 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bblock(?:s|ed|ing|er|ers)?\b"
         r"(?! (?:commits|pushes|merges|requests|traffic|ips|spam|bots))",
         r"\bstalled\b",
+        r"\b\d+ (?:teams|squads|services) (?:will|are going to|plan to) (?:consume|use|build|"
+        r"integrate|call)",
+        r"\bstopping (?:everyone|anyone|the team|us|them|people)\b",
+        r"\bbroken build\b",
         r"\bcan't \w+(?: \w+){0,3} without (?:it|this|them|me)\b",
         r"\buntil the [\w ]{1,30} (?:works|lands|is done|ships|exists|is merged|is fixed)\b",
         r"\bunblock(?! (?:himself|herself|themselves|yourself|myself))",
@@ -339,6 +343,9 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bprs?\b(?= (?:queue|rotation))",
         r"\bnits?\b",
         r"\bleave comments",
+        r"\b(?:write|writing) (?:up )?the (?:postmortem|post-mortem|incident) "
+        r"(?:summary|doc|report)",
+        r"\bpostmortem (?:summary|doc|report|write-?up)",
         r"\bfeedback on",
         r"\bsecond pair of eyes",
         r"\bon ?-?call\b",
@@ -426,6 +433,10 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
     # rides on it ("build the shift-scheduling feature for the Q3 launch" is not on-call).
     "keep_hint": (
         r"\bcodemod",
+        r"\beasy (?:stuff|bugs|fixes|wins|ones)\b",
+        r"\bsupport channel\b",
+        r"\bdelete (?:old|stale|unused|dead|merged)\b",
+        r"\bold branches\b",
         r"\btrivial\b",
         r"\btypo(?:'d|s)?\b(?! tolerance)",
         r"\b(?:dependabot|renovate)\b",
@@ -554,7 +565,8 @@ _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
 _OTHERS = re.compile(
     r"\b(?P<who>[a-z]+)(?:'s| is| are)? (?:owns?|leading|leads|driving|drives|types|typing|"
     r"at the keyboard|the owner|the author|building|implementing)\b|\bowned by \w+|"
-    r"\b(?:his|her|their) (?:ticket|pr|work|refactor)"
+    r"\b(?:his|her|their) (?:ticket|pr|work|refactor)|\bis with the \w+(?: team| squad)?\b|"
+    r"\bassigned to (?!me\b)\w+"
 )
 _NOT_OTHERS = frozenset(
     {
@@ -665,10 +677,93 @@ def clauses(text: str) -> list[str]:
 
 def _normal(clause: str) -> str:
     text = clause.lower().replace("’", "'").replace("cannot", "can't").replace("can not", "can't")
+    text = _WORD.sub(_spelled, text)
     text = _FORM_NO.sub(_form_no, text)
     for pattern, replacement in _REWRITES:
         text = pattern.sub(replacement, text)
     return text
+
+
+# Typed in a hurry: a word one keystroke away from one of these is read as it ("revew",
+# "dashbaord", "flakey"). Only words of 5+ letters, and never a real word listed in _REAL.
+_KEY_WORDS = frozenset(
+    {
+        "review",
+        "reviews",
+        "oncall",
+        "dashboard",
+        "flaky",
+        "deadline",
+        "release",
+        "blocked",
+        "blocking",
+        "blocker",
+        "waiting",
+        "customer",
+        "customers",
+        "monitoring",
+        "runbook",
+        "approval",
+        "approver",
+        "outage",
+        "incident",
+        "postmortem",
+        "rotation",
+        "pairing",
+        "alerts",
+        "alerting",
+        "escalation",
+        "hotfix",
+        "urgent",
+        "documentation",
+        "refactor",
+    }
+)
+_REAL = frozenset(
+    {
+        "lunch",
+        "locked",
+        "wanting",
+        "writing",
+        "related",
+        "relates",
+        "rotating",
+        "outrage",
+        "approve",
+        "alert",
+        "revue",
+        "blocks",
+        "locking",
+        "baiting",
+        "waiving",
+        "customs",
+    }
+)
+_WORD = re.compile(r"[a-z]{5,}")
+
+
+def _spelled(match: re.Match[str]) -> str:
+    word = match.group(0)
+    if word in _KEY_WORDS or word in _REAL:
+        return word
+    for key in _KEY_WORDS:
+        if abs(len(key) - len(word)) <= 1 and _one_edit(word, key):
+            return key
+    return word
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """One insertion, deletion, substitution or swap of neighbours turns `a` into `b`."""
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diff) == 1:
+            return True
+        if len(diff) != 2:
+            return False
+        i, j = diff
+        return j == i + 1 and a[i] == b[j] and a[j] == b[i]
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
 
 _ABILITY = frozenset({"can't", "couldn't", "cannot"})
