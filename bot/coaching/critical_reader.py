@@ -26,6 +26,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Literal
 
 Verdict = Literal["keep", "hand_off", "depends"]
@@ -612,8 +613,10 @@ _FORM_NO = re.compile(
 _LEADING_JOIN = re.compile(r"^(?:but|so|and|since|because|plus)\s+", re.IGNORECASE)
 _TOKEN = re.compile(r"[a-z0-9']+")
 _SLACK_LINK = re.compile(r"<(?P<target>[^<>|]*)(?:\|(?P<label>[^<>]*))?>")
+# One alternation per fact: a single scan of each clause per fact, however long the text.
 _COMPILED: dict[Fact, tuple[re.Pattern[str], ...]] = {
-    fact: tuple(re.compile(p) for p in patterns) for fact, patterns in PATTERNS.items()
+    fact: (re.compile("|".join(f"(?:{p})" for p in patterns)),)
+    for fact, patterns in PATTERNS.items()
 }
 
 
@@ -743,7 +746,11 @@ _WORD = re.compile(r"[a-z]{5,}")
 
 
 def _spelled(match: re.Match[str]) -> str:
-    word = match.group(0)
+    return _respell(match.group(0))
+
+
+@lru_cache(maxsize=4096)
+def _respell(word: str) -> str:
     if word in _KEY_WORDS or word in _REAL:
         return word
     for key in _KEY_WORDS:
