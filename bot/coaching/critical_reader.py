@@ -95,6 +95,7 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bapprover (?:on|for) (?:all|every)",
         r"\bmerging (?:all|every)",
         r"\bmy approval",
+        r"\b(?:approved|signed off|reviewed|merged) by me\b",
         r"\b(?:rights|access|permissions?|keys)\b.*\b(?:just|only) me\b",
         r"\bthrough my (?:review|approval|desk|hands|sign ?-?off)",
         r"\bmy sign ?-?off",
@@ -129,6 +130,8 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\b(?:failing|down|broken|erroring) in prod",
         r"\bprod is (?:down|broken|on fire)",
         r"\bhot ?-?fix",
+        r"\b(?:production|prod)(?: system| site| app| api)? (?:is |are )?(?:not available|"
+        r"unavailable|down|offline)",
         r"\bfor all (?:\w+ )?(?:tenants|customers|users)\b",
         r"\b(?:empty|missing|wrong|broken) for (?:all|every|any)\b",
         r"\berror (?:spike|rate spike|storm)",
@@ -173,6 +176,8 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bblock(?:s|ed|ing|er|ers)?\b"
         r"(?! (?:commits|pushes|merges|requests|traffic|ips|spam|bots))",
         r"\bstalled\b",
+        r"\bcritical path\b",
+        r"\blong pole\b",
         r"\b\d+ (?:teams|squads|services) (?:will|are going to|plan to) (?:consume|use|build|"
         r"integrate|call)",
         r"\bstopping (?:everyone|anyone|the team|us|them|people)\b",
@@ -336,7 +341,7 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"(?<!incident )(?<!outage )\breview(?:s|ing|ers?)?\b",
         r"\bany (?:maintainer|reviewer|of us|one of us|of the \w+ of us) can",
         r"\b(?:nobody|noone)(?:'s| has| ever| is| really)? (?:prioriti[sz]|picks?|picked|wants|"
-        r"has time|touche|cares?)",
+        r"has time|touche|cares?|triages?|looks at|owns?)",
         r"\b(?:he|she|they)(?:'s| is| are)? (?:driving|drives?|types|at the keyboard)",
         r"\bjust (?:testing|helping|reviewing|advising)",
         r"\bseverity:? low\b",
@@ -434,6 +439,14 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
     # rides on it ("build the shift-scheduling feature for the Q3 launch" is not on-call).
     "keep_hint": (
         r"\bcodemod",
+        r"\bstandby\b",
+        r"\bon duty\b",
+        r"\b(?:small|minor|tiny|little) (?:display |visual |ui |layout )?"
+        r"(?:bug|glitch|issue|problem)",
+        r"\bnot important\b",
+        r"\bhelp (?:\w+ )?(?:debug|triage|investigate|review)\b",
+        r"\berror tracker\b",
+        r"\bnois(?:e|y)\b",
         r"\beasy (?:stuff|bugs|fixes|wins|ones)\b",
         r"\bsupport channel\b",
         r"\bdelete (?:old|stale|unused|dead|merged)\b",
@@ -556,6 +569,7 @@ NEGATORS = frozenset(
 _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bnot (?:optional|a nice ?-?to ?-?have)\b"), "required for"),
     (re.compile(r"\bno longer\b"), "now"),
+    (re.compile(r"\b(?:not|isn't|is not) unimportant\b"), "important"),
     (re.compile(r"\b(?:can't|cannot|can not) say\b"), "not"),
     (re.compile(r"\b(?:don't|do not|doesn't|won't|not) (?:miss|slip|blow|lose)\b"), "hit"),
     (re.compile(r"\bnot (?:just|only)\b"), "also"),
@@ -723,7 +737,7 @@ _KEY_WORDS = frozenset(
     }
 )
 _REAL = frozenset(
-    {
+    [
         "lunch",
         "locked",
         "wanting",
@@ -733,6 +747,8 @@ _REAL = frozenset(
         "rotating",
         "outrage",
         "approve",
+        "approved",
+        "approves",
         "alert",
         "revue",
         "blocks",
@@ -740,7 +756,28 @@ _REAL = frozenset(
         "baiting",
         "waiving",
         "customs",
-    }
+        "reviewed",
+        "reviewer",
+        "released",
+        "releases",
+        "blockers",
+        "blocky",
+        "refactors",
+        "refract",
+        "alerted",
+        "alerter",
+        "escalations",
+        "outages",
+        "incidents",
+        "urgency",
+        "waited",
+        "waiter",
+        "deadlines",
+        "runbooks",
+        "rotations",
+        "approvers",
+        "approvals",
+    ]
 )
 _WORD = re.compile(r"[a-z]{5,}")
 
