@@ -76,6 +76,7 @@ _SOMEONE = (
 PATTERNS: dict[Fact, tuple[str, ...]] = {
     "gate": (
         r"(?:required|mandatory|compulsory|tiebreaker) (?:reviewers?|approvers?)",
+        r"\btie ?-?breaker (?:on|for) (?:all|every)",
         r"\bmake me (?:the |a )?(?:\w+ )?(?:reviewer|approver|gatekeeper)",
         r"codeowners",
         r"branch protection",
@@ -130,6 +131,9 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\b(?:failing|down|broken|erroring) in prod",
         r"\bprod is (?:down|broken|on fire)",
         r"\bhot ?-?fix",
+        r"\bleak(?:ed)? (?:api |aws |prod )?(?:keys?|credentials?|secrets?|tokens?)",
+        r"\battacker",
+        r"\bcompromised\b",
         r"\b(?:production|prod)(?: system| site| app| api)? (?:is |are )?(?:not available|"
         r"unavailable|down|offline)",
         r"\bfor all (?:\w+ )?(?:tenants|customers|users)\b",
@@ -246,7 +250,7 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
     ),
     "release": (
         r"\blaunch(?:es|ed|ing)?\b",
-        r"\brelease(?:s|d)?\b(?! notes)",
+        r"\brelease(?:s|d)?\b(?! (?:notes|announcement|blog|post|retro|process|checklist))",
         r"\brollout\b",
         r"\broll(?:ing)? out\b",
         r"\bgo(?:es)? ?-?live\b",
@@ -312,6 +316,8 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
     "relaxed": (
         r"\b(?:no|zero|without) (?:rush|hurry|urgency|pressure|commitment|users|blockers)",
         r"\blow (?:prio|priority|stakes)\b",
+        r"\bprio(?:rity)?:? low(?:est)?\b",
+        r"\bqol\b",
         r"\bnice ?-?to ?-?have\b",
         r"\bwhenever\b",
         r"\bjust (?:to learn|for fun|curious|useful|hygiene|cleanup)",
@@ -349,6 +355,8 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bprs?\b(?= (?:queue|rotation))",
         r"\bnits?\b",
         r"\bleave comments",
+        r"\bblog post\b",
+        r"\bchangelog\b",
         r"\b(?:write|writing) (?:up )?the (?:postmortem|post-mortem|incident) "
         r"(?:summary|doc|report)",
         r"\bpostmortem (?:summary|doc|report|write-?up)",
@@ -389,7 +397,6 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\b(?:tiny|small|little|quick|internal) (?:tool|script|utility|helper)",
         r"\bscript\b",
         r"\bcli\b",
-        r"\bci\b",
         r"\bpre-?commit",
         r"\bmakefile",
         r"\blint",
@@ -439,6 +446,13 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
     # rides on it ("build the shift-scheduling feature for the Q3 launch" is not on-call).
     "keep_hint": (
         r"\bcodemod",
+        r"\bci\b",
+        r"\b(?:take|taking) a look\b",
+        r"\bquality[- ]of[- ]life\b",
+        r"\bplayground\b",
+        r"\btweak",
+        r"\bweekly report\b",
+        r"\bslow (?:endpoints?|queries|pages?)\b",
         r"\bstandby\b",
         r"\bon duty\b",
         r"\b(?:small|minor|tiny|little) (?:display |visual |ui |layout )?"
@@ -613,15 +627,15 @@ _NOT_OTHERS = frozenset(
     }
 )
 _CLAUSE_SPLIT = re.compile(
-    r"(?:(?:[.!?;()\n\[\]]|:(?!\s*(?i:no|none|nope|n/a|nobody)\b))+(?:\s|$)"
+    r"(?:(?:[.!?;()\n\[\]]|:(?!\s*(?:(?i:no|none|nope|n/a|nobody)\b|[-—–])))+(?:\s|$)"
     r"|,\s+|\s+[—–-]+\s+"
     r"|\s+(?:but(?! me\b| us\b)|so|since|because|although|though|while|and|unless|which|as|plus)"
     r"\s+)"
 )
 # A ticket's form fields answered "no": "Is anyone waiting: no", "Date: none".
 _FORM_NO = re.compile(
-    r"(?:is )?(?:any(?:one|body) )?(?P<field>waiting|blocked|blockers?|date|deadline|due date)"
-    r"\s*[:?]+\s*(?:no|none|nope|n/a|nobody|-)\b",
+    r"(?:is )?(?:any(?:one|body) )?(?P<field>waiting|blocked|blockers?|date|deadline|due date|due)"
+    r"\s*[:?]+\s*(?:(?:no|none|nope|n/a|nobody)\b|[-—–]+(?=\s|[.,;]|$))",
     re.IGNORECASE,
 )
 _LEADING_JOIN = re.compile(r"^(?:but|so|and|since|because|plus)\s+", re.IGNORECASE)
