@@ -64,6 +64,9 @@ def test_text_is_cut_into_clauses_in_order() -> None:
         ("no one else can approve deploys", "only_me", True),
         ("it's not optional for the launch", "release", True),
         ("the growth team is blocked on it", "waiting", True),
+        ("nothing gets deployed without my OK", "gate", True),  # double negative
+        ("deploys go out without my OK", "gate", False),
+        ("it doesn't gate anything", "waiting", False),
     ],
 )
 def test_negation_is_read_per_clause(clause: str, fact: str, present: bool) -> None:

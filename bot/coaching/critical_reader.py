@@ -13,6 +13,10 @@ score words; it looks for the few facts that decide, clause by clause, over ALL 
 - is it a **keep-type** activity (review, on-call, a P2 nobody picks up, monitoring, tooling,
   docs, pairing where someone else drives, a spike)?
 
+Weaker keep cues (a helper, a papercut, a walkthrough) are a separate fact, `keep_hint`, that
+keeps a task only when no release, date or customer rides on it. A word one keystroke away
+from a key word ("revew", "dashbaord") is read as that word.
+
 Each fact is found with its polarity: a clause's negations before the phrase ("no one is
 waiting on it", "not tied to any launch") flip it, and two of them flip it back ("it's not
 that nobody needs it"). A clause about someone else's work ("Priya is leading the
@@ -96,6 +100,7 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bapprover (?:on|for) (?:all|every)",
         r"\bmerging (?:all|every)",
         r"\bmy approval",
+        r"\bwithout my (?:ok|okay|approval|sign ?-?off|review|\+1|blessing)\b",
         r"\b(?:approved|signed off|reviewed|merged) by me\b",
         r"\b(?:rights|access|permissions?|keys)\b.*\b(?:just|only) me\b",
         r"\bthrough my (?:review|approval|desk|hands|sign ?-?off)",
@@ -131,6 +136,8 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\b(?:failing|down|broken|erroring) in prod",
         r"\bprod is (?:down|broken|on fire)",
         r"\bhot ?-?fix",
+        r"\b(?:login|signup|sign-up|checkout|payments?|search) (?:is |are )?broken\b",
+        r"\bsince \d{1,2} ?(?:am|pm)\b",
         r"\bleak(?:ed)? (?:api |aws |prod )?(?:keys?|credentials?|secrets?|tokens?)",
         r"\battacker",
         r"\bcompromised\b",
@@ -180,6 +187,7 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bblock(?:s|ed|ing|er|ers)?\b"
         r"(?! (?:commits|pushes|merges|requests|traffic|ips|spam|bots))",
         r"\bstalled\b",
+        r"\bgat(?:es?|ing|ed)\b",
         r"\bcritical path\b",
         r"\blong pole\b",
         r"\b\d+ (?:teams|squads|services) (?:will|are going to|plan to) (?:consume|use|build|"
@@ -475,7 +483,12 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bsometimes fails\b",
         r"\bfeedback\b",
         r"\bheartbeat",
-        r"\bsee (?:if|whether)\b",
+        r"\bsee(?:ing)? (?:if|whether)\b",
+        r"\bleave (?:thoughts|comments|notes|feedback)\b",
+        r"\bbroken (?:'?\w+'? )?link",
+        r"\bdead (?:feature flags?|flags?|branches|endpoints?)\b",
+        r"\berror logs\b",
+        r"\bfile (?:bugs|tickets|issues)\b",
         r"\bcurio(?:us|sity)\b",
         r"\bprototype\b",
         r"\bexplor",
@@ -856,7 +869,10 @@ def read_clause(clause: str) -> list[Finding]:
         best: bool | None = None
         for pattern in patterns:
             for match in pattern.finditer(text_for_match):
-                negated = _negations_before(text_for_match, match.start()) % 2 == 1
+                flips = _negations_before(text_for_match, match.start())
+                # "without my OK" is itself a negation: "nothing ships without my OK" is a gate
+                flips += match.group(0).startswith("without")
+                negated = flips % 2 == 1
                 present = not negated
                 if fact in ("relaxed", "keep_activity", "keep_hint", "authoring") and not present:
                     continue  # "not a spike" is no evidence either way
