@@ -136,6 +136,7 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\b(?:failing|down|broken|erroring) in prod",
         r"\bprod is (?:down|broken|on fire)",
         r"\bhot ?-?fix",
+        r"\bstopped (?:working|firing|sending|syncing|loading)\b",
         r"\b(?:login|signup|sign-up|checkout|payments?|search) (?:is |are )?broken\b",
         r"\bsince \d{1,2} ?(?:am|pm)\b",
         r"\bleak(?:ed)? (?:api |aws |prod )?(?:keys?|credentials?|secrets?|tokens?)",
@@ -252,6 +253,7 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\benterprise\b",
         r"\bsales\b",
         r"\bthreatening\b",
+        r"\bbefore (?:signing|they sign|renewing|closing the deal)\b",
         r"\bwalk (?:away|if)\b",
         r"\bcancel (?:their|the) (?:contract|subscription|plan)",
         r"\b(?:execs?|executives?|leadership|ceo|cto|cfo|vp|board|investors?)\b",
@@ -426,7 +428,7 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bdocstrings?",
         r"\bhandbook",
         r"\bwrite ?-?up\b",
-        r"(?<!release )\bnotes\b",
+        r"(?<!release )(?<!retro )(?<!planning )(?<!meeting )\bnotes\b(?!:| from)",
         r"\bdiagram",
         r"\bpair(?:ing)?\b",
         r"\bmob(?:bing)?\b",
@@ -485,6 +487,9 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bfeedback\b",
         r"\bheartbeat",
         r"\bsee(?:ing)? (?:if|whether)\b",
+        r"\bsecond look\b",
+        r"\bhistograms?\b",
+        r"\bprune\b",
         r"\bon a (?:side )?branch\b",
         r"\btry (?:swapping|replacing|switching|using)\b",
         r"\bleave (?:thoughts|comments|notes|feedback)\b",
@@ -611,7 +616,8 @@ _OTHERS = re.compile(
     r"\b(?P<who>[a-z]+)(?:'s| is| are)? (?:owns?|leading|leads|driving|drives|types|typing|"
     r"at the keyboard|the owner|the author|building|implementing)\b|\bowned by \w+|"
     r"\b(?:his|her|their) (?:ticket|pr|work|refactor)|\bis with the \w+(?: team| squad)?\b|"
-    r"\bassigned to (?!me\b)\w+"
+    r"\bassigned to (?!me\b)\w+|\bowner:? (?!me\b|tbd\b|\(me\))[a-z]+|"
+    r"\b(?:have|has|with) (?:an )?owners?\b"
 )
 _NOT_OTHERS = frozenset(
     {
@@ -640,10 +646,12 @@ _NOT_OTHERS = frozenset(
         "i'm",
         "be",
         "am",
+        "one",
     }
 )
 _CLAUSE_SPLIT = re.compile(
-    r"(?:(?:[.!?;()\n\[\]]|:(?!\s*(?:(?i:no|none|nope|n/a|nobody)\b|[-—–])))+(?:\s|$)"
+    r"(?:[()\[\]]+\s*"
+    r"|(?:[.!?;\n]|:(?!\s*(?:(?i:no|none|nope|n/a|nobody)\b|[-—–])))+(?:\s|$)"
     r"|,\s+|\s+[—–-]+\s+"
     r"|\s+(?:but(?! me\b| us\b)|so|since|because|although|though|while|and|unless|which|as|plus)"
     r"\s+)"
@@ -926,8 +934,8 @@ def is_english(text: str) -> bool:
 # Order matters: the first present fact in this list decides a hand-off.
 _HAND_OFF_ORDER: tuple[Fact, ...] = ("gate", "only_me", "incident", "waiting")
 _LEADS = re.compile(
-    r"\b(?:lead|leading|own|owning|owner|drive|driving|main|headline|big|biggest|top|whole|"
-    r"take point|dri|chair|program|end to end|head up)\b",
+    r"\b(?:lead|leading|own|owning|owner of|drive|driving|main|headline|big|biggest|top|whole|"
+    r"take point|run point|dri|chair|program|end to end|head up)\b",
     re.I,
 )
 _REVIEW_WAIT = re.compile(
@@ -942,10 +950,12 @@ def _leads(clause: str, parts: tuple[str, ...]) -> bool:
     if _LEADS.search(clause):
         return True
     at = parts.index(clause) if clause in parts else -1
-    if not 0 <= at < len(parts) - 1:
-        return False
-    after = parts[at + 1]
-    return bool(_LEADS.search(after)) and not _others(_normal(after))
+    for after in parts[at + 1 : at + 4] if at >= 0 else ():
+        if _others(_normal(after)):
+            return False
+        if _LEADS.search(after):
+            return True
+    return False
 
 
 _SOFT_HAND_OFF: tuple[Fact, ...] = ("customer", "release", "date")
