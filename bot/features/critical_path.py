@@ -193,6 +193,13 @@ def _reader_text(library: Library, *keys: str) -> str:
     return str(node or "")
 
 
+FOOTER = "Only you can see this. A rule of thumb, not a law: you know your team."
+
+
+def footer(library: Library) -> str:
+    return escape(_reader_text(library, "footer") or FOOTER)
+
+
 def reason(library: Library, reading: critical_reader.Reading) -> str:
     """ "Why: …" for a confident verdict: the user's deciding clause, quoted, and what it means."""
     fact = reading.decided_by or ""
@@ -228,7 +235,7 @@ def verdict_message(library: Library, task: str) -> dict[str, Any]:
             block_id="cp_actions",
         )
     )
-    blocks.append(context("Only you can see this. A rule of thumb, not a law: you know your team."))
+    blocks.append(context(footer(library)))
     # The notification text names the verdict only: user text stays inside escaped blocks.
     return message(f"{info['emoji']} {info['title']}", blocks)
 
@@ -277,7 +284,7 @@ def fact_message(library: Library, task: str, answers: str) -> dict[str, Any]:
                 ),
                 block_id=f"cp_fact_{fact}",
             ),
-            context("Only you can see this. A rule of thumb, not a law: you know your team."),
+            context(footer(library)),
         ]
         return message(f"{info['emoji']} {info['title']}", blocks)
     info = verdict_info(library, verdict)
