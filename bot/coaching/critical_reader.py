@@ -187,10 +187,10 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
     "waiting": (
         r"\bwaiting\b",
         r"\bwaits? (?:on|for)\b",
-        r"\bblock(?:s|ed|ing|er|ers)?\b"
+        r"(?<!ad )\bblock(?:s|ed|ing|er|ers)?\b"
         r"(?! (?:commits|pushes|merges|requests|traffic|ips|spam|bots))",
         r"\bstalled\b",
-        r"\bgat(?:es?|ing|ed)\b",
+        r"\bgat(?:es?|ing|ed) (?:anything|anyone|nothing|the (?:release|launch|deploy|team))\b",
         r"\bcritical path\b",
         r"\blong pole\b",
         r"\b\d+ (?:teams|squads|services) (?:will|are going to|plan to) (?:consume|use|build|"
@@ -200,7 +200,8 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bcan't \w+(?: \w+){0,3} without (?:it|this|them|me)\b",
         r"\buntil the [\w ]{1,30} (?:works|lands|is done|ships|exists|is merged|is fixed)\b",
         r"\bunblock(?! (?:himself|herself|themselves|yourself|myself))",
-        r"\bdepend(?:s|ing|ent)? on\b",
+        r"\bdepend(?:s|ing|ent)? on\b(?! (?:node|python|java|ruby|go|an? (?:old|older|outdated|"
+        r"deprecated)|the (?:old|legacy|deprecated)|v?\d))",
         r"\brel(?:y|ies|ying) on\b",
         r"\bhinges? on\b",
         r"\bhangs? off\b",
@@ -216,7 +217,7 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bheld up\b",
         r"\bstuck\b(?! (?:jobs|messages|queues?|workers?|pods|processes|threads|transactions))",
         r"\b(?:they|he|she)(?:'d| would) like it\b",
-        r"\bidle\b",
+        r"\bidle\b(?! (?:connections?|timeouts?|workers?|time|cpu|sessions?))",
         r"\b(?:can'?t|cannot|can not|won'?t|couldn'?t) (?:start|ship|merge|test|submit|cut|go out|"
         r"do anything|release|launch|move|begin|deploy|validate)",
         r"\b(?:nobody|no one|noone) can (?:start|ship|merge|test|deploy|release|move|work)",
@@ -225,8 +226,7 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bneeds? (?:for|before|by)\b",
         r"\bneeded (?:by|for|before)\b",
         r"\basking (?:for|when|about)\b",
-        r"\bpinging\b",
-        r"\bchasing\b",
+        r"\b(?:keeps?|kept) (?:pinging|chasing)\b|\b(?:pinging|chasing) (?:me|us|him|her|them)\b",
         r"\btracking it",
         r"\bplanned their \w+ around",
         r"\brequired for\b",
@@ -241,10 +241,10 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bowe\b",
         r"\bmsa\b",
         r"\b\d+ (?:support )?tickets\b",
-        r"\brenewal\b",
+        r"(?<!cert )(?<!certificate )(?<!domain )(?<!tls )(?<!ssl )\brenewal\b",
         r"\bchurn",
         r"\bsla\b",
-        r"\bescalat",
+        r"\bescalat(?!ion polic)",
         r"\bpromised\b",
         r"\bcommitted (?:to|for)\b(?! (?:main|master|the repo|git))",
         r"\bwe committed\b",
@@ -270,7 +270,7 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\broll(?:ing)? out\b",
         r"\bgo(?:es)? ?-?live\b",
         r"\bcut the rc\b",
-        r"\brc\b",
+        r"\brc\d*\b(?! files?)",
         r"\brelease candidate",
         r"\bmilestone\b",
         r"\b(?:for|the|release|version|milestone|patch|mobile|cut|ship|ships in|in|blocker for)"
@@ -493,6 +493,8 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bfeedback\b",
         r"\bheartbeat",
         r"\bsee(?:ing)? (?:if|whether)\b",
+        r"\bpagerduty\b",
+        r"\b(?:dev|staging|test) (?:db|database|server|box|cluster)\b",
         r"\bfor new (?:hires|sres|engineers|joiners|folks|starters)\b",
         r"\bonboarding (?:checklist|doc|guide)",
         r"\bmess(?:ing)? (?:around|about)\b",
