@@ -1,6 +1,6 @@
-"""Accuracy of the critical-path classifier on a held-out set of 24 labelled tasks
-(`tests/data/critical_path_heldout.yaml`), written independently of the classifier's signals
-and examples, and not used to tune them."""
+"""Accuracy of the critical-path reader (what `check` uses) on a held-out set of 24 labelled
+tasks (`tests/data/critical_path_heldout.yaml`), written independently of the reader and its
+corpus, and not used to tune them."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.coaching.critical_path import classify, load_model
-from tests.commands_fakes import library
+from bot.coaching.critical_reader import read
 
 HELDOUT = Path(__file__).resolve().parent / "data" / "critical_path_heldout.yaml"
 REQUIRED_ACCURACY = 0.85
@@ -18,10 +17,9 @@ REQUIRED_ACCURACY = 0.85
 def test_heldout_accuracy() -> None:
     cases = yaml.safe_load(HELDOUT.read_text(encoding="utf-8"))
     assert len(cases) >= 20
-    model = load_model(library().critical_path)
     misses = []
     for case in cases:
-        got = classify(model, str(case["text"])).verdict
+        got = read(str(case["text"])).verdict
         if got != case["verdict"]:
             misses.append(f"{case['verdict']} → {got}: {case['text']}")
     accuracy = (len(cases) - len(misses)) / len(cases)

@@ -1,10 +1,13 @@
 """Is this task on my critical path? `/pendulum check <task>`, the checklist (`/pendulum check`
 or `/pendulum ❓`), and the "Critical path?" message shortcut.
 
-A verdict is ✅ keep your hands warm with it, ⛔ hand it off, or ❓ it depends, always with the
-reason and the checklist questions. The checklist is a step-by-step ephemeral message: each
-Yes / No / Not sure button replaces it with the next question until a verdict. Its state
-travels in the button values (nothing is stored).
+The verdict comes from the clause-level reader (`bot/coaching/critical_reader.py`): ✅ keep your
+hands warm with it or ⛔ hand it off, with the user's own deciding words quoted; ❓ only when
+the deciding facts are missing, and then the same message asks them ("Is anyone waiting on
+it?", "Is there a date on it?") as buttons and turns into ✅ or ⛔ once answered. Text that
+isn't English gets an honest "I only read English for now" and the checklist. The checklist is
+a step-by-step ephemeral message: each Yes / No / Not sure button replaces it with the next
+question until a verdict. State travels in the button values (nothing is stored).
 """
 
 from __future__ import annotations
@@ -21,13 +24,13 @@ from bot.blocks.build import (
     message,
     section,
 )
+from bot.coaching import critical_reader
 from bot.coaching.critical_path import (
     Classification,
     Model,
     Question,
     checklist,
     checklist_verdict,
-    classify,
     deciding_question,
     load_model,
     readable,
@@ -183,34 +186,156 @@ def question_blocks(
 # -- messages -------------------------------------------------------------------------------
 
 
+def _reader_text(library: Library, *keys: str) -> str:
+    node: Any = library.critical_path.get("reader") or {}
+    for key in keys:
+        node = node.get(key) if isinstance(node, Mapping) else None
+    return str(node or "")
+
+
+FOOTER = "Only you can see this. A rule of thumb, not a law: you know your team."
+
+
+def footer(library: Library) -> str:
+    return escape(_reader_text(library, "footer") or FOOTER)
+
+
+def reason(library: Library, reading: critical_reader.Reading) -> str:
+    """ "Why: …" for a confident verdict: the user's deciding clause, quoted, and what it means."""
+    fact = reading.decided_by or ""
+    denied = reading.verdict == "keep" and fact in ("waiting", "date", "release")
+    template = _reader_text(library, "reasons", f"denied_{fact}" if denied else fact)
+    quoted = escape(critical_reader.quote(reading.clause))
+    if not template:
+        return f"you wrote “{quoted}”."
+    return template.replace("{quote}", quoted)
+
+
 def verdict_message(library: Library, task: str) -> dict[str, Any]:
     """The answer to `check <task>` and to the message shortcut."""
-    result = classify(model_for(library), task)
-    info = verdict_info(library, result.verdict)
+    reading = critical_reader.read(task)
+    if not reading.english:
+        return language_message(library, task)
+    if reading.verdict == "depends":
+        return fact_message(library, task, "")
+    info = verdict_info(library, reading.verdict)
     questions = checklist(library.critical_path)
     blocks = [
         header(f"{info['emoji']} {info['title']}"),
-        section(f"*Your task:* {task_echo(task)}\n*Why:* {explain(result)}"),
+        section(f"*Your task:* {task_echo(task)}\n*Why:* {reason(library, reading)}"),
     ]
     if info["advice"]:
         blocks.append(section(escape(info["advice"])))
-    if result.verdict == "depends" and questions:
-        blocks.append(section("Answer these to decide:"))
-        blocks += question_blocks(questions, [], task)
-        blocks.append(context(_hand_off_rule(questions)))
-    else:
-        if questions:
-            blocks.append(section(questions_text(questions)))
-        blocks.append(
-            actions(
-                button("Walk through the checklist", "cp_start", _task_value(task)),
-                *_topic_button(library),
-                block_id="cp_actions",
-            )
+    if questions:
+        blocks.append(section(questions_text(questions)))
+    blocks.append(
+        actions(
+            button("Walk through the checklist", "cp_start", _task_value(task)),
+            *_topic_button(library),
+            block_id="cp_actions",
         )
-    blocks.append(context("Only you can see this. A rule of thumb, not a law: you know your team."))
+    )
+    blocks.append(context(footer(library)))
     # The notification text names the verdict only: user text stays inside escaped blocks.
     return message(f"{info['emoji']} {info['title']}", blocks)
+
+
+FACT_CODES = {"yes": "y", "no": "n"}
+
+
+def _fact_state(answers: str, task: str) -> str:
+    return json.dumps({"a": answers, "t": stored_task(task)}, ensure_ascii=False)
+
+
+def parse_fact_state(value: str) -> tuple[str, str]:
+    """(answers so far as "y"/"n" codes, task) from a deciding-question button value."""
+    try:
+        raw = json.loads(value)
+    except (ValueError, TypeError):
+        return "", ""
+    if not isinstance(raw, dict):
+        return "", ""
+    codes = "".join(c for c in str(raw.get("a", ""))[:2] if c in "yn")
+    return codes, str(raw.get("t", ""))[:TASK_STATE_CHARS]
+
+
+def fact_message(library: Library, task: str, answers: str) -> dict[str, Any]:
+    """❓ with the deciding questions as buttons, or ✅/⛔ once the answers settle it."""
+    facts = critical_reader.QUESTION_FACTS
+    given: dict[str, bool] = {facts[i]: code == "y" for i, code in enumerate(answers[: len(facts)])}
+    verdict = critical_reader.answer(given)
+    if verdict is None:
+        info = verdict_info(library, "depends")
+        fact = facts[len(given)]
+        question = _reader_text(library, "questions", fact) or fact
+        blocks = [
+            header(f"{info['emoji']} {info['title']}"),
+            section(f"*Your task:* {task_echo(task)}\n*Why:* {_reader_text(library, 'missing')}"),
+        ]
+        blocks += _fact_answers(library, given)
+        blocks += [
+            section(f"*{escape(question)}*"),
+            actions(
+                *(
+                    button(
+                        ANSWER_WORDS[a], f"cp_fact:{a}", _fact_state(answers + FACT_CODES[a], task)
+                    )
+                    for a in ("yes", "no")
+                ),
+                block_id=f"cp_fact_{fact}",
+            ),
+            context(footer(library)),
+        ]
+        return message(f"{info['emoji']} {info['title']}", blocks)
+    info = verdict_info(library, verdict)
+    if verdict == "hand_off":
+        yes = next(f for f in facts if given.get(f))
+        why = _reader_text(library, "answered_yes").replace(
+            "{question}", escape(_reader_text(library, "questions", yes))
+        )
+    else:
+        why = _reader_text(library, "answered_no")
+    blocks = [
+        header(f"{info['emoji']} {info['title']}"),
+        section(f"*Your task:* {task_echo(task)}\n*Why:* {why}"),
+    ]
+    if info["advice"]:
+        blocks.append(section(escape(info["advice"])))
+    blocks += _fact_answers(library, given)
+    blocks.append(
+        actions(
+            button("Walk through the checklist", "cp_start", _task_value(task)),
+            *_topic_button(library),
+            block_id="cp_done",
+        )
+    )
+    return message(f"{info['emoji']} {info['title']}", blocks)
+
+
+def _fact_answers(library: Library, given: Mapping[str, bool]) -> list[dict[str, Any]]:
+    if not given:
+        return []
+    lines = [
+        f"{escape(_reader_text(library, 'questions', fact))} *{'Yes' if yes else 'No'}*"
+        for fact, yes in given.items()
+    ]
+    return [context("\n".join(lines))]
+
+
+def language_message(library: Library, task: str) -> dict[str, Any]:
+    """Not English: say so honestly and offer the checklist instead of a guess."""
+    title = _reader_text(library, "language", "title") or "I only read English for now"
+    questions = checklist(library.critical_path)
+    blocks = [
+        header(f"🌐 {title}"),
+        section(
+            f"*Your task:* {task_echo(task)}\n{escape(_reader_text(library, 'language', 'text'))}"
+        ),
+    ]
+    if questions:
+        blocks += question_blocks(questions, [], task)
+        blocks.append(context(_hand_off_rule(questions)))
+    return message(title, blocks)
 
 
 def _task_value(task: str) -> str | None:
@@ -312,6 +437,11 @@ def install(router: Router) -> None:
         msg = checklist_message(ctx.services.library, answers, task)
         return Reply(message={**msg, "replace_original": True})
 
+    def on_fact(ctx: ActionContext) -> Reply:
+        answers, task = parse_fact_state(ctx.value)
+        msg = fact_message(ctx.services.library, task, answers)
+        return Reply(message={**msg, "replace_original": True})
+
     def on_shortcut(ctx: ActionContext) -> Reply:
         library = ctx.services.library
         text = str((ctx.body.get("message") or {}).get("text") or "")
@@ -342,4 +472,5 @@ def install(router: Router) -> None:
     )
     router.action("cp_start", on_start)
     router.action("cp_answer", on_answer)
+    router.action("cp_fact", on_fact)
     router.shortcut(SHORTCUT, on_shortcut)
