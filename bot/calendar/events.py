@@ -68,7 +68,9 @@ def _events_between(
     owner = _owner(calendar, owner_email)
     focus = _focus_pattern(focus_words)
     zone = _feed_zone(calendar) or tz
-    query = recurring_ical_events.of(calendar, skip_bad_series=True)
+    query = recurring_ical_events.of(
+        calendar, keep_recurrence_attributes=True, skip_bad_series=True
+    )
     # Pad by a day: all-day and floating events are placed in a zone only afterwards.
     occurrences = query.between(
         start.astimezone(UTC) - timedelta(days=1), end.astimezone(UTC) + timedelta(days=1)
@@ -136,7 +138,23 @@ def _event(
     kind = _kind(component, summary, all_day, owner, focus)
     if kind is None:
         return None
-    return CalendarEvent(start=start, end=end, kind=kind, summary=summary, all_day=all_day)
+    return CalendarEvent(
+        start=start,
+        end=end,
+        kind=kind,
+        summary=summary,
+        all_day=all_day,
+        recurring=_recurring(component, start_value),
+    )
+
+
+def _recurring(component: Any, start_value: date | datetime) -> bool:
+    if "RRULE" in component or "RDATE" in component:
+        return True
+    # recurring-ical-events stamps every copy with RECURRENCE-ID = DTSTART; a moved
+    # instance keeps the original slot, which differs from where it now starts.
+    recurrence_id = component.get("RECURRENCE-ID")
+    return recurrence_id is not None and recurrence_id.dt != start_value
 
 
 def _instant(value: date | datetime, zone: tzinfo) -> datetime:

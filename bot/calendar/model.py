@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Literal
 
 EventKind = Literal["meeting", "focus", "busy", "ooo"]
@@ -35,6 +35,7 @@ class CalendarEvent:
     kind: EventKind
     summary: str
     all_day: bool
+    recurring: bool = False  # one occurrence of a series (RRULE/RDATE, or a moved instance)
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,9 @@ class Stretch:
 
     @property
     def hours(self) -> float:
-        return (self.end - self.start).total_seconds() / 3600
+        # Subtract instants, not wall clocks: aware datetimes sharing a tzinfo subtract as
+        # wall-clock times, which is an hour off across a DST change.
+        return (self.end.astimezone(UTC) - self.start.astimezone(UTC)).total_seconds() / 3600
 
 
 @dataclass(frozen=True)
