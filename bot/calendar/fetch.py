@@ -114,7 +114,7 @@ def address_allowed(address: str, *, allow_local: bool) -> bool:
     if ip in _METADATA or ip.is_link_local or ip.is_multicast or ip.is_unspecified:
         return False
     if allow_local:
-        return not ip.is_reserved
+        return ip.is_loopback or ip.is_private or ip.is_global
     return ip.is_global
 
 
