@@ -68,6 +68,7 @@ def _events_between(
     owner = _owner(calendar, owner_email)
     focus = _focus_pattern(focus_words)
     zone = _feed_zone(calendar) or tz
+    _drop_what_would_sink_the_feed(calendar)
     query = recurring_ical_events.of(
         calendar, keep_recurrence_attributes=True, skip_bad_series=True
     )
@@ -104,6 +105,15 @@ def _feed_zone(calendar: icalendar.Calendar) -> tzinfo | None:
         return ZoneInfo(name)
     except (ValueError, KeyError, OSError):
         return None
+
+
+def _drop_what_would_sink_the_feed(calendar: icalendar.Calendar) -> None:
+    """One odd event or an unknown zone name should not make a whole feed unreadable."""
+    if "X-WR-TIMEZONE" in calendar and _feed_zone(calendar) is None:
+        del calendar["X-WR-TIMEZONE"]
+    calendar.subcomponents = [
+        c for c in calendar.subcomponents if c.name != "VEVENT" or "DTSTART" in c
+    ]
 
 
 def _focus_pattern(words: Sequence[str]) -> re.Pattern[str] | None:
