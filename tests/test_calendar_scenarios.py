@@ -106,8 +106,11 @@ def next_monday_9_berlin(app: AppProcess) -> datetime:
 
 
 def said_privately(emu: Emulator, user: str, needle: str) -> Any:
+    def found() -> Any:
+        return next((e for e in reversed(emu.ephemerals(user=user)) if needle in text_of(e)), None)
+
     return emu.wait_for(
-        lambda: next((e for e in reversed(emu.ephemerals(user=user)) if needle in text_of(e)), None),
+        found,
         timeout=10,
         message=f"an answer with {needle!r}",
     )
