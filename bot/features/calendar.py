@@ -14,7 +14,7 @@ The address is a secret: it is never logged, never put back into a view (only it
 from __future__ import annotations
 
 import logging
-from datetime import time
+from datetime import date, time
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk import WebClient
@@ -23,6 +23,8 @@ from slack_sdk.errors import SlackApiError
 from bot.blocks.build import context, paragraphs, plain
 from bot.calendar.fetch import FetchFailed, normalize_feed_url, redact_feed_url
 from bot.calendar.model import WorkingHours
+from bot.coaching.checkin_rules import period_of
+from bot.coaching.focus_week import hours_text
 from bot.coaching.when import DAY_ABBREVIATIONS
 from bot.content.compose import render_template, template_message
 from bot.features import calendar_sync as sync
@@ -387,6 +389,36 @@ def week_message(services: Services, team_id: str, user_id: str) -> dict[str, An
     tz = people.get_tz(services.store, team_id, user_id) or cal.tz
     view = week_view(cal, tz, services.clock.now(), sync.min_focus(services))
     return template_message(services.library, "calendar-week", None, week_context(view))
+
+
+def measured_focus(
+    services: Services, team_id: str, user_id: str, since: date, until: date
+) -> tuple[dict[str, float], float | None]:
+    """Focus hours measured from the calendar by check-in period (`2026-W10`), and the
+    person's weekly goal; ({}, None) without a calendar."""
+    cal = calendars.get(services.store, sync.secret_box(services), team_id, user_id)
+    if cal is None:
+        return {}, None
+    rows = calendars.weeks(services.store, team_id, user_id, since, until)
+    return {period_of(w.week_start): w.focus_hours for w in rows}, cal.goal_hours
+
+
+def checkin_prefill(
+    services: Services, team_id: str, user_id: str, week: date
+) -> tuple[int, str] | None:
+    """The check-in's focus question from the calendar: (focus stretches, the hint saying
+    so), or None without a calendar measured for that week."""
+    rows = calendars.weeks(services.store, team_id, user_id, week, week)
+    if not rows:
+        return None
+    stored = rows[0]
+    hint = say(
+        services,
+        "checkin-calendar",
+        blocks=stored.focus_blocks,
+        hours=hours_text(stored.focus_hours),
+    )
+    return stored.focus_blocks, hint
 
 
 def install(router: Router) -> None:

@@ -49,6 +49,7 @@ class StoredWeek:
     focus_hours: float
     fragmented_hours: float
     ooo_days: int
+    focus_blocks: int  # stretches of focus (the check-in's "focus blocks" question)
 
 
 # -- encoding --------------------------------------------------------------------------------
@@ -162,15 +163,20 @@ def due(store: Store, now: datetime, limit: int = 50) -> list[tuple[str, str]]:
     return [(str(r[0]), str(r[1])) for r in rows]
 
 
-def weeks(store: Store, team_id: str, user_id: str, since: date) -> list[StoredWeek]:
+def weeks(
+    store: Store, team_id: str, user_id: str, since: date, until: date | None = None
+) -> list[StoredWeek]:
+    """Stored weeks starting in [since, until], oldest first."""
     rows = store.db.execute(
-        "SELECT week_start, meeting_hours, focus_hours, fragmented_hours, ooo_days"
-        " FROM calendar_weeks WHERE team_id = ? AND user_id = ? AND week_start >= ?"
-        " ORDER BY week_start",
-        [team_id, user_id, since.isoformat()],
+        "SELECT week_start, meeting_hours, focus_hours, fragmented_hours, ooo_days,"
+        " focus_blocks FROM calendar_weeks WHERE team_id = ? AND user_id = ?"
+        " AND week_start >= ? AND week_start <= ? ORDER BY week_start",
+        [team_id, user_id, since.isoformat(), (until or date.max).isoformat()],
     ).fetchall()
     return [
-        StoredWeek(date.fromisoformat(r[0]), float(r[1]), float(r[2]), float(r[3]), int(r[4]))
+        StoredWeek(
+            date.fromisoformat(r[0]), float(r[1]), float(r[2]), float(r[3]), int(r[4]), int(r[5])
+        )
         for r in rows
     ]
 
@@ -278,12 +284,13 @@ def record_fetch(
             db.execute(
                 """
                 INSERT INTO calendar_weeks (team_id, user_id, week_start, meeting_hours,
-                    focus_hours, fragmented_hours, ooo_days, measured_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    focus_hours, fragmented_hours, ooo_days, focus_blocks, measured_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (team_id, user_id, week_start) DO UPDATE SET
                     meeting_hours = excluded.meeting_hours, focus_hours = excluded.focus_hours,
                     fragmented_hours = excluded.fragmented_hours,
-                    ooo_days = excluded.ooo_days, measured_at = excluded.measured_at
+                    ooo_days = excluded.ooo_days, focus_blocks = excluded.focus_blocks,
+                    measured_at = excluded.measured_at
                 """,
                 [
                     team_id,
@@ -293,6 +300,7 @@ def record_fetch(
                     week.focus_hours,
                     week.fragmented_hours,
                     len(week.ooo_days),
+                    len(week.focus_stretches),
                     utc_text(now),
                 ],
             )

@@ -325,6 +325,7 @@ def m011_calendars(db: sqlite_utils.Database) -> None:
             focus_hours REAL NOT NULL,
             fragmented_hours REAL NOT NULL,
             ooo_days INTEGER NOT NULL,
+            focus_blocks INTEGER NOT NULL,
             measured_at TEXT NOT NULL,
             PRIMARY KEY (team_id, user_id, week_start),
             FOREIGN KEY (team_id, user_id) REFERENCES calendars (team_id, user_id)
