@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import threading
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
@@ -251,3 +252,22 @@ def test_the_connection_goes_to_the_address_that_was_checked(
     assert answers == ["feeds.test"]
     assert connections == [("127.0.0.1", port)]
     assert feeds.requests[-1].headers.get("Host") == f"feeds.test:{port}"
+
+
+def test_a_name_that_never_resolves_times_out() -> None:
+    release = threading.Event()
+
+    def hanging(host: str, port: int) -> list[str]:
+        release.wait(30)
+        return ["93.184.216.34"]
+
+    try:
+        outcome = fetch_feed(
+            "https://slow-dns.example/feed.ics",
+            FetchPolicy(allow_local=False, timeout_s=0.3),
+            resolver=hanging,
+        )
+    finally:
+        release.set()
+
+    assert outcome == FetchFailed("timeout", "the feed did not answer in time")

@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import icalendar
 import recurring_ical_events
@@ -100,8 +101,6 @@ def _feed_zone(calendar: icalendar.Calendar) -> tzinfo | None:
     if not name:
         return None
     try:
-        from zoneinfo import ZoneInfo
-
         return ZoneInfo(name)
     except (ValueError, KeyError, OSError):
         return None

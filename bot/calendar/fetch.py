@@ -22,6 +22,7 @@ import ipaddress
 import logging
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -216,7 +217,7 @@ def _open(
     if not host:
         raise _Refused("not_allowed", "no host")
     port = parts.port or (443 if scheme == "https" else 80)
-    addresses = resolver(host, port)
+    addresses = _resolve(resolver, host, port, deadline)
     if not addresses:
         raise _Refused("unreachable", "the host has no address")
     # Every address must pass, not just one: a host that also resolves to a private address
@@ -260,6 +261,27 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
             raise
 
 
+def _resolve(resolver: Resolver, host: str, port: int, deadline: float) -> list[str]:
+    """Resolve within the fetch's deadline: getaddrinfo itself has no timeout."""
+    answer: list[list[str]] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            answer.append(resolver(host, port))
+        except BaseException as exc:  # handed to the caller's thread below
+            failure.append(exc)
+
+    worker = threading.Thread(target=run, name="calendar-dns", daemon=True)
+    worker.start()
+    worker.join(_remaining(deadline))
+    if failure:
+        raise failure[0]
+    if not answer:
+        raise TimeoutError
+    return answer[0]
+
+
 def _remaining(deadline: float) -> float:
     left = deadline - time.monotonic()
     if left <= 0:
@@ -291,9 +313,10 @@ def _read_capped(
 
 
 def _check_calendar(content_type: str | None, body: bytes) -> None:
-    """Servers label feeds loosely (text/plain, octet-stream), so the body decides."""
-    if content_type and content_type.split(";", 1)[0].strip().lower() == "text/html":
-        raise _Refused("not_calendar", "an HTML page")
+    """Servers label feeds loosely (text/plain, octet-stream), so the body decides; the type
+    only makes the reason clearer (a sign-in page instead of the feed is the usual case)."""
     head = body[:64].lstrip(b"\xef\xbb\xbf \t\r\n").upper()
-    if not head.startswith(b"BEGIN:VCALENDAR"):
-        raise _Refused("not_calendar", "no BEGIN:VCALENDAR")
+    if head.startswith(b"BEGIN:VCALENDAR"):
+        return
+    kind = (content_type or "").split(";", 1)[0].strip().lower()
+    raise _Refused("not_calendar", "an HTML page" if kind == "text/html" else "no BEGIN:VCALENDAR")
