@@ -150,6 +150,21 @@ def test_connect_shows_the_week_and_focus_repeats_it(
     # eight weeks of history and next week, measured
     assert query(app, "SELECT count(*) FROM calendar_weeks") == [(9,)]
 
+    # App Home: the chart as an uploaded PNG, and the same figures as text
+    home = emu.wait_for(
+        lambda: (
+            (h := emu.home(BOB)) is not None and "Focus and meetings, last" in str(h.spec) and h
+        ),
+        timeout=15,
+        message="App Home with the calendar",
+    )
+    assert view_problems(home.spec) == []
+    (image,) = [b for b in home.spec["blocks"] if b.get("type") == "image"]
+    png = emu.uploaded(image["slack_file"]["id"])
+    assert png is not None and png.startswith(b"\x89PNG")
+    assert "meetings 32.5 h" in image["alt_text"]
+    assert "meetings 32.5 h" in str(home.spec)  # as text for screen readers, too
+
     emu.slash_command(BOB, TEAM, "focus")
     answer = said_privately(emu, BOB, "Focus this week")
     assert "32.5 h" in text_of(answer)  # the week's meetings, whatever day it is

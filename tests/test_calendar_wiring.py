@@ -216,3 +216,30 @@ def test_a_bad_secret_key_names_the_variable_never_the_value(tmp_path: Path) -> 
     good = Fernet.generate_key().decode()
     config = load_config({**env, "PENDULUM_SECRET_KEY": good})
     assert config.secret_key == good and good not in repr(config)
+
+
+# -- App Home --------------------------------------------------------------------------------
+def test_the_chart_is_uploaded_again_only_when_its_figures_change(
+    world: World, feeds: FeedServer
+) -> None:
+    from bot.features.home import publish_home
+
+    deleted: list[str] = []
+    world.slack.files_delete = lambda **args: deleted.append(args["file"]) or {"ok": True}  # type: ignore[attr-defined]
+    connect(world, feeds)
+    publish_home(world.services, world.slack, TEAM, ALICE)  # type: ignore[arg-type]
+    publish_home(world.services, world.slack, TEAM, ALICE)  # type: ignore[arg-type]
+    uploads = world.slack.of("files.upload_v2")
+    assert len(uploads) == 1
+    assert uploads[0].args["content"].startswith(b"\x89PNG")
+    assert "channel" not in uploads[0].args  # private to the app; shown by the image block
+    home = world.slack.of("views.publish")[-1].args["view"]
+    (image,) = [b for b in home["blocks"] if b.get("type") == "image"]
+    assert image["slack_file"] == {"id": "F0EXPORT"}
+    assert world.slack.problems == []
+    # new figures (another goal): a new chart, and the old file goes
+    world.store.db.execute("UPDATE calendars SET goal_hours = 10")
+    world.store.db.conn.commit()
+    publish_home(world.services, world.slack, TEAM, ALICE)  # type: ignore[arg-type]
+    assert len(world.slack.of("files.upload_v2")) == 2
+    assert deleted == ["F0EXPORT"]
