@@ -239,9 +239,20 @@ def calendar(*events: str) -> bytes:
     return text.replace("\n", "\r\n").encode()
 
 
-def test_an_event_without_a_start_or_an_unknown_zone_name_does_not_sink_the_feed() -> None:
+def test_a_malformed_event_or_an_unknown_zone_name_does_not_sink_the_feed() -> None:
+    doubled = "\n".join(
+        [
+            "BEGIN:VEVENT",
+            "UID:doubled@pendulum.test",
+            "DTSTART:20260303T090000",
+            "DTSTART:20260303T100000",
+            "RECURRENCE-ID:20260303T090000",
+            "END:VEVENT",
+        ]
+    )
     ics = calendar(
         "BEGIN:VEVENT\nUID:broken@pendulum.test\nSUMMARY:No start\nEND:VEVENT",
+        doubled,
         event("ok", "20260302T090000", "20260302T100000", "Planning"),
     ).replace(b"VERSION:2.0", b"VERSION:2.0\r\nX-WR-TIMEZONE:Not/AZone")
     low, high = week(date(2026, 3, 2), BERLIN)

@@ -19,7 +19,7 @@ import recurring_ical_events
 from bot.calendar.model import CalendarEvent, EventKind
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_MAX_OCCURRENCES = 20_000  # a week of a sane calendar holds a few hundred at most
+_MAX_OCCURRENCES_PER_WEEK = 20_000  # a sane calendar's week holds a few hundred at most
 
 
 class CalendarParseError(ValueError):
@@ -35,57 +35,80 @@ def events_between(
     focus_words: Sequence[str],
     tz: tzinfo = UTC,
 ) -> list[CalendarEvent]:
-    """The occurrences overlapping [start, end), sorted by start.
+    """The occurrences overlapping [start, end), sorted by start (see `Feed.events_between`).
+
+    Parsing dominates the cost (seconds for a feed of several MB): to look at several weeks,
+    `read_feed` once and ask the `Feed` for each range, or ask once for the whole span.
+    """
+    feed = read_feed(ics, owner_email=owner_email, focus_words=focus_words, tz=tz)
+    return feed.events_between(start, end)
+
+
+def read_feed(
+    ics: bytes, *, owner_email: str | None, focus_words: Sequence[str], tz: tzinfo = UTC
+) -> Feed:
+    """Parse a feed once. Raises `CalendarParseError` and nothing else for a feed it can't read.
 
     `tz` is the manager's zone: it places all-day events and floating times that the feed
-    leaves without a zone (a feed's X-WR-TIMEZONE wins over it). Declined, cancelled and free
-    (TRANSP:TRANSPARENT) events are left out. Raises `CalendarParseError` and nothing else
-    for a feed it can't read.
+    leaves without a zone (a feed's X-WR-TIMEZONE wins over it). Declines are read against
+    `owner_email`, or against Google's X-WR-CALNAME when that is an address.
     """
-    if start.tzinfo is None or end.tzinfo is None:
-        raise ValueError("events_between needs timezone-aware bounds")
-    try:
-        return _events_between(ics, start, end, owner_email, focus_words, tz)
-    except CalendarParseError:
-        raise
-    except Exception as exc:  # the parsers raise many types for bad input; one is ours
-        raise CalendarParseError(f"unreadable calendar ({type(exc).__name__})") from exc
-
-
-def _events_between(
-    ics: bytes,
-    start: datetime,
-    end: datetime,
-    owner_email: str | None,
-    focus_words: Sequence[str],
-    tz: tzinfo,
-) -> list[CalendarEvent]:
     try:
         calendar = icalendar.Calendar.from_ical(ics)
-    except Exception as exc:
+    except Exception as exc:  # the parser raises many types for bad input; one is ours
         raise CalendarParseError(f"not an iCalendar document ({type(exc).__name__})") from exc
     if not isinstance(calendar, icalendar.Calendar) or calendar.name != "VCALENDAR":
         raise CalendarParseError("no VCALENDAR in the feed")
-    owner = _owner(calendar, owner_email)
-    focus = _focus_pattern(focus_words)
-    zone = _feed_zone(calendar) or tz
-    _drop_what_would_sink_the_feed(calendar)
-    query = recurring_ical_events.of(
-        calendar, keep_recurrence_attributes=True, skip_bad_series=True
-    )
-    # Pad by a day: all-day and floating events are placed in a zone only afterwards.
-    occurrences = query.between(
-        start.astimezone(UTC) - timedelta(days=1), end.astimezone(UTC) + timedelta(days=1)
-    )
-    if len(occurrences) > _MAX_OCCURRENCES:
-        raise CalendarParseError("too many events in one week")
-    found: list[CalendarEvent] = []
-    for component in occurrences:
-        event = _event(component, owner, focus, zone)
-        if event is not None and event.start < end and event.end > start:
-            found.append(event)
-    found.sort(key=lambda e: (e.start, e.end, e.summary))
-    return found
+    try:
+        owner = _owner(calendar, owner_email)
+        zone = _feed_zone(calendar) or tz
+        _drop_what_would_sink_the_feed(calendar)
+        query = recurring_ical_events.of(
+            calendar, keep_recurrence_attributes=True, skip_bad_series=True
+        )
+    except Exception as exc:
+        raise CalendarParseError(f"unreadable calendar ({type(exc).__name__})") from exc
+    return Feed(query, owner, _focus_pattern(focus_words), zone)
+
+
+class Feed:
+    """A parsed feed, ready to be asked for the occurrences of any span."""
+
+    def __init__(
+        self, query: Any, owner: str | None, focus: re.Pattern[str] | None, zone: tzinfo
+    ) -> None:
+        self._query = query
+        self._owner = owner
+        self._focus = focus
+        self._zone = zone
+
+    def events_between(self, start: datetime, end: datetime) -> list[CalendarEvent]:
+        """The occurrences overlapping [start, end), sorted by start. Declined, cancelled and
+        free (TRANSP:TRANSPARENT) events are left out. Raises `CalendarParseError` for a
+        series the libraries can't expand, and nothing else."""
+        if start.tzinfo is None or end.tzinfo is None:
+            raise ValueError("events_between needs timezone-aware bounds")
+        try:
+            return self._events_between(start, end)
+        except CalendarParseError:
+            raise
+        except Exception as exc:  # expansion is lazy: bad input can surface only here
+            raise CalendarParseError(f"unreadable calendar ({type(exc).__name__})") from exc
+
+    def _events_between(self, start: datetime, end: datetime) -> list[CalendarEvent]:
+        # Pad by a day: all-day and floating events are placed in a zone only afterwards.
+        day = timedelta(days=1)
+        occurrences = self._query.between(start.astimezone(UTC) - day, end.astimezone(UTC) + day)
+        weeks = max(1.0, (end - start) / timedelta(weeks=1))
+        if len(occurrences) > _MAX_OCCURRENCES_PER_WEEK * weeks:
+            raise CalendarParseError("too many events")
+        found: list[CalendarEvent] = []
+        for component in occurrences:
+            event = _event(component, self._owner, self._focus, self._zone)
+            if event is not None and event.start < end and event.end > start:
+                found.append(event)
+        found.sort(key=lambda e: (e.start, e.end, e.summary))
+        return found
 
 
 def _owner(calendar: icalendar.Calendar, owner_email: str | None) -> str | None:
@@ -111,8 +134,19 @@ def _drop_what_would_sink_the_feed(calendar: icalendar.Calendar) -> None:
     if "X-WR-TIMEZONE" in calendar and _feed_zone(calendar) is None:
         del calendar["X-WR-TIMEZONE"]
     calendar.subcomponents = [
-        c for c in calendar.subcomponents if c.name != "VEVENT" or "DTSTART" in c
+        c for c in calendar.subcomponents if c.name != "VEVENT" or _well_formed(c)
     ]
+
+
+_ONCE = ("DTSTART", "DTEND", "DURATION", "RECURRENCE-ID")  # properties allowed at most once
+
+
+def _well_formed(event: Any) -> bool:
+    """An event the recurrence library can place: a start, and no doubled time property
+    (which the parser hands over as a list, and the library then trips on)."""
+    if "DTSTART" not in event:
+        return False
+    return all(not isinstance(event.get(name), list) for name in _ONCE)
 
 
 def _focus_pattern(words: Sequence[str]) -> re.Pattern[str] | None:
