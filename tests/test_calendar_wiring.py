@@ -243,3 +243,37 @@ def test_the_chart_is_uploaded_again_only_when_its_figures_change(
     publish_home(world.services, world.slack, TEAM, ALICE)  # type: ignore[arg-type]
     assert len(world.slack.of("files.upload_v2")) == 2
     assert deleted == ["F0EXPORT"]
+
+
+# -- focus-start DMs from the calendar -------------------------------------------------------
+def test_focus_events_in_the_calendar_get_a_focus_start_dm(world: World, feeds: FeedServer) -> None:
+    from datetime import UTC, datetime
+
+    connect(world, feeds, "one_on_ones.ics")
+    # "Focus: design doc", Thursday 5 March 09:00-11:00 Berlin, is within 36 hours; "Deep work"
+    # on Friday 16:00 is not yet
+    queued = world.rows("SELECT due_at FROM deliveries WHERE kind = 'calendar_focus'")
+    assert [datetime.fromisoformat(r[0]) for r in queued] == [
+        datetime(2026, 3, 5, 8, 0, tzinfo=UTC)
+    ]
+    connect(world, feeds, "one_on_ones.ics")  # read again: nothing queued twice
+    assert len(world.rows("SELECT key FROM deliveries WHERE kind = 'calendar_focus'")) == 1
+
+    world.run_until(datetime(2026, 3, 5, 8, 10, tzinfo=UTC))
+    (dm,) = world.slack.dms(ALICE, "Focus block on")
+    assert "until 11:00" in dm.args["text"]
+    assert world.slack.problems == []
+
+    # an hour later the refresh reads the feed (304) and queues Friday's "Deep work"
+    CalendarRefresh(world.services)()
+    assert world.services.worker.drain(10)
+    due = world.rows(
+        "SELECT due_at FROM deliveries WHERE kind = 'calendar_focus' AND status = 'pending'"
+    )
+    assert [datetime.fromisoformat(r[0]) for r in due] == [datetime(2026, 3, 6, 15, 0, tzinfo=UTC)]
+
+    # calendar off drops what is queued
+    world.command("calendar off")
+    assert world.rows(
+        "SELECT count(*) FROM deliveries WHERE kind = 'calendar_focus' AND status = 'pending'"
+    ) == [(0,)]

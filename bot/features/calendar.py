@@ -27,8 +27,8 @@ from bot.coaching.checkin_rules import period_of
 from bot.coaching.focus_week import hours_text
 from bot.coaching.when import DAY_ABBREVIATIONS
 from bot.content.compose import render_template, template_message
+from bot.features import calendar_focus, scheduled
 from bot.features import calendar_sync as sync
-from bot.features import scheduled
 from bot.features.calendar_week import week_context, week_text, week_view
 from bot.parse import split_command
 from bot.router import CommandContext, Reply, Router, Subcommand, ViewContext
@@ -236,6 +236,7 @@ def on_command(ctx: CommandContext) -> Reply:
     services = ctx.services
     if word in ("off", "stop", "disconnect", "forget"):
         removed = calendars.disconnect(services.store, ctx.team_id, ctx.user_id)
+        calendar_focus.drop_queued(services, ctx.team_id, ctx.user_id)
         log.info("calendar disconnected (%d rows)", removed)
         state = "off" if removed else "none"
         text = say(services, "calendar-status", state=state)

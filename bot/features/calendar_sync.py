@@ -21,6 +21,7 @@ from bot.calendar.measure import MIN_FOCUS, measure_week
 from bot.calendar.model import CalendarEvent, WeekFigures, WorkingHours
 from bot.coaching.focus_week import week_start
 from bot.delivery.schedule import zone
+from bot.features.calendar_focus import queue_focus_starts
 from bot.store import calendars, people
 from bot.store.secret import SecretBox
 
@@ -131,7 +132,12 @@ def save_read(
             last_modified=outcome.last_modified,
             figures=outcome.figures,
         )
+        queue_focus_starts(services, team_id, user_id, tz, outcome.events)
     else:
+        if isinstance(outcome, NotModified):  # the same events: keep the DMs queued ahead
+            cal = calendars.get(services.store, secret_box(services), team_id, user_id)
+            if cal is not None:
+                queue_focus_starts(services, team_id, user_id, tz, cal.events)
         result = UNCHANGED if isinstance(outcome, NotModified) else outcome.reason
         calendars.record_fetch(
             services.store,

@@ -325,3 +325,13 @@ def disconnect(store: Store, team_id: str, user_id: str) -> int:
             "DELETE FROM calendars WHERE team_id = ? AND user_id = ?", [team_id, user_id]
         ).rowcount
         return int(weeks_gone) + int(feeds_gone)
+
+
+def pending_sends(store: Store, team_id: str, user_id: str, kind: str) -> list[str]:
+    """Keys of this person's queued (not yet sent) deliveries of one kind."""
+    rows = store.db.execute(
+        "SELECT key FROM deliveries WHERE team_id = ? AND target = ? AND kind = ?"
+        " AND status = 'pending'",
+        [team_id, user_id, kind],
+    ).fetchall()
+    return [str(r[0]) for r in rows]
