@@ -114,6 +114,13 @@ def test_outlook_busy_status_decides_free_and_out_of_office() -> None:
         event(
             "b", "20260302T120000Z", "20260302T170000Z", "Dentist", "X-MICROSOFT-CDO-BUSYSTATUS:OOF"
         ),
+        event(
+            "c",
+            "20260303T090000Z",
+            "20260303T170000Z",
+            "Office",
+            "X-MICROSOFT-CDO-BUSYSTATUS:WORKINGELSEWHERE",
+        ),
     )
     low, high = week(date(2026, 3, 2), ZoneInfo("UTC"))
 

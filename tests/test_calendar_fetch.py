@@ -157,6 +157,7 @@ def test_a_redirect_to_link_local_is_refused_before_connecting(
         "https://[::ffff:10.0.0.1]/feed.ics",
         "https://intranet.example/feed.ics",  # resolves to a private address
         "https://mixed.example/feed.ics",  # one public, one private address
+        "https://calendar.example:99999/feed.ics",  # no such port
     ],
 )
 def test_with_a_real_slack_only_public_https_is_fetched(

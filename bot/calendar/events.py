@@ -217,7 +217,7 @@ def _kind(
     if busy_status == "OOF":
         return "ooo"
     transparent = str(component.get("TRANSP", "OPAQUE")).upper() == "TRANSPARENT"
-    if transparent or busy_status == "FREE":
+    if transparent or busy_status in ("FREE", "WORKINGELSEWHERE"):
         return None
     if focus is not None and focus.search(summary):
         return "focus"

@@ -159,7 +159,7 @@ def _fetch(
 ) -> FetchOutcome:
     parts = urlsplit(url)
     auth = _basic_auth(parts)
-    origin = (parts.scheme, parts.hostname, parts.port)
+    origin = (parts.scheme, parts.hostname, _port(parts))
     for _hop in range(policy.max_redirects + 1):
         conn = _open(parts, policy, resolver, deadline)
         try:
@@ -168,7 +168,7 @@ def _fetch(
                 headers["If-None-Match"] = etag
             if last_modified:
                 headers["If-Modified-Since"] = last_modified
-            if auth and (parts.scheme, parts.hostname, parts.port) == origin:
+            if auth and (parts.scheme, parts.hostname, _port(parts)) == origin:
                 headers["Authorization"] = auth  # never sent on to another host
             path = parts.path or "/"
             if parts.query:
@@ -199,6 +199,14 @@ def _fetch(
     raise _Refused("http_error", "too many redirects")
 
 
+def _port(parts: SplitResult) -> int:
+    try:
+        explicit = parts.port
+    except ValueError:
+        raise _Refused("not_allowed", "not a valid port") from None
+    return explicit or (443 if parts.scheme.lower() == "https" else 80)
+
+
 def _basic_auth(parts: SplitResult) -> str | None:
     """Some servers (Nextcloud, Radicale) publish feeds behind a user:password in the URL."""
     if parts.username is None:
@@ -216,7 +224,7 @@ def _open(
     host = parts.hostname
     if not host:
         raise _Refused("not_allowed", "no host")
-    port = parts.port or (443 if scheme == "https" else 80)
+    port = _port(parts)
     addresses = _resolve(resolver, host, port, deadline)
     if not addresses:
         raise _Refused("unreachable", "the host has no address")
