@@ -14,6 +14,7 @@ Every request is recorded in `requests` (path and headers) so tests can see what
 from __future__ import annotations
 
 import hashlib
+import ssl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -146,12 +147,17 @@ def _handler(server_state: FeedServer) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def feed_server() -> Iterator[FeedServer]:
-    """Serve the fixtures on 127.0.0.1 (an ephemeral port) for the length of the block."""
+def feed_server(tls: ssl.SSLContext | None = None) -> Iterator[FeedServer]:
+    """Serve the fixtures on 127.0.0.1 (an ephemeral port) for the length of the block; over
+    TLS when given a server context (see `self_signed`)."""
     state = FeedServer(base_url="")
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
     httpd.daemon_threads = True
-    state.base_url = f"http://127.0.0.1:{httpd.server_address[1]}"
+    scheme = "http"
+    if tls is not None:
+        httpd.socket = tls.wrap_socket(httpd.socket, server_side=True)
+        scheme = "https"
+    state.base_url = f"{scheme}://127.0.0.1:{httpd.server_address[1]}"
     thread = threading.Thread(target=httpd.serve_forever, name="feed-server", daemon=True)
     thread.start()
     try:
@@ -161,3 +167,42 @@ def feed_server() -> Iterator[FeedServer]:
         httpd.shutdown()
         httpd.server_close()
         thread.join(timeout=10)
+
+
+def self_signed(host: str, directory: Path) -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    """A certificate for `host`: (server context, client context that trusts only it)."""
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
+    start = datetime(2020, 1, 1, tzinfo=UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(start + timedelta(days=365 * 50))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "feed.crt", directory / "feed.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server.load_cert_chain(cert_path, key_path)
+    client = ssl.create_default_context(cafile=str(cert_path))
+    return server, client

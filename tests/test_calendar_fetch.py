@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import ssl
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -22,7 +23,14 @@ from bot.calendar.fetch import (
     normalize_feed_url,
     redact_feed_url,
 )
-from tests.calendar_feeds import LAST_MODIFIED, FeedServer, etag_of, feed_server, fixture
+from tests.calendar_feeds import (
+    LAST_MODIFIED,
+    FeedServer,
+    etag_of,
+    feed_server,
+    fixture,
+    self_signed,
+)
 
 LOCAL = FetchPolicy(allow_local=True)
 REAL = FetchPolicy(allow_local=False)
@@ -272,3 +280,90 @@ def test_a_name_that_never_resolves_times_out() -> None:
         release.set()
 
     assert outcome == FetchFailed("timeout", "the feed did not answer in time")
+
+
+@pytest.fixture(scope="module")
+def tls_feeds(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[FeedServer, ssl.SSLContext]]:
+    """An https feed server whose certificate names `feeds.test`, and a client context
+    trusting it."""
+    server_side, client_side = self_signed("feeds.test", tmp_path_factory.mktemp("tls"))
+    with feed_server(tls=server_side) as server:
+        yield server, client_side
+
+
+class TestWithARealSlack:
+    """Real-Slack rules over real TLS: a local https server whose certificate names
+    `feeds.test`. Loopback counts as public here (only the rule's verdict on 127.0.0.1 is
+    patched), so redirects can be followed hop by hop as they would be on the internet."""
+
+    @pytest.fixture(autouse=True)
+    def loopback_as_public(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        real = fetch_module.address_allowed
+
+        def rule(address: str, *, allow_local: bool) -> bool:
+            return address == "127.0.0.1" or real(address, allow_local=allow_local)
+
+        monkeypatch.setattr(fetch_module, "address_allowed", rule)
+
+    @staticmethod
+    def resolver(host: str, port: int) -> list[str]:
+        return {"feeds.test": ["127.0.0.1"], "other.test": ["127.0.0.1"]}.get(host, ["10.0.0.7"])
+
+    def test_a_public_https_feed_is_fetched(
+        self, tls_feeds: tuple[FeedServer, ssl.SSLContext]
+    ) -> None:
+        server, trust = tls_feeds
+        port = server.base_url.rsplit(":", 1)[1]
+        policy = FetchPolicy(allow_local=False, tls_context=trust)
+
+        outcome = fetch_feed(
+            f"webcal://feeds.test:{port}/feeds/one_on_ones.ics", policy, resolver=self.resolver
+        )
+
+        assert isinstance(outcome, Fetched)
+        assert outcome.body == fixture("one_on_ones.ics")
+
+    @pytest.mark.parametrize(
+        "target",
+        [
+            "https://intranet.test/feed.ics",  # resolves to 10.0.0.7
+            "https://192.168.0.1/feed.ics",
+            "https://169.254.169.254/latest/meta-data/",
+            "http://feeds.test/feed.ics",  # a downgrade to plain http
+        ],
+    )
+    def test_a_redirect_to_a_private_address_is_refused_before_connecting(
+        self,
+        tls_feeds: tuple[FeedServer, ssl.SSLContext],
+        connections: list[tuple[str, int]],
+        target: str,
+    ) -> None:
+        server, trust = tls_feeds
+        port = int(server.base_url.rsplit(":", 1)[1])
+        url = f"https://feeds.test:{port}/redirect?to=" + quote(target, safe="")
+
+        outcome = fetch_feed(
+            url, FetchPolicy(allow_local=False, tls_context=trust), resolver=self.resolver
+        )
+
+        assert isinstance(outcome, FetchFailed)
+        assert outcome.reason == "not_allowed"
+        assert connections == [("127.0.0.1", port)]
+
+    def test_the_certificate_is_still_checked_against_the_host_name(
+        self, tls_feeds: tuple[FeedServer, ssl.SSLContext]
+    ) -> None:
+        """Connecting to the checked address must not skip name verification."""
+        server, trust = tls_feeds
+        port = server.base_url.rsplit(":", 1)[1]
+
+        outcome = fetch_feed(
+            f"https://other.test:{port}/feeds/one_on_ones.ics",
+            FetchPolicy(allow_local=False, tls_context=trust),
+            resolver=self.resolver,
+        )
+
+        assert isinstance(outcome, FetchFailed)
+        assert outcome.reason == "unreachable"
