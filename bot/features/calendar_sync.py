@@ -9,6 +9,7 @@ The address is never logged: log lines name the outcome and the host at most.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.calendar.events import CalendarParseError, events_between
-from bot.calendar.fetch import FetchFailed, FetchPolicy, NotModified, fetch_feed
+from bot.calendar.fetch import Fetched, FetchFailed, FetchPolicy, NotModified, fetch_feed
 from bot.calendar.measure import MIN_FOCUS, measure_week
 from bot.calendar.model import CalendarEvent, WeekFigures, WorkingHours
 from bot.coaching.focus_week import week_start
@@ -64,6 +65,24 @@ def min_focus(services: Services) -> timedelta:
     return timedelta(hours=float(hours)) if hours else MIN_FOCUS
 
 
+SAMPLE_SCHEME = "workbench-sample:"
+
+
+@dataclass(frozen=True)
+class SampleFeeds:
+    """Calendars the offline workbench hands its sample managers (no network involved):
+    a feed `workbench-sample:<user id>` reads `ics(user_id, week_start)`. Only the workbench
+    installs one (`services.extras["sample_feeds"]`); anywhere else such an address is refused."""
+
+    ics: Callable[[str, date], bytes | None]
+    owner: Callable[[str], str | None]
+
+
+def sample_feeds(services: Services) -> SampleFeeds | None:
+    feeds = services.extras.get("sample_feeds")
+    return feeds if isinstance(feeds, SampleFeeds) else None
+
+
 @dataclass(frozen=True)
 class Read:
     """A fresh body, parsed: the events kept (this week on) and the figures per week."""
@@ -89,17 +108,27 @@ def read_feed(
     etag: str | None = None,
     last_modified: str | None = None,
 ) -> ReadOutcome:
-    fetched = fetch_feed(feed, fetch_policy(services), etag=etag, last_modified=last_modified)
-    if isinstance(fetched, NotModified | FetchFailed):
-        return fetched
     place = zone(tz)
     this_week = week_start(services.clock.now().astimezone(place).date())
+    owner: str | None = None
+    if feed.startswith(SAMPLE_SCHEME):
+        samples = sample_feeds(services)
+        user_id = feed.removeprefix(SAMPLE_SCHEME)
+        body = samples.ics(user_id, this_week) if samples is not None else None
+        if samples is None or body is None:
+            return FetchFailed("not_allowed", "a sample feed outside the workbench")
+        fetched: Fetched | NotModified | FetchFailed = Fetched(body, None, None)
+        owner = samples.owner(user_id)
+    else:
+        fetched = fetch_feed(feed, fetch_policy(services), etag=etag, last_modified=last_modified)
+    if isinstance(fetched, NotModified | FetchFailed):
+        return fetched
     first = this_week - timedelta(weeks=WEEKS_BACK)
     start = datetime.combine(first, datetime.min.time(), tzinfo=place)
     end = datetime.combine(this_week + timedelta(weeks=2), datetime.min.time(), tzinfo=place)
     try:
         events = events_between(
-            fetched.body, start, end, owner_email=None, focus_words=focus_words(services), tz=place
+            fetched.body, start, end, owner_email=owner, focus_words=focus_words(services), tz=place
         )
     except CalendarParseError:
         return FetchFailed("not_calendar", "the body is not iCalendar data")
