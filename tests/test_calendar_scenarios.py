@@ -186,6 +186,7 @@ def test_a_page_that_is_not_a_calendar_gives_the_reason_in_the_form(
     # fixed: the same modal connects
     delivery = submit(emu, again, feed_url(feeds, "manager_week.ics"))
     wait_view(emu, modal.id, "Your calendar is connected")
+    assert FEED_SECRET not in app.logs()
 
 
 def test_a_bad_address_is_an_inline_error_before_any_fetch(
@@ -207,6 +208,7 @@ def test_a_slow_feed_answers_checking_then_updates(
     assert "Checking" in str(emu.view(modal.id).spec)
     wait_view(emu, modal.id, "took too long")
     assert query(app, "SELECT count(*) FROM calendars") == [(0,)]
+    assert FEED_SECRET not in app.logs()
 
 
 # -- coaching with it ------------------------------------------------------------------------
@@ -326,3 +328,18 @@ def test_with_a_key_the_address_is_encrypted_at_rest(
         assert key not in app.logs()
     finally:
         app.stop()
+
+
+def test_connecting_and_the_home_chart_work_in_http_mode(
+    emu: Emulator, http_app: AppProcess, feeds: FeedServer
+) -> None:
+    done = connect(emu, feeds)
+    assert "Focus this week" in str(done.spec)
+    home = emu.wait_for(
+        lambda: (h := emu.home(BOB)) is not None and "slack_file" in str(h.spec) and h,
+        timeout=15,
+        message="App Home with the chart",
+    )
+    (image,) = [b for b in home.spec["blocks"] if b.get("type") == "image"]
+    assert (emu.uploaded(image["slack_file"]["id"]) or b"").startswith(b"\x89PNG")
+    assert FEED_SECRET not in http_app.logs()
