@@ -50,7 +50,9 @@ PRIVATE_COLUMNS: dict[str, frozenset[str]] = {
     ),
     # a manager's calendar and its figures are private to them too
     "calendars": frozenset({"events", "etag", "last_modified"}),
-    "calendar_weeks": frozenset({"meeting_hours", "focus_hours", "fragmented_hours", "ooo_days"}),
+    "calendar_weeks": frozenset(
+        {"meeting_hours", "focus_hours", "fragmented_hours", "ooo_days", "focus_blocks"}
+    ),
 }
 REDACTED = "[redacted]"
 LAST_TICK_KEY = "last_tick_at"
