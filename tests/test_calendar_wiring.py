@@ -183,7 +183,7 @@ def test_my_own_export_shows_the_host_never_the_address(world: World, feeds: Fee
     document = privacy.export_document(world.services, TEAM, ALICE)
     (row,) = document["tables"]["calendars"]
     assert row["feed"] == "http://127.0.0.1/…"
-    assert any(e["t"] == "Weekly sync" for e in row["events"])
+    assert any(e["title"] == "Weekly sync" and e["kind"] == "meeting" for e in row["events"])
     assert SECRET not in json.dumps(document, default=str)
     assert document["tables"]["calendar_weeks"]
 

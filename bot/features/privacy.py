@@ -109,10 +109,12 @@ def readable_calendar(services: Services, row: dict[str, Any]) -> None:
         row["feed"] = redact_feed_url(box.open(str(row.get("feed") or "")))
     except Unreadable:
         row["feed"] = "…"
+    names = {"s": "start", "e": "end", "k": "kind", "t": "title", "a": "all_day", "r": "recurring"}
     try:
-        row["events"] = json.loads(box.open(str(row["events"]))) if row.get("events") else []
+        kept = json.loads(box.open(str(row["events"]))) if row.get("events") else []
     except (Unreadable, ValueError):
-        row["events"] = []
+        kept = []
+    row["events"] = [{names.get(k, k): v for k, v in event.items()} for event in kept]
 
 
 def send_export(services: Services, client: WebClient, team_id: str, user_id: str) -> None:
