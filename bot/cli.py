@@ -118,8 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Print every workspace's data in PENDULUM_DB as one JSON document "
         '({"format", "version", "exported_at", "schema", "teams": {TEAM_ID: {TABLE: [rows]}}}). '
         "Every table with a team_id column is included, and tables reached from one by a "
-        "foreign key. Tokens and check-in answers (private to each manager: they get theirs "
-        "with `/pendulum export`) are replaced by [redacted]; install states and app state "
+        "foreign key. Tokens, calendar feed addresses, and check-in answers and calendar "
+        "figures (private to each manager: they get theirs with `/pendulum export`) are "
+        "replaced by [redacted]; install states and app state "
         "are left out. Read-only: safe while the app runs. For a full copy use `db backup`.",
     )
     export.add_argument("--team", metavar="T", help="only this workspace (team id, e.g. T0123)")

@@ -53,6 +53,13 @@ class Config:
     clock_file: str | None = None  # emulator-only: see bot.clock.OffsetFileClock
     # emulator-only: the delivery engine's own pacing (see DELIVERY_LIMIT_NAMES)
     delivery_limits: tuple[tuple[str, float], ...] = ()
+    # PENDULUM_SECRET_KEY: a Fernet key; calendar feed addresses are stored encrypted with it
+    secret_key: str | None = field(default=None, repr=False)
+
+    @property
+    def local_emulator(self) -> bool:
+        """The app talks to a local emulator (tests, the workbench), not to Slack."""
+        return is_local_url(self.api_url)
 
     @property
     def mode(self) -> Mode:
@@ -188,6 +195,10 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
     db_path = Path(get("PENDULUM_DB") or "pendulum.db").expanduser()
     check_db_writable(db_path)
 
+    secret_key = get("PENDULUM_SECRET_KEY")
+    if secret_key is not None:
+        check_secret_key(secret_key)
+
     return Config(
         bot_token=bot_token,
         app_token=app_token,
@@ -204,7 +215,24 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         tick_seconds=tick_seconds,
         clock_file=clock_file,
         delivery_limits=delivery_limits,
+        secret_key=secret_key,
     )
+
+
+def check_secret_key(key: str) -> None:
+    """A Fernet key: 32 bytes, url-safe base64. The value itself never enters the error."""
+    from cryptography.fernet import Fernet
+
+    try:
+        Fernet(key.encode("ascii"))
+    except (ValueError, UnicodeEncodeError):
+        raise ConfigError(
+            "PENDULUM_SECRET_KEY",
+            "is not a Fernet key (32 bytes, url-safe base64)",
+            "generate one with `python -c 'from cryptography.fernet import Fernet; "
+            "print(Fernet.generate_key().decode())'` and keep it apart from your backups, or "
+            "unset it to store calendar feed addresses unencrypted",
+        ) from None
 
 
 # PENDULUM_DELIVERY_LIMITS (emulator only): the delivery engine's pacing, for fault tests and

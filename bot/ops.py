@@ -39,12 +39,19 @@ SECRET_COLUMNS: dict[str, frozenset[str]] = {
     "installations": frozenset(
         {"bot_token", "bot_refresh_token", "user_token", "user_refresh_token"}
     ),
+    # a calendar feed address is a secret link: whoever has it reads the whole calendar
+    "calendars": frozenset({"feed"}),
 }
 # never written to an export either: a manager's check-in answers are theirs alone ("Only you
 # can see your answers"); they get them with `/pendulum export`. `db backup` copies everything.
 PRIVATE_COLUMNS: dict[str, frozenset[str]] = {
     "checkins": frozenset(
         {"hands_on", "critical_path", "critical_path_what", "focus_blocks", "energy", "note"}
+    ),
+    # a manager's calendar and its figures are private to them too
+    "calendars": frozenset({"events", "etag", "last_modified"}),
+    "calendar_weeks": frozenset(
+        {"meeting_hours", "focus_hours", "fragmented_hours", "ooo_days", "focus_blocks"}
     ),
 }
 REDACTED = "[redacted]"

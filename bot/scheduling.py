@@ -6,6 +6,7 @@ same way.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -14,8 +15,11 @@ from slack_sdk import WebClient
 
 from bot.delivery import DeliveryEngine, Scheduler, delivery_client
 from bot.delivery.pacing import HISTORY, Rate, RateLimits
+from bot.features.calendar_sync import CalendarRefresh
 from bot.services import Services
 from bot.store.requests import forget_older_than
+
+log = logging.getLogger("pendulum.scheduling")
 
 
 def build_engine(services: Services) -> DeliveryEngine:
@@ -64,16 +68,22 @@ HOUSEKEEPING_EVERY = timedelta(hours=1)
 
 
 class Housekeeping:
-    """Hourly clean-up run from the tick: forget old Slack request ids (they only guard
-    against retries, which come within minutes)."""
+    """Run from every tick: hand calendar feeds due for their hourly read to the worker
+    (bot/features/calendar_sync.py), and hourly clean-up: forget old Slack request ids (they
+    only guard against retries, which come within minutes)."""
 
     def __init__(self, services: Services) -> None:
         self.services = services
         self.last: datetime | None = None
+        self.calendars = CalendarRefresh(services)
 
     def __call__(self) -> None:
         now = self.services.clock.now()
         self.services.heartbeat.beat(now)
+        try:
+            self.calendars()
+        except Exception:  # a calendar problem must never stop the tick
+            log.exception("calendar refresh failed to start")
         if self.last is None or now - self.last >= HOUSEKEEPING_EVERY:
             self.last = now
             forget_older_than(self.services.store, now)

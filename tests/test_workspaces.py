@@ -46,7 +46,12 @@ from tests.harness import ALICE, TEAM, AppProcess, start_app
 SHARED_USER = "U0SHARED"  # the same person id in both workspaces: scoping must still hold
 USER_COLUMNS = ("user_id", "owner_user_id", "installer_id", "target")
 CLIENT_ID = "123.456"
-FIXED = {"client_id": CLIENT_ID, "enterprise_id": ""}
+FIXED = {
+    "client_id": CLIENT_ID,
+    "enterprise_id": "",
+    # a calendar feed due for its hourly read would be read (its row updated) by the app
+    "next_fetch_at": "9999-12-31T00:00:00+00:00",
+}
 
 
 # -- generic seeding -----------------------------------------------------------------------

@@ -321,9 +321,19 @@ def streak(answers: Sequence[Checkin], predicate: Any) -> int:
 
 
 def followups(
-    current: Checkin, history: Sequence[Checkin], rules: Mapping[str, Any], questions: Questions
+    current: Checkin,
+    history: Sequence[Checkin],
+    rules: Mapping[str, Any],
+    questions: Questions,
+    measured: Mapping[str, float] | None = None,
+    goal_hours: float | None = None,
 ) -> list[Followup]:
-    """Every follow-up this answer earns, most urgent first; never empty (`steady` last)."""
+    """Every follow-up this answer earns, most urgent first; never empty (`steady` last).
+
+    `measured` holds focus hours per period from the person's calendar: for those weeks the
+    measured hours, not the answer, say whether there was any focus time, and the focus
+    follow-up quotes this week's hours against the person's weekly `goal_hours`."""
+    measured = measured or {}
     limits = thresholds(rules)
     answers = recent_answers(current, history)
     out: list[Followup] = []
@@ -353,17 +363,34 @@ def followups(
                 f"{no_hands_on} check-ins in a row without hands-on work",
             )
         )
-    no_focus = streak(answers, lambda c: c.focus_blocks == 0)
+
+    def no_focus_time(c: Checkin) -> bool:
+        if c.period in measured:
+            return measured[c.period] <= 0
+        return c.focus_blocks == 0
+
+    no_focus = streak(answers, no_focus_time)
     if no_focus >= limits["no_focus_weeks"]:
+        hours = measured.get(current.period)
+        goal = goal_hours if hours is not None else None
         out.append(
             Followup(
                 "followup-focus",
-                {"weeks": no_focus},
+                {
+                    "weeks": no_focus,
+                    "measured": _hours(hours) if hours is not None else "",
+                    "goal": _hours(goal) if goal is not None else "",
+                },
                 f"{no_focus} check-ins in a row without a focus block",
             )
         )
     out.append(Followup("followup-steady", {}, "nothing to flag"))
     return out
+
+
+def _hours(value: float) -> str:
+    tenth = round(max(value, 0.0) * 10) / 10
+    return f"{tenth:g} h"
 
 
 def choose_followup(

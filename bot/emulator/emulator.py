@@ -337,6 +337,12 @@ class Emulator(MessageActors, ViewActors, EventActors):
         """The user's open modal stack, bottom first."""
         return self._core.workspace.views.stack(user)
 
+    def uploaded(self, file_id: str) -> bytes | None:
+        """The bytes the app uploaded as `file_id` (files upload v2), or None if there are
+        none (never uploaded, or deleted)."""
+        with self._core.uploads.lock:
+            return self._core.uploads.data.get(file_id)
+
     def home(self, user: str) -> View | None:
         return self._core.workspace.views.home(user)
 

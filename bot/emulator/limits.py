@@ -33,6 +33,7 @@ METHOD_TIERS = {
     "conversations.members": 4,
     "files.getUploadURLExternal": 4,
     "files.completeUploadExternal": 4,
+    "files.delete": 3,
     "auth.test": 4,
     "oauth.v2.access": 4,
     "chat.getPermalink": 4,

@@ -97,3 +97,15 @@ def complete_upload(core: Core, p: Params) -> JSON:
             )
         )
     return {"files": files}
+
+
+@method("files.delete", scope="files:write")
+def delete_file(core: Core, p: Params) -> JSON:
+    """Delete an uploaded file: its bytes are gone and image blocks can't name it any more."""
+    file_id = p.text("file")
+    with core.uploads.lock:
+        if file_id not in core.uploads.pending:
+            raise ApiError("file_not_found", problem=f"file {file_id!r} does not exist")
+        del core.uploads.pending[file_id]
+        core.uploads.data.pop(file_id, None)
+    return {}

@@ -4,6 +4,7 @@ subcommands, buttons, modals and events; `install_all` wires them in a fixed ord
 from __future__ import annotations
 
 from bot.features import assess as assess_feature
+from bot.features import calendar as calendar_feature
 from bot.features import checkins as checkins_feature
 from bot.features import critical_path as critical_path_feature
 from bot.features import direct_messages as direct_messages_feature
@@ -26,6 +27,7 @@ def install_all(router: Router) -> None:
     checkins_feature.install(router)
     tips_feature.install(router)
     focus_feature.install(router)
+    calendar_feature.install(router)
     nudges_feature.install(router)
     home_feature.install(router)
     privacy_feature.install(router)

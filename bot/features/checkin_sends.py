@@ -237,9 +237,10 @@ def queue_one_off(
     due_at: datetime,
     message: dict[str, Any],
     schedule_id: int | None,
+    expires_after: timedelta = REMINDER_WINDOW,
 ) -> bool:
-    """A DM the engine sends at `due_at` (once: the key is unique). False if that key was
-    queued or sent before."""
+    """A DM the engine sends at `due_at` (once: the key is unique), unless it is more than
+    `expires_after` late. False if that key was queued or sent before."""
     now = services.clock.now()
     outgoing = {"channel": user_id, "text": message["text"], "blocks": message["blocks"]}
     with services.store.write() as db:
@@ -253,7 +254,7 @@ def queue_one_off(
             period=period,
             status=PENDING,
             due_at=due_at,
-            expires_at=due_at + REMINDER_WINDOW,
+            expires_at=due_at + expires_after,
             now=now,
             message=outgoing,  # type: ignore[arg-type]
         )

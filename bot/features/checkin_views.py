@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +26,7 @@ MODAL = "checkin_modal"  # callback_id; private_metadata: {"period": …}
 VALUE = "value"  # action_id of every input in the modal
 
 PRIVACY_NOTE = ":lock: Only you can see your answers. `/pendulum privacy` shows what I keep."
+FOCUS_MAX = 10  # the focus question's highest option
 LATER_OPTIONS = (("2h", "In 2 hours"), ("tomorrow", "Tomorrow morning"))
 
 
@@ -131,10 +133,22 @@ def _text_input(
 
 
 def checkin_modal(
-    questions: Questions, period: str, existing: Checkin | None, week_label: str
+    questions: Questions,
+    period: str,
+    existing: Checkin | None,
+    week_label: str,
+    measured: tuple[int, str] | None = None,
 ) -> dict[str, Any]:
-    """The check-in modal; pre-filled when this week was answered already."""
+    """The check-in modal; pre-filled when this week was answered already. `measured` is
+    (focus stretches, hint) from the person's calendar: it pre-fills the focus question of
+    an unanswered week, and the hint says where the number came from."""
     answers = existing if existing is not None and existing.answered else Checkin(period)
+    focus_question = questions["focus_blocks"]
+    if measured is not None:
+        count, hint = measured
+        if answers.focus_blocks is None:
+            answers = replace(answers, focus_blocks=min(count, FOCUS_MAX))
+        focus_question = replace(focus_question, hint=hint)
     radio_limit = 10
     hands_on, critical = questions["hands_on"], questions["critical_path"]
     blocks = [
@@ -152,7 +166,7 @@ def checkin_modal(
         _text_input(
             questions["critical_path_what"], answers.critical_path_what, WHAT_MAX, multiline=False
         ),
-        _choice(questions["focus_blocks"], "static_select", answers.focus_blocks),
+        _choice(focus_question, "static_select", answers.focus_blocks),
         _choice(questions["energy"], "static_select", answers.energy),
         _text_input(
             questions["note"],

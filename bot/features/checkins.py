@@ -59,6 +59,7 @@ from bot.delivery.schedules import (
     skip_date,
     update_schedule,
 )
+from bot.features import calendar
 from bot.features import checkin_sends as sends
 from bot.features import checkin_views as views
 from bot.features.assess import profile_for
@@ -445,7 +446,11 @@ def on_start(ctx: ActionContext) -> Reply:
     period = _period_from(ctx, ctx.value)
     existing = checkin_store.get_week(services.store, ctx.team_id, ctx.user_id, period)
     view = views.checkin_modal(
-        questions_from(services.library.checkin), period, existing, week_label(period)
+        questions_from(services.library.checkin),
+        period,
+        existing,
+        week_label(period),
+        calendar.checkin_prefill(services, ctx.team_id, ctx.user_id, period_start(period)),
     )
     if not ctx.trigger_id:
         return Reply(message=views.note_message("Please press the button again."))
@@ -519,7 +524,14 @@ def on_submit(ctx: ViewContext) -> Reply:
         history = checkin_store.recent(
             services.store, team_id, user_id, since=shift_period(period, -12)
         )
-        earned = followups(answer_, history, services.library.rules, questions)
+        measured, goal = calendar.measured_focus(
+            services,
+            team_id,
+            user_id,
+            period_start(shift_period(period, -12)),
+            period_start(period),
+        )
+        earned = followups(answer_, history, services.library.rules, questions, measured, goal)
         me = profile_of(services, team_id, user_id)
         msg = views.followup_message(services.library, earned[0], me, earned[1:])
         sends.send_dm(services, client, team_id, (sends.FOLLOWUP, user_id, view_id), msg, user_id)

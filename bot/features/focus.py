@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk import WebClient
 
-from bot.blocks.build import context, message, section
+from bot.blocks.build import context, divider, message, section
 from bot.coaching.focus import (
     MAX_BLOCKS,
     Block,
@@ -44,7 +44,7 @@ from bot.delivery.schedules import (
     delete_schedule,
     list_by_owner,
 )
-from bot.features import scheduled
+from bot.features import calendar, scheduled
 from bot.features.checkin_sends import as_schedule
 from bot.parse import split_command
 from bot.router import CommandContext, Reply, Router, Subcommand
@@ -189,6 +189,24 @@ def next_block_text(services: Services, schedules: list[Schedule]) -> str:
 
 
 def status_message(services: Services, team_id: str, user_id: str) -> dict[str, Any]:
+    """The week from the calendar (when one is connected), then the typed focus blocks."""
+    week = calendar.week_message(services, team_id, user_id)
+    typed = blocks_message(services, team_id, user_id)
+    if week is None:
+        return typed
+    cmd = services.command
+    note = context(
+        f"From your calendar feed · `{cmd} calendar` changes your hours or goal · "
+        f"`{cmd} calendar off` forgets it"
+    )
+    schedules = focus_schedules(services, team_id, user_id)
+    blocks = [*week["blocks"], note]
+    if schedules:
+        blocks += [divider(), *typed["blocks"]]
+    return message(week["text"], blocks)
+
+
+def blocks_message(services: Services, team_id: str, user_id: str) -> dict[str, Any]:
     cmd = services.command
     schedules = sorted(
         focus_schedules(services, team_id, user_id).values(),

@@ -16,6 +16,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.blocks.build import actions, button, context, divider, header, plain, section
 from bot.coaching.checkin_rules import questions_from, shift_period
@@ -34,9 +35,9 @@ from bot.delivery.schedules import (
     resume_schedule,
     update_schedule,
 )
+from bot.features import calendar_home, checkins
 from bot.features import checkin_sends as sends
 from bot.features import checkin_views as views
-from bot.features import checkins
 from bot.features.privacy import privacy_actions
 from bot.router import ActionContext, EventContext, Reply, Router, ViewContext
 from bot.store import checkins as checkin_store
@@ -226,8 +227,11 @@ def topic_blocks(services: Services) -> list[dict[str, Any]]:
     ]
 
 
-def home_view(services: Services, team_id: str, user_id: str) -> dict[str, Any]:
-    """The whole Home tab for one person (≤ 100 blocks; renders for someone brand new)."""
+def home_view(
+    services: Services, team_id: str, user_id: str, *, chart: bool = True
+) -> dict[str, Any]:
+    """The whole Home tab for one person (≤ 100 blocks; renders for someone brand new).
+    `chart=False` leaves out the calendar chart image (its figures stay, as text)."""
     owned = list_by_owner(services.store, team_id, user_id)
     checkin = next((s for s in owned if s.kind == sends.KIND and s.target == user_id), None)
     others = [s for s in owned if s is not checkin]
@@ -246,6 +250,9 @@ def home_view(services: Services, team_id: str, user_id: str) -> dict[str, Any]:
         *checkin_blocks(services, team_id, user_id, checkin),
         *trend_blocks(services, team_id, user_id, tz),
         divider(),
+        header("Focus time"),
+        *calendar_home.home_blocks(services, team_id, user_id, with_image=chart),
+        divider(),
         *other_schedule_blocks(services, others),
         divider(),
         *topic_blocks(services),
@@ -262,7 +269,19 @@ def home_view(services: Services, team_id: str, user_id: str) -> dict[str, Any]:
 
 
 def publish_home(services: Services, client: WebClient, team_id: str, user_id: str) -> None:
-    client.views_publish(user_id=user_id, view=home_view(services, team_id, user_id))
+    try:
+        calendar_home.ensure_chart(services, client, team_id, user_id)
+    except Exception:  # no chart is better than no Home
+        log.warning("calendar chart not uploaded", exc_info=True)
+    try:
+        client.views_publish(user_id=user_id, view=home_view(services, team_id, user_id))
+    except SlackApiError as exc:
+        if exc.response.get("error") != "invalid_blocks":
+            raise
+        # e.g. a chart file Slack hasn't finished processing: the figures are there as text
+        log.info("App Home refused with the chart image; published without it")
+        view = home_view(services, team_id, user_id, chart=False)
+        client.views_publish(user_id=user_id, view=view)
 
 
 # -- handlers --------------------------------------------------------------------------------

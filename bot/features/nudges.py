@@ -38,13 +38,14 @@ from bot.delivery.schedules import (
     resume_schedule,
     update_schedule,
 )
-from bot.features import focus, milestones, scheduled
+from bot.features import calendar_sync, focus, milestones, scheduled
 from bot.features.assess import profile_for
+from bot.features.calendar_week import nudge_context, week_view
 from bot.features.checkin_sends import as_schedule
 from bot.features.tips import pick_for_period
 from bot.parse import split_command
 from bot.router import CommandContext, Reply, Router, Subcommand
-from bot.store import people
+from bot.store import calendars, people
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -108,12 +109,13 @@ def compose_nudge(services: Services, schedule: Any, occurrence: Any) -> dict[st
             items=list(pool),
         )
         idea = pool[idea_id]
-    needs_blocks = not focus.has_focus_blocks(services, team_id, user_id)
+    week = calendar_week_of(services, team_id, user_id)
+    needs_blocks = week is None and not focus.has_focus_blocks(services, team_id, user_id)
     msg = template_message(
         services.library,
         "nudge-monday",
         profile_of(services, team_id, user_id),
-        {"idea": idea, "needs_focus_blocks": needs_blocks},
+        {"idea": idea, "needs_focus_blocks": needs_blocks, "week": week},
     )
     cmd = services.command
     notes = []
@@ -122,6 +124,17 @@ def compose_nudge(services: Services, schedule: Any, occurrence: Any) -> dict[st
     notes.append(f"`{cmd} nudge off` stops these Monday nudges")
     blocks = [*msg["blocks"], context(" · ".join(notes))]
     return {"channel": user_id, "text": msg["text"], "blocks": blocks}
+
+
+def calendar_week_of(services: Services, team_id: str, user_id: str) -> dict[str, Any] | None:
+    """The real week from the person's calendar feed (focus ahead, goal, open stretches, the
+    recurring meeting to question), or None without a calendar that has been read."""
+    cal = calendars.get(services.store, calendar_sync.secret_box(services), team_id, user_id)
+    if cal is None or cal.fetched_at is None:
+        return None
+    tz = people.get_tz(services.store, team_id, user_id) or cal.tz
+    view = week_view(cal, tz, services.clock.now(), calendar_sync.min_focus(services))
+    return nudge_context(view)
 
 
 # -- operations ------------------------------------------------------------------------------

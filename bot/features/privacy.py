@@ -18,11 +18,14 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk import WebClient
 
 from bot.blocks.build import actions, button, context, header, message, section
+from bot.calendar.fetch import redact_feed_url
 from bot.content.markup import escape
 from bot.delivery.schedule import utc_text
+from bot.features.calendar_sync import secret_box
 from bot.parse import split_command
 from bot.router import ActionContext, CommandContext, Reply, Router, Subcommand
 from bot.store import personal
+from bot.store.secret import Unreadable
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -86,13 +89,32 @@ def privacy_message(services: Services, team_id: str, user_id: str) -> dict[str,
 
 
 def export_document(services: Services, team_id: str, user_id: str) -> dict[str, Any]:
+    tables = personal.export(services.store, team_id, user_id)
+    for row in tables.get("calendars") or []:
+        readable_calendar(services, row)
     return {
         "app": "Pendulum",
         "exported_at": utc_text(services.clock.now()),
         "team_id": team_id,
         "user_id": user_id,
-        "tables": personal.export(services.store, team_id, user_id),
+        "tables": tables,
     }
+
+
+def readable_calendar(services: Services, row: dict[str, Any]) -> None:
+    """A calendar row as its owner may see it: the feed address is a secret link and is never
+    shown back in full (its host only); the events, stored sealed, as readable JSON."""
+    box = secret_box(services)
+    try:
+        row["feed"] = redact_feed_url(box.open(str(row.get("feed") or "")))
+    except Unreadable:
+        row["feed"] = "…"
+    names = {"s": "start", "e": "end", "k": "kind", "t": "title", "a": "all_day", "r": "recurring"}
+    try:
+        kept = json.loads(box.open(str(row["events"]))) if row.get("events") else []
+    except (Unreadable, ValueError):
+        kept = []
+    row["events"] = [{names.get(k, k): v for k, v in event.items()} for event in kept]
 
 
 def send_export(services: Services, client: WebClient, team_id: str, user_id: str) -> None:
@@ -121,8 +143,9 @@ def confirm_message(command: str) -> dict[str, Any]:
             section(
                 ":warning: *Delete everything I store about you in this workspace?*\n"
                 "Your self-assessments, check-in answers and notes, your schedules (check-in, "
-                "focus blocks, channel tips you set up), the record of messages I sent you, "
-                "and your time zone. This can't be undone. "
+                "focus blocks, channel tips you set up), your calendar feed and the figures "
+                "measured from it, the record of messages I sent you, and your time zone. "
+                "This can't be undone. "
                 f"(`{command} export` first if you want a copy.)"
             ),
             actions(

@@ -60,6 +60,9 @@ class Store:
             conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA foreign_keys = ON")
+            # deleted rows (`forget me`, `calendar off`) are overwritten, not left in free
+            # pages of the file: some SQLite builds default to this, not all
+            conn.execute("PRAGMA secure_delete = ON")
             conn.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the database at {self.path}: {exc}") from exc

@@ -275,3 +275,61 @@ def m007_deliveries_by_target(db: sqlite_utils.Database) -> None:
     """A person's deliveries (this week's check-in DMs to update once answered, `forget me`,
     dropping queued sends to someone who left) without scanning the whole ledger."""
     db.execute("CREATE INDEX deliveries_by_target ON deliveries (team_id, target, period)")
+
+
+@MIGRATIONS()
+def m011_calendars(db: sqlite_utils.Database) -> None:
+    """A manager's read-only calendar feed (bot/features/calendar.py) and what it yields.
+
+    `calendars`: one row per person and workspace. `feed` is the feed address, a secret: a
+    Fernet token (`fernet:…`) when the operator sets PENDULUM_SECRET_KEY, the address itself
+    otherwise. `events` holds this week's and next week's events (JSON, encrypted the same
+    way) so the Monday nudge and focus-start DMs need no fetch. Working hours, weekly goal,
+    the conditional-request validators and the last fetch's time and outcome complete it.
+    `calendar_weeks`: per-week figures derived from the feed (the App Home chart, the
+    check-in's pre-filled answer). Both go with `calendar off` and `forget me`.
+    """
+    db.execute(
+        """
+        CREATE TABLE calendars (
+            team_id TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            feed TEXT NOT NULL,
+            tz TEXT NOT NULL,
+            work_days TEXT NOT NULL,
+            work_start TEXT NOT NULL,
+            work_end TEXT NOT NULL,
+            goal_hours REAL NOT NULL,
+            etag TEXT,
+            last_modified TEXT,
+            events TEXT,
+            fetched_at TEXT,
+            fetch_outcome TEXT,
+            next_fetch_at TEXT NOT NULL,
+            chart_key TEXT,
+            chart_file_id TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (team_id, user_id)
+        )
+        """
+    )
+    db.execute("CREATE INDEX calendars_due ON calendars (next_fetch_at)")
+    db.execute(
+        """
+        CREATE TABLE calendar_weeks (
+            team_id TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            week_start TEXT NOT NULL,
+            meeting_hours REAL NOT NULL,
+            focus_hours REAL NOT NULL,
+            fragmented_hours REAL NOT NULL,
+            ooo_days INTEGER NOT NULL,
+            focus_blocks INTEGER NOT NULL,
+            measured_at TEXT NOT NULL,
+            PRIMARY KEY (team_id, user_id, week_start),
+            FOREIGN KEY (team_id, user_id) REFERENCES calendars (team_id, user_id)
+                ON DELETE CASCADE
+        )
+        """
+    )

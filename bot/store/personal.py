@@ -56,6 +56,17 @@ DESCRIPTIONS: Mapping[str, TableInfo] = {
         "quote your answer), so nothing is ever sent twice",
         "until you run `forget me`",
     ),
+    "calendars": TableInfo(
+        "your calendar feed address (a secret link, encrypted when the operator set a key), "
+        "your working hours, weekly focus goal and time zone, this week's and next week's "
+        "events from the feed, and when it was last read",
+        "until you run `calendar off` or `forget me`; the events are re-read at most hourly",
+    ),
+    "calendar_weeks": TableInfo(
+        "focus, meeting and fragmented hours and days out of office per week, measured from "
+        "your calendar feed",
+        "until you run `calendar off` or `forget me`",
+    ),
 }
 OTHER = TableInfo("other records that name you", "until you run `forget me`")
 

@@ -25,6 +25,7 @@ from bot.runtime import lock_database, prepare_workspaces
 from bot.scheduling import start_scheduler, stop_scheduler
 from bot.services import Services, make_client
 from bot.store import Store
+from bot.workbench.calendars import connect_sample_calendars, install_sample_feeds
 from bot.workbench.clock import MovableClock
 
 log = logging.getLogger("pendulum.workbench")
@@ -95,6 +96,9 @@ def start_app(config: Config, emu: Emulator, clock: MovableClock) -> RunningApp:
             clock.jump_to(latest)  # never run the app backwards past what it already did
         services = build_services(config, library=library, store=store, clock=clock)
         prepare_workspaces(services, identity)
+        install_sample_feeds(services)
+        if latest is None:  # a fresh workbench: the sample managers bring their calendars
+            connect_sample_calendars(services, identity.team_id)
         scheduler = start_scheduler(services)  # the runtime's engine and tick
         app = create_app(services)
         handler = SocketModeHandler(

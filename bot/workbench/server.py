@@ -111,6 +111,8 @@ class Handler(BaseHTTPRequestHandler):
                 self._static(url.path.removeprefix("/static/"))
             elif url.path == "/api/meta":
                 self._json(HTTPStatus.OK, bench.meta())
+            elif url.path == "/api/file":
+                self._file(query.get("id", ""))
             elif url.path == "/api/state":
                 log_after = int(query.get("log", "0") or 0)
                 self._json(
@@ -141,6 +143,14 @@ class Handler(BaseHTTPRequestHandler):
         except Exception as exc:  # keep serving; the terminal gets the traceback
             log.exception("workbench: %s failed", path)
             self._error(HTTPStatus.INTERNAL_SERVER_ERROR, f"{type(exc).__name__}: {exc}")
+
+    def _file(self, file_id: str) -> None:
+        """An image the app uploaded (an App Home chart): what Slack shows for `slack_file`."""
+        data = self.server.workbench.emu.uploaded(file_id)
+        if data is None or not data.startswith(b"\x89PNG"):
+            self._error(HTTPStatus.NOT_FOUND, "no such image")
+            return
+        self._send(HTTPStatus.OK, data, "image/png")
 
     def _static(self, name: str) -> None:
         path = STATIC / name

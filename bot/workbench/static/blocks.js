@@ -159,7 +159,12 @@ function initialValue(element) {
 }
 
 function imageElement(element) {
-  // Offline: no remote images. Show what a screen reader would read.
+  // A file the app uploaded (slack_file) is served by the workbench; remote images are not
+  // fetched offline: show what a screen reader would read.
+  const fileId = element.slack_file && element.slack_file.id;
+  if (fileId) {
+    return h("img", { class: "bk-image-file", src: `/api/file?id=${encodeURIComponent(fileId)}`, alt: element.alt_text || "image" });
+  }
   return h("span", { class: "bk-image", role: "img", "aria-label": element.alt_text || "image", text: `🖼 ${element.alt_text || "image"}` });
 }
 
