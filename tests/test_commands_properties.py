@@ -167,6 +167,9 @@ def test_any_text_gets_a_safe_valid_answer_and_stores_nothing(
 
 
 def _from_content(rendered: str) -> bool:
-    """Links in the answer come from prompts/ (a topic's body), never from the input."""
-    bodies = "".join(t.body for t in library().topics.values())
+    """Links in the answer come from prompts/ (a topic's body or a source's credit), never from
+    the input."""
+    content = library()
+    bodies = "".join(t.body for t in content.topics.values())
+    bodies += "".join(f"<{s.url}" for s in content.sources.values() if s.url)
     return all(link in bodies for link in re.findall(r"<https?://[^|>]*", rendered))

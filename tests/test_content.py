@@ -120,7 +120,17 @@ def test_every_credit_has_an_author_a_title_and_only_known_links() -> None:
 def test_every_message_with_ideas_shows_its_credit() -> None:
     library = load_library(PROMPTS)
     bare = {m.id for m in library.messages.values() if not m.sources}
-    assert bare == {"checkin-reminder"}  # a bare reminder carries no essay's idea
+    # a bare reminder and the calendar's forms and status lines carry no essay's idea
+    assert bare == {
+        "checkin-reminder",
+        "checkin-calendar",
+        "calendar-chart",
+        "calendar-checking",
+        "calendar-error",
+        "calendar-form",
+        "calendar-intro",
+        "calendar-status",
+    }
 
 
 def _write(path: Path, old: str, new: str) -> None:
