@@ -13,7 +13,14 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 from bot import __version__
 from bot.app import create_app
-from bot.bootstrap import Identity, build_services, check_token, load_content, open_store
+from bot.bootstrap import (
+    Identity,
+    build_services,
+    check_store,
+    check_token,
+    load_content,
+    open_store,
+)
 from bot.config import Config, ConfigError
 from bot.health import Health, stale_after_for
 from bot.http_server import HttpServer, PendulumWsgi
@@ -44,9 +51,14 @@ class StopSignal:
 def run(config: Config) -> int:
     library = load_content(config.prompts_dir)
     identity = check_token(config) if config.mode != "oauth" else MULTI_WORKSPACE
+    check_store(config)
     lock = lock_database(config)
     try:
-        store = open_store(config)
+        try:
+            store = open_store(config)
+        except ConfigError:
+            lock.release(discard=True)  # nothing ran: leave no lock file behind
+            raise
         services = build_services(config, library=library, store=store)
         prepare_workspaces(services, identity)
         stop = StopSignal()
