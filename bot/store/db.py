@@ -11,6 +11,7 @@ import contextlib
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -110,6 +111,9 @@ class Store:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA synchronous = NORMAL")
+            # deleted rows are overwritten with zeros, whatever this SQLite build's default:
+            # `forget me` must not leave a manager's answers readable in free pages
+            conn.execute("PRAGMA secure_delete = ON")
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the database at {self.path}: {exc}") from exc
         with self._all_lock:
@@ -156,6 +160,17 @@ class Store:
             raise
         else:
             db.conn.execute("COMMIT")
+
+    def erase_history(self, attempts: int = 5) -> bool:
+        """Copy every committed change into the database file and empty the WAL (a TRUNCATE
+        checkpoint), so rows just deleted (zeroed, with secure_delete) leave no old copy in
+        `-wal`. False when readers kept the WAL in use through every attempt."""
+        for attempt in range(attempts):
+            busy = self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            if not busy:
+                return True
+            time.sleep(0.05 * (attempt + 1))  # a reader's snapshot ends within moments
+        return False
 
     # -- schema ------------------------------------------------------------------------------
     def migrate(self) -> list[str]:
