@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import App
@@ -22,7 +23,7 @@ from bot.bootstrap import (
     open_store,
 )
 from bot.config import Config, ConfigError
-from bot.health import Health, stale_after_for
+from bot.health import Health, IntegrityCheck, stale_after_for
 from bot.http_server import HttpServer, PendulumWsgi
 from bot.installations import remember_workspace, token_for_team
 from bot.metrics import database_collector, heartbeat_collector
@@ -109,8 +110,16 @@ def prepare_workspaces(services: Services, identity: Identity) -> None:
             bot_user_id=identity.bot_user_id,
             now=services.clock.now(),
         )
+    integrity = IntegrityCheck(store)
+    integrity.run(services.clock.now())  # at start-up; then hourly from the tick
+    services.extras["integrity"] = integrity
+
+    def on_beat(now: datetime) -> None:
+        integrity.run_if_due(now)
+        record_tick(store, now)  # the heartbeat row: /healthz learns whether writes work
+
     services.heartbeat.start(services.clock.now())
-    services.heartbeat.on_beat = lambda now: record_tick(store, now)
+    services.heartbeat.on_beat = on_beat
     services.metrics.add_collector(database_collector(store, services.clock))
     services.metrics.add_collector(heartbeat_collector(services.heartbeat, services.clock))
 
@@ -152,17 +161,24 @@ def close_socket_mode(handler: SocketModeHandler, timeout: float = 0.3) -> None:
     closer.join(timeout)
 
 
-def start_http(services: Services, app: App | None) -> HttpServer:
-    """waitress on PENDULUM_HOST:PENDULUM_PORT: Slack's requests (when `app` is given),
-    OAuth install pages (mode "oauth"), /healthz and /metrics."""
+def build_health(services: Services) -> Health:
+    """The /healthz check of this process (bot/health.py)."""
     config = services.config
-    health = Health(
+    return Health(
         services.store,
         services.heartbeat,
         services.clock,
         stale_after=stale_after_for(config.tick_seconds),
+        integrity=services.extras.get("integrity"),
         extra=lambda: {"mode": config.mode, "version": __version__},
     )
+
+
+def start_http(services: Services, app: App | None) -> HttpServer:
+    """waitress on PENDULUM_HOST:PENDULUM_PORT: Slack's requests (when `app` is given),
+    OAuth install pages (mode "oauth"), /healthz and /metrics."""
+    config = services.config
+    health = build_health(services)
     wsgi = PendulumWsgi(app, health, services.metrics, signing_secret=config.signing_secret)
     try:
         server = HttpServer(wsgi, config.host, config.port)

@@ -507,3 +507,14 @@ def test_a_file_the_app_uploads_shows_in_the_dm(bench: RunningWorkbench) -> None
         bench, lambda: [m for m in state(bench, DANA, "dm")["messages"] if m.get("files")]
     )
     assert shared[0]["files"][0]["name"].endswith(".json")
+
+
+def test_offline_mode_serves_healthz_and_metrics_like_every_mode(bench: RunningWorkbench) -> None:
+    status, health = call(bench, "/healthz")
+    assert status == 200 and health["ok"] is True, health
+    assert health["database"] == "ok" and health["integrity"] == "ok"
+    assert health["mode"] == "socket" and "version" in health
+    with urllib.request.urlopen(bench.url + "/metrics", timeout=10) as response:
+        assert response.status == 200
+        assert response.headers["Content-Type"].startswith("text/plain")
+        assert "pendulum_scheduler_last_tick_age_seconds" in response.read().decode()

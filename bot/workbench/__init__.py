@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 from bot.config import Config, ConfigError
 from bot.emulator import Emulator
+from bot.http_server import PendulumWsgi
+from bot.runtime import build_health
 from bot.workbench.clock import MovableClock
 from bot.workbench.core import AppInfo, Workbench, manifest_bot_events
 from bot.workbench.runner import RunningApp, app_config, start_app
@@ -105,6 +107,8 @@ def start_workbench(config: Config) -> RunningWorkbench:
         started=started,
     )
     server.workbench = workbench
+    # /healthz and /metrics, as in every mode (README): the runtime's own handlers
+    server.ops = PendulumWsgi(None, build_health(services), services.metrics)
     server.start()
     return RunningWorkbench(server, emu, running, timeline, workbench)
 
