@@ -8,6 +8,7 @@ CDN) and a JSON API, on 127.0.0.1 only.
                              what that user sees there, open modal, clock, inspector log
     POST /api/act            {"type": "send"|"click"|"submit"|"close"|"home"|"shortcut", …}
     POST /api/clock          {"action": "next"} or {"action": "advance", "seconds": N}
+    POST /api/start-over     {"confirm": true}: empty conversations, database and clock
     GET  /healthz, /metrics  the app's health check and metrics, as in every other mode
 
 Requests must name this server in their Host header (no DNS rebinding) and POSTs must be
@@ -140,6 +141,8 @@ class Handler(BaseHTTPRequestHandler):
                 self._json(HTTPStatus.OK, bench.act(self._body()))
             elif path == "/api/clock":
                 self._json(HTTPStatus.OK, bench.move_clock(self._body()))
+            elif path == "/api/start-over":
+                self._json(HTTPStatus.OK, bench.start_over(self._body()))
             else:
                 self._error(HTTPStatus.NOT_FOUND, "not found")
         except BadRequest as exc:
