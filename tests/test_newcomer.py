@@ -123,3 +123,16 @@ def test_an_unreachable_slack_api_url_gets_exactly_one_line(emu: Emulator, tmp_p
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert lines == [lines[0]] and "SLACK_API_URL" in lines[0], done.stderr
+
+
+def test_the_offline_workbench_refuses_a_bad_database_in_one_line(tmp_path: Path) -> None:
+    import os
+
+    db = garbage(tmp_path / "x.db")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PENDULUM_"))}
+    env.update(PENDULUM_DB=str(db), PENDULUM_PORT=str(free_port()))
+    done = run_app(env, tmp_path)
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "x.db is not a SQLite database" in lines[0], lines
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.db"]
