@@ -161,16 +161,17 @@ def close_socket_mode(handler: SocketModeHandler, timeout: float = 0.3) -> None:
     closer.join(timeout)
 
 
-def build_health(services: Services) -> Health:
-    """The /healthz check of this process (bot/health.py)."""
+def build_health(services: Services, mode: str | None = None) -> Health:
+    """The /healthz check of this process (bot/health.py); `mode` overrides the one shown."""
     config = services.config
+    shown = mode or config.mode
     return Health(
         services.store,
         services.heartbeat,
         services.clock,
         stale_after=stale_after_for(config.tick_seconds),
         integrity=services.extras.get("integrity"),
-        extra=lambda: {"mode": config.mode, "version": __version__},
+        extra=lambda: {"mode": shown, "version": __version__},
     )
 
 

@@ -90,7 +90,7 @@ class RunningWorkbench:
 
 def ops_for(app: RunningApp) -> PendulumWsgi:
     """/healthz and /metrics, as in every mode (README): the runtime's own handlers."""
-    return PendulumWsgi(None, build_health(app.services), app.services.metrics)
+    return PendulumWsgi(None, build_health(app.services, "offline"), app.services.metrics)
 
 
 def start_workbench(config: Config) -> RunningWorkbench:
