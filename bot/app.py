@@ -17,6 +17,7 @@ from bot.listeners import register_all
 from bot.redelivery import Redeliveries
 from bot.requestlog import Guard, ObservedApp, RequestObserver
 from bot.router import Router
+from bot.sanitize import clean_request
 from bot.services import Services, make_client
 from bot.store.db import REQUEST_BUSY_TIMEOUT_MS, Store
 
@@ -78,6 +79,7 @@ def create_app(services: Services) -> App:
     )
     app.observer = RequestObserver(services.metrics, services.router)
     app.guards = (
+        clean_request,  # user text is made storable once, before any listener reads it
         brief_database_waits(services.store),
         Redeliveries(config.signing_secret if config.mode != "socket" else None).around,
     )

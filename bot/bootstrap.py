@@ -6,6 +6,7 @@ and Slack has accepted the token.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,11 +15,12 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.app import build_router
 from bot.clock import Clock, OffsetFileClock, SystemClock
-from bot.config import Config, ConfigError
+from bot.config import Config, ConfigError, database_error
 from bot.content.library import ContentError, Library, load_library
 from bot.scheduling import build_engine
 from bot.services import Services, make_client
 from bot.store import Store, StoreError
+from bot.store.db import NewerDatabase, check_database
 from bot.worker import Worker
 
 
@@ -40,8 +42,16 @@ def load_content(prompts_dir: Path) -> Library:
         ) from exc
 
 
+# The token check's failures become one ConfigError line; the SDK's own ERROR line for each
+# attempt (three against an unreachable SLACK_API_URL) would only bury it.
+_QUIET = logging.getLogger("pendulum.token_check")
+_QUIET.propagate = False
+_QUIET.setLevel(logging.CRITICAL)
+_QUIET.addHandler(logging.NullHandler())
+
+
 def check_token(config: Config) -> Identity:
-    client = make_client(config.bot_token, config.api_url)
+    client = make_client(config.bot_token, config.api_url, logger=_QUIET)
     try:
         result: dict[str, Any] = client.auth_test().data  # type: ignore[assignment]
     except SlackApiError as exc:
@@ -65,11 +75,24 @@ def check_token(config: Config) -> Identity:
     )
 
 
+def check_store(config: Config) -> None:
+    """Refuse a file that is not a database this build can use, before anything (the lock
+    file, WAL files) is created beside it."""
+    try:
+        check_database(config.db_path)
+    except StoreError as exc:
+        raise database_error(config.db_path, exc) from exc
+
+
 def open_store(config: Config) -> Store:
     store = Store(config.db_path)
     try:
         store.migrate()
+    except NewerDatabase as exc:
+        store.close()
+        raise database_error(config.db_path, exc) from exc
     except (StoreError, OSError, Exception) as exc:
+        store.close()
         raise ConfigError(
             "PENDULUM_DB",
             f"cannot use the database at {config.db_path} ({exc})",

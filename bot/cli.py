@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from bot import __version__
-from bot.config import ConfigError, load_config, packaged_prompts_dir
+from bot.config import ConfigError, database_error, load_config, packaged_prompts_dir
 from bot.logs import setup_logging
 from bot.ops import OpsError
+from bot.store.db import StoreError, check_database
 
 EXIT_FAILED = 1
 EXIT_CONFIG = 2
@@ -38,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Configuration comes from the environment: SLACK_BOT_TOKEN, SLACK_APP_TOKEN, "
         "SLACK_SIGNING_SECRET, SLACK_CLIENT_ID, SLACK_CLIENT_SECRET, SLACK_REDIRECT_URI, "
         "SLACK_API_URL, PENDULUM_DB, PENDULUM_PROMPTS, PENDULUM_HOST, PENDULUM_PORT, "
+        "PENDULUM_TICK_SECONDS (how often the scheduler looks for due sends; default 30), "
         "LOG_FORMAT. See README.md and deploy/README.md.",
     )
     parser.add_argument("--version", action="version", version=f"pendulum-bot {__version__}")
@@ -180,6 +183,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"pendulum-bot: {exc}", file=sys.stderr)
         return EXIT_CONFIG
+    except (StoreError, sqlite3.DatabaseError) as exc:  # anything the checks below missed
+        print(f"pendulum-bot: {database_error(_db_path_from_env(), exc)}", file=sys.stderr)
+        return EXIT_CONFIG
     except OpsError as exc:
         print(f"pendulum-bot: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -225,13 +231,21 @@ def cmd_content_lint(directory: Path | None) -> int:
     return 0
 
 
-def _store_from_env() -> tuple[Path, object]:
-    import os
+def checked_db_path() -> Path:
+    """PENDULUM_DB, refused with one line when it is not a database this build can use."""
+    db_path = _db_path_from_env()
+    try:
+        check_database(db_path)
+    except StoreError as exc:
+        raise database_error(db_path, exc) from exc
+    return db_path
 
+
+def _store_from_env() -> tuple[Path, object]:
     from bot.config import check_db_writable
     from bot.store import Store
 
-    db_path = Path(os.environ.get("PENDULUM_DB", "").strip() or "pendulum.db").expanduser()
+    db_path = checked_db_path()
     check_db_writable(db_path)
     return db_path, Store(db_path)
 
@@ -299,7 +313,7 @@ def cmd_db_restore(source: Path, *, force: bool) -> int:
 def cmd_export(team: str | None, output: Path | None) -> int:
     from bot.ops import dump_json, export, open_readonly
 
-    db = open_readonly(_db_path_from_env())
+    db = open_readonly(checked_db_path())
     try:
         document = export(db, team)
     finally:
@@ -322,7 +336,7 @@ def cmd_stats(*, as_json: bool) -> int:
 
     from bot.ops import open_readonly, stats
 
-    path = _db_path_from_env()
+    path = checked_db_path()
     db = open_readonly(path)
     try:
         result = stats(db, path)

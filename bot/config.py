@@ -317,6 +317,21 @@ def is_local_url(url: str) -> bool:
     return host in ("localhost", "::1") or host.startswith("127.")
 
 
+def database_error(db_path: Path, exc: Exception) -> ConfigError:
+    """One line for a database Pendulum can't use (bot/store/db.py), naming the fix."""
+    from bot.store.db import NewerDatabase
+
+    if isinstance(exc, NewerDatabase):
+        problem, _, fix = str(exc).partition(". Fix: ")
+        return ConfigError("PENDULUM_DB", problem, fix)
+    text = str(exc)
+    return ConfigError(
+        "PENDULUM_DB",
+        text if text.startswith(str(db_path)) else f"cannot use {db_path} ({text})",
+        "point PENDULUM_DB at Pendulum's SQLite database (or at a new file to start afresh)",
+    )
+
+
 def check_db_writable(db_path: Path) -> None:
     """Fail early, without creating anything, if the database could not be written."""
     fix = "point PENDULUM_DB at a file in a directory this user can write"

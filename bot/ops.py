@@ -416,10 +416,12 @@ class DatabaseLock:
     def __init__(self, db_path: Path) -> None:
         self.path = lock_path(db_path)
         self._fd: int | None = None
+        self._created = False
 
     def acquire(self) -> None:
         import fcntl
 
+        self._created = not self.path.exists()
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -435,8 +437,13 @@ class DatabaseLock:
         os.write(fd, f"{socket.gethostname()}:{os.getpid()}\n".encode())
         self._fd = fd
 
-    def release(self) -> None:
+    def release(self, *, discard: bool = False) -> None:
+        """Drop the lock. With `discard`, also remove the lock file if this process created
+        it (a start that failed before doing anything leaves nothing behind)."""
         if self._fd is not None:
+            if discard and self._created:
+                with suppress(FileNotFoundError):
+                    self.path.unlink()  # while still held: nobody else can be using it
             os.close(self._fd)  # closing the descriptor drops the flock
             self._fd = None
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import App
@@ -13,9 +14,16 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 from bot import __version__
 from bot.app import create_app
-from bot.bootstrap import Identity, build_services, check_token, load_content, open_store
+from bot.bootstrap import (
+    Identity,
+    build_services,
+    check_store,
+    check_token,
+    load_content,
+    open_store,
+)
 from bot.config import Config, ConfigError
-from bot.health import Health, stale_after_for
+from bot.health import Health, IntegrityCheck, stale_after_for
 from bot.http_server import HttpServer, PendulumWsgi
 from bot.installations import remember_workspace, token_for_team
 from bot.metrics import database_collector, heartbeat_collector
@@ -44,9 +52,14 @@ class StopSignal:
 def run(config: Config) -> int:
     library = load_content(config.prompts_dir)
     identity = check_token(config) if config.mode != "oauth" else MULTI_WORKSPACE
+    check_store(config)
     lock = lock_database(config)
     try:
-        store = open_store(config)
+        try:
+            store = open_store(config)
+        except ConfigError:
+            lock.release(discard=True)  # nothing ran: leave no lock file behind
+            raise
         services = build_services(config, library=library, store=store)
         prepare_workspaces(services, identity)
         stop = StopSignal()
@@ -97,8 +110,16 @@ def prepare_workspaces(services: Services, identity: Identity) -> None:
             bot_user_id=identity.bot_user_id,
             now=services.clock.now(),
         )
+    integrity = IntegrityCheck(store)
+    integrity.run(services.clock.now())  # at start-up; then hourly from the tick
+    services.extras["integrity"] = integrity
+
+    def on_beat(now: datetime) -> None:
+        integrity.run_if_due(now)
+        record_tick(store, now)  # the heartbeat row: /healthz learns whether writes work
+
     services.heartbeat.start(services.clock.now())
-    services.heartbeat.on_beat = lambda now: record_tick(store, now)
+    services.heartbeat.on_beat = on_beat
     services.metrics.add_collector(database_collector(store, services.clock))
     services.metrics.add_collector(heartbeat_collector(services.heartbeat, services.clock))
 
@@ -140,17 +161,25 @@ def close_socket_mode(handler: SocketModeHandler, timeout: float = 0.3) -> None:
     closer.join(timeout)
 
 
-def start_http(services: Services, app: App | None) -> HttpServer:
-    """waitress on PENDULUM_HOST:PENDULUM_PORT: Slack's requests (when `app` is given),
-    OAuth install pages (mode "oauth"), /healthz and /metrics."""
+def build_health(services: Services, mode: str | None = None) -> Health:
+    """The /healthz check of this process (bot/health.py); `mode` overrides the one shown."""
     config = services.config
-    health = Health(
+    shown = mode or config.mode
+    return Health(
         services.store,
         services.heartbeat,
         services.clock,
         stale_after=stale_after_for(config.tick_seconds),
-        extra=lambda: {"mode": config.mode, "version": __version__},
+        integrity=services.extras.get("integrity"),
+        extra=lambda: {"mode": shown, "version": __version__},
     )
+
+
+def start_http(services: Services, app: App | None) -> HttpServer:
+    """waitress on PENDULUM_HOST:PENDULUM_PORT: Slack's requests (when `app` is given),
+    OAuth install pages (mode "oauth"), /healthz and /metrics."""
+    config = services.config
+    health = build_health(services)
     wsgi = PendulumWsgi(app, health, services.metrics, signing_secret=config.signing_secret)
     try:
         server = HttpServer(wsgi, config.host, config.port)

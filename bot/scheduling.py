@@ -14,6 +14,7 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.delivery import DeliveryEngine, Scheduler, delivery_client
+from bot.delivery.engine import TickReport
 from bot.delivery.pacing import HISTORY, Rate, RateLimits
 from bot.features.calendar_sync import CalendarRefresh
 from bot.services import Services
@@ -43,7 +44,14 @@ def build_engine(services: Services) -> DeliveryEngine:
     }
     limits, workers = delivery_pacing(dict(config.delivery_limits))
     return DeliveryEngine(
-        services.store, client_for, services.clock, composers, limits=limits, workers=workers
+        services.store,
+        client_for,
+        services.clock,
+        composers,
+        limits=limits,
+        workers=workers,
+        # a long fan-out keeps /healthz fresh while it sends (bot/health.py)
+        on_progress=lambda: services.heartbeat.progress(services.clock.now()),
     )
 
 
@@ -93,11 +101,18 @@ def start_scheduler(services: Services) -> Scheduler:
     """Start the one tick job; each run beats the health heartbeat and does housekeeping."""
     if services.engine is None:
         services.engine = build_engine(services)
+    heartbeat = services.heartbeat
+
+    def on_report(report: TickReport) -> None:
+        heartbeat.tick_done()
+        services.metrics.observe_tick(report)
+
     scheduler = Scheduler(
         services.engine,
         interval_s=services.config.tick_seconds,
         on_tick=Housekeeping(services),
-        on_report=services.metrics.observe_tick,
+        on_report=on_report,
+        on_failure=heartbeat.tick_failed,
     )
     services.heartbeat.attach(lambda: scheduler.running)
     scheduler.start()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -28,12 +29,15 @@ if TYPE_CHECKING:
 COMMAND = "/pendulum"
 
 
-def make_client(token: str | None, api_url: str) -> WebClient:
+def make_client(
+    token: str | None, api_url: str, *, logger: logging.Logger | None = None
+) -> WebClient:
     """A Web API client that waits out 429s (Retry-After) and retries transient failures."""
     return WebClient(
         token=token,
         base_url=api_url,
         timeout=10,
+        logger=logger,
         retry_handlers=[
             RateLimitErrorRetryHandler(max_retry_count=2),
             ConnectionErrorRetryHandler(max_retry_count=2),

@@ -562,3 +562,16 @@ def test_the_home_chart_is_served_as_the_image_the_app_uploaded(bench: RunningWo
         assert response.read().startswith(b"\x89PNG")
     status, _ = call(bench, "/api/file?id=F0NOTHING")
     assert status == 404
+
+
+def test_offline_mode_serves_healthz_and_metrics_like_every_mode(bench: RunningWorkbench) -> None:
+    # right after another test moved the workbench clock, the tick has a jump to catch up
+    wait_for(bench, lambda: call(bench, "/healthz")[0] == 200, timeout=15)
+    status, health = call(bench, "/healthz")
+    assert status == 200 and health["ok"] is True, health.get("problems")
+    assert health["database"] == "ok" and health["integrity"] == "ok"
+    assert health["mode"] == "offline" and "version" in health
+    with urllib.request.urlopen(bench.url + "/metrics", timeout=10) as response:
+        assert response.status == 200
+        assert response.headers["Content-Type"].startswith("text/plain")
+        assert "pendulum_scheduler_last_tick_age_seconds" in response.read().decode()

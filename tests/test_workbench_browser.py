@@ -315,3 +315,58 @@ def test_mrkdwn_renders_safely(open_page: OpenPage) -> None:
         }"""
     )
     assert set(injected) <= {"A", "CODE"}
+
+
+def test_a_reply_to_a_command_sent_while_scrolled_up_is_shown(open_page: OpenPage) -> None:
+    page = open_page("U0DANA", "C0TEAM")
+    messages = page.locator("#messages")
+    for _ in range(4):  # enough replies to scroll
+        send(page, "/pendulum help")
+    page.wait_for_function(
+        "() => { const b = document.getElementById('messages');"
+        " return b.scrollHeight > b.clientHeight + 200; }"
+    )
+    messages.evaluate("(box) => { box.scrollTop = 0; }")
+    messages.dispatch_event("wheel")  # as a person scrolling up would
+    expect(messages.locator("article.msg").first).to_be_in_viewport()
+    send(page, "/pendulum privacy")
+    newest = messages.locator("article.msg").last
+    expect(newest).to_contain_text("privacy", ignore_case=True)
+    expect(newest).to_be_in_viewport()
+
+
+def test_the_clock_report_can_be_dismissed(open_page: OpenPage) -> None:
+    page = open_page("U0CHEN", "dm")
+    page.get_by_role("button", name="+1 hour").click()
+    status = page.get_by_role("status")
+    expect(status).to_contain_text("Now ")
+    status.get_by_role("button", name="Dismiss").click()
+    expect(page.locator("#clock-status")).to_be_empty()
+    expect(page.locator("#clock-status")).to_be_hidden()
+
+
+def test_start_over_asks_first_then_empties_everything(browser: Browser, tmp_path: Path) -> None:
+    running = start_workbench(tmp_path)
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        page = context.new_page()
+        page.goto(f"{running.url}/#user=U0ALICE&where=dm")
+        page.wait_for_selector("body[data-ready]")
+        send(page, "/pendulum checkin on")
+        expect(page.locator("article.msg").last).to_contain_text("You're signed up")
+
+        page.once("dialog", lambda dialog: dialog.dismiss())  # "Cancel": nothing happens
+        page.get_by_role("button", name="Start over").click()
+        expect(page.locator("article.msg").last).to_contain_text("You're signed up")
+
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.get_by_role("button", name="Start over").click()
+        expect(page.locator("#messages")).to_contain_text("No messages with", timeout=30_000)
+        upcoming = page.get_by_role("list", name="Scheduled sends")
+        expect(upcoming).not_to_contain_text("Weekly check-in")
+    finally:
+        context.close()
+        running.proc.terminate()
+        assert running.proc.wait(20) == 0, running.logs()
+    assert "Traceback" not in running.logs(), running.logs()

@@ -30,6 +30,7 @@ class Scheduler:
         *,
         on_tick: Callable[[], None] | None = None,
         on_report: Callable[[TickReport], None] | None = None,
+        on_failure: Callable[[Exception], None] | None = None,
     ) -> None:
         if not 0 < interval_s <= 60:
             raise ValueError(f"interval_s={interval_s}: the tick must run at least once a minute")
@@ -40,6 +41,7 @@ class Scheduler:
         self.ticks = 0
         self.on_tick = on_tick  # e.g. the health heartbeat; called as each run starts
         self.on_report = on_report  # e.g. metrics; called with each tick's outcomes
+        self.on_failure = on_failure  # e.g. the health check; called when a tick raises
 
     def _run(self) -> None:
         if self.on_tick is not None:
@@ -54,8 +56,10 @@ class Scheduler:
             report = self.engine.tick()
             if self.on_report is not None:
                 self.on_report(report)
-        except Exception:
+        except Exception as exc:
             log.exception("delivery tick failed; the next tick retries")
+            if self.on_failure is not None:
+                self.on_failure(exc)
         finally:
             self.ticks += 1
 

@@ -80,6 +80,29 @@ class Directory:
         self._ims: dict[str, str] = {}
         self._im_users: dict[str, str] = {}
 
+    def dump(self) -> dict[str, Any]:
+        """What changes as people use the workspace: DM ids, and channel membership (the app
+        invited to a channel). See `load`."""
+        with self.lock:
+            return {
+                "ims": dict(self._ims),
+                "channels": {
+                    c.id: {"members": list(c.members), "bot_member": c.bot_member}
+                    for c in self.channels.values()
+                },
+            }
+
+    def load(self, data: dict[str, Any]) -> None:
+        with self.lock:
+            ims = {str(u): str(im) for u, im in (data.get("ims") or {}).items() if u in self.users}
+            self._ims = ims
+            self._im_users = {im: u for u, im in ims.items()}
+            for cid, state in (data.get("channels") or {}).items():
+                channel = self.channels.get(cid)
+                if channel is not None and isinstance(state, dict):
+                    channel.members = [str(m) for m in state.get("members") or []]
+                    channel.bot_member = bool(state.get("bot_member"))
+
     def user(self, user_id: str) -> User:
         with self.lock:
             found = self.users.get(user_id)

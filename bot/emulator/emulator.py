@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from types import TracebackType
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from bot.clock import Clock, SystemClock
 from bot.emulator.act_events import EventActors
@@ -124,6 +124,24 @@ class Emulator(MessageActors, ViewActors, EventActors):
     @property
     def bot(self) -> Bot:
         return self._core.workspace.bot
+
+    # -- saving conversations (the offline workbench keeps them across restarts) ---------
+
+    @property
+    def conversations_revision(self) -> int:
+        """Grows whenever a message or ephemeral is added, changed or deleted."""
+        return self._core.workspace.history.revision
+
+    def dump_conversations(self) -> dict[str, Any]:
+        """Messages, ephemerals, DM ids and channel membership, JSON-ready."""
+        workspace = self._core.workspace
+        return {**workspace.history.dump(), "directory": workspace.directory.dump()}
+
+    def load_conversations(self, data: dict[str, Any]) -> None:
+        """Restore what `dump_conversations` returned ({} empties every conversation)."""
+        workspace = self._core.workspace
+        workspace.directory.load(data.get("directory") or {})
+        workspace.history.load(data)
 
     # -- delivery settings ---------------------------------------------------------------
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
+from typing import Any
 
 from bot.emulator.errors import ApiError
 from bot.emulator.models import Ephemeral, Message, snapshot
@@ -15,6 +17,35 @@ class History:
         self.lock = lock
         self._messages: dict[str, list[Message]] = {}
         self._ephemerals: list[Ephemeral] = []
+        self._revision = 0  # grows with every change (the workbench saves on change)
+
+    @property
+    def revision(self) -> int:
+        with self.lock:
+            return self._revision
+
+    def _changed(self) -> None:
+        self._revision += 1
+
+    def dump(self) -> dict[str, Any]:
+        """Every message and ephemeral as plain JSON-ready data (see `load`)."""
+        with self.lock:
+            return {
+                "messages": [
+                    dataclasses.asdict(m) for thread in self._messages.values() for m in thread
+                ],
+                "ephemerals": [dataclasses.asdict(e) for e in self._ephemerals],
+            }
+
+    def load(self, data: dict[str, Any]) -> None:
+        """Replace everything with what `dump` returned (empty data clears it)."""
+        with self.lock:
+            self._messages = {}
+            for raw in data.get("messages") or []:
+                message = Message(**raw)
+                self._messages.setdefault(message.channel, []).append(message)
+            self._ephemerals = [Ephemeral(**raw) for raw in data.get("ephemerals") or []]
+            self._changed()
 
     def add(self, message: Message) -> Message:
         with self.lock:
@@ -25,6 +56,7 @@ class History:
                     parent.reply_count += 1
                     parent.thread_ts = parent.ts
             thread.append(message)
+            self._changed()
             return snapshot(message)
 
     def _find(self, channel: str, ts: str) -> Message | None:
@@ -57,6 +89,7 @@ class History:
             found.text, found.blocks, found.edited_ts = text, blocks, edited_ts
             for key, value in fields.items():
                 setattr(found, key, value)
+            self._changed()
             return snapshot(found)
 
     def delete(self, channel: str, ts: str) -> Message:
@@ -65,6 +98,7 @@ class History:
             if found is None:
                 raise ApiError("message_not_found")
             self._messages[channel].remove(found)
+            self._changed()
             return snapshot(found)
 
     def messages(self, channel: str) -> list[Message]:
@@ -74,6 +108,7 @@ class History:
     def add_ephemeral(self, ephemeral: Ephemeral) -> Ephemeral:
         with self.lock:
             self._ephemerals.append(ephemeral)
+            self._changed()
             return snapshot(ephemeral)
 
     def ephemerals(self, channel: str | None = None, user: str | None = None) -> list[Ephemeral]:
@@ -91,6 +126,7 @@ class History:
             for ephemeral in self._ephemerals:
                 if ephemeral.ts == ts:
                     ephemeral.text, ephemeral.blocks = text, blocks
+                    self._changed()
                     return True
             return False
 
@@ -98,4 +134,5 @@ class History:
         with self.lock:
             before = len(self._ephemerals)
             self._ephemerals = [e for e in self._ephemerals if e.ts != ts]
+            self._changed()
             return len(self._ephemerals) < before

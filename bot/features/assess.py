@@ -9,6 +9,7 @@ reading is then sent as a DM from the worker.
 from __future__ import annotations
 
 import functools
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from bot.content.compose import template_message
 from bot.content.library import Library
 from bot.content.markup import escape
 from bot.content.render import make_environment
+from bot.listeners.common import answer_privately
 from bot.router import ActionContext, CommandContext, Reply, Router, Subcommand, ViewContext
 from bot.store.db import Store
 from bot.store.people import latest_assessment
@@ -115,12 +117,17 @@ def _format_number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
-def assess_view(previous: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The self-assessment modal, pre-filled with the person's last answers if any."""
+def assess_view(
+    previous: Mapping[str, Any] | None = None, origin: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The self-assessment modal, pre-filled with the person's last answers if any. `origin`
+    (channel and response_url of a command typed in a channel) rides in private_metadata, so
+    the submit can say there that the reading went to the DM."""
     prev = previous or {}
     return {
         "type": "modal",
         "callback_id": CALLBACK_ID,
+        "private_metadata": json.dumps(dict(origin or {}))[:3000],
         "title": {"type": "plain_text", "text": "Where are you now?"},
         "submit": {"type": "plain_text", "text": "Get my reading"},
         "close": {"type": "plain_text", "text": "Cancel"},
@@ -372,6 +379,34 @@ def reading_message(library: Library, reading: Reading, command: str) -> dict[st
 # -- wiring ---------------------------------------------------------------------------------
 
 
+def origin_of(ctx: CommandContext | ActionContext) -> dict[str, str]:
+    """Where `assess` was typed, when that is a channel rather than a DM."""
+    channel = ctx.channel_id or ""
+    if not channel or channel.startswith("D"):
+        return {}
+    origin = {"channel": channel}
+    if ctx.response_url:
+        origin["response_url"] = ctx.response_url
+    return origin
+
+
+def submitted_origin(view: Mapping[str, Any]) -> dict[str, str]:
+    try:
+        meta = json.loads(str(view.get("private_metadata") or "{}"))
+    except ValueError:
+        return {}
+    if not isinstance(meta, dict):
+        return {}
+    return {k: str(v) for k, v in meta.items() if k in ("channel", "response_url") and v}
+
+
+def reading_sent_message() -> dict[str, Any]:
+    return message(
+        "Your reading is in our DM",
+        [section(":incoming_envelope: Thanks! Your reading is in our DM (only you can see it).")],
+    )
+
+
 def no_assessment_message(command: str) -> dict[str, Any]:
     return message(
         "You haven't done the self-assessment yet.",
@@ -404,13 +439,15 @@ def install(router: Router) -> None:
                 )
             )
         trigger_id = ctx.trigger_id
+        origin = origin_of(ctx)
 
         def open_modal() -> None:
             # trigger_id expires 3 s after the click or command: one local read, then open.
             try:
-                view = assess_view(latest_assessment(ctx.services.store, ctx.team_id, ctx.user_id))
+                previous = latest_assessment(ctx.services.store, ctx.team_id, ctx.user_id)
+                view = assess_view(previous, origin)
             except Exception:  # an unreadable old row must not cost the user the modal
-                view = assess_view(None)
+                view = assess_view(None, origin)
             ctx.client.views_open(trigger_id=trigger_id, view=view)
 
         return Reply(later=open_modal)
@@ -444,8 +481,18 @@ def install(router: Router) -> None:
         me = build_profile(row, services.library.rules, now)
         msg = reading_message(services.library, reading_for(services.library, me), services.command)
 
+        origin = submitted_origin(ctx.view)
+
         def send_reading() -> None:
             ctx.client.chat_postMessage(channel=ctx.user_id, **msg)
+            if origin.get("channel"):  # typed in a channel: say there where the reading went
+                answer_privately(
+                    ctx.client,
+                    reading_sent_message(),
+                    user_id=ctx.user_id,
+                    channel_id=origin["channel"],
+                    response_url=origin.get("response_url"),
+                )
 
         return Reply(ack={"response_action": "clear"}, later=send_reading)
 

@@ -326,12 +326,16 @@ def send_dm(
     key: tuple[str, ...],
     message: dict[str, Any],
     user_id: str,
+    *,
+    period: str = "once",
 ) -> None:
-    """An immediate DM, at most once per key (through the engine when it runs)."""
+    """An immediate DM, at most once per key (through the engine when it runs). `period` is
+    the ledger's period: a week's check-in prompt carries its ISO week, so it is found (and
+    marked "Checked in") once that week is answered."""
     outgoing = {"channel": user_id, "text": message["text"], "blocks": message["blocks"]}
     engine = services.engine
     if engine is not None and hasattr(engine, "send_once"):
-        engine.send_once(key, team_id, outgoing, kind=key[0])
+        engine.send_once(key, team_id, outgoing, kind=key[0], period=period)
         return
     client.chat_postMessage(**outgoing)
 
@@ -360,7 +364,13 @@ def send_checkin_now(services: Services, team_id: str, user_id: str, tz: str) ->
     if message is None:
         return "nothing"
     send_dm(
-        services, services.client_for(team_id), team_id, (ADHOC, user_id, period), message, user_id
+        services,
+        services.client_for(team_id),
+        team_id,
+        (ADHOC, user_id, period),
+        message,
+        user_id,
+        period=period,
     )
     return "sent"
 

@@ -344,7 +344,11 @@ class CheckinCommand:
             except sends.RecipientGone:
                 return
             result = sends.send_checkin_now(services, ctx.team_id, ctx.user_id, tz)
-            answer(ctx, now_reply(result, current_period(services, tz)))
+            period = current_period(services, tz)
+            where = {
+                c for c, _ts in sends.prompt_location(services, ctx.team_id, ctx.user_id, period)
+            }
+            answer(ctx, now_reply(result, period, in_dm=ctx.channel_id in where))
 
         return Reply(later=job)
 
@@ -402,8 +406,13 @@ class CheckinCommand:
         return Reply(message=views.note_message(text), later=refresh_later(ctx))
 
 
-def now_reply(result: str, period: str) -> dict[str, Any]:
+def now_reply(result: str, period: str, *, in_dm: bool = False) -> dict[str, Any]:
+    """The answer to `checkin now`; `in_dm` when it was typed in the DM the check-in went to."""
     if result == "sent":
+        if in_dm:
+            return views.note_message(
+                ":incoming_envelope: Here's this week's check-in, just above."
+            )
         return views.note_message(":incoming_envelope: Your check-in is in our DM.")
     if result == "answered":
         return message(
@@ -420,10 +429,11 @@ def now_reply(result: str, period: str) -> dict[str, Any]:
             ],
         )
     if result == "already":
+        where = "further up in this conversation" if in_dm else "in our DM"
         return message(
-            "This week's check-in is waiting in our DM",
+            f"This week's check-in is waiting {where}",
             [
-                section("This week's check-in is already in our DM. You can start it here too:"),
+                section(f"This week's check-in is already {where}. You can start it here too:"),
                 actions(
                     button("Start check-in", views.START, period, style="primary"),
                     block_id="checkin_start_here",

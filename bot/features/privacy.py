@@ -159,6 +159,8 @@ def confirm_message(command: str) -> dict[str, Any]:
 
 def forget_person(services: Services, team_id: str, user_id: str) -> dict[str, int]:
     deleted = personal.forget(services.store, team_id, user_id)
+    if not services.store.erase_history():
+        log.warning("forget: other readers kept the WAL busy; it was not emptied")
     log.info("forgot a person: %d rows", sum(deleted.values()))
     return deleted
 

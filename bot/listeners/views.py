@@ -20,6 +20,9 @@ log = logging.getLogger("pendulum.listeners")
 
 
 BUSY_TEXT = "I'm busy for a moment and couldn't save this. Please submit again."
+FAILED_TEXT = (
+    "Sorry, I couldn't save this (ref {ref}). Your answers are still here: please try again."
+)
 
 
 def first_input(view: dict[str, Any]) -> str | None:
@@ -58,14 +61,18 @@ def register(app: App, services: Services) -> None:
         try:
             reply = handler(ctx)
         except Exception as exc:
-            busy_on = first_input(view) if is_busy(exc) else None
-            if busy_on is not None:  # the database is locked elsewhere: keep the input
+            keep_on = first_input(view) if body.get("type") == "view_submission" else None
+            if keep_on is not None and is_busy(exc):  # locked elsewhere: keep the input
                 log.warning(
                     "view %s: database busy, asked to submit again", view.get("callback_id")
                 )
-                ack(response_action="errors", errors={busy_on: BUSY_TEXT})
+                ack(response_action="errors", errors={keep_on: BUSY_TEXT})
                 return
             ref = report(exc, where=f"view {view.get('callback_id')}")
+            if keep_on is not None:  # the save failed (disk full, a damaged table…): the
+                # modal stays open with what was typed, so nothing is lost
+                ack(response_action="errors", errors={keep_on: FAILED_TEXT.format(ref=ref)})
+                return
             ack()
             services.worker.submit(
                 lambda: tell_sorry(

@@ -8,8 +8,10 @@ all configured the same way (WAL, busy timeout, foreign keys).
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,6 +36,54 @@ def is_busy(exc: BaseException) -> bool:
 
 class StoreError(Exception):
     """The database cannot be opened or written; the message names the path and the fix."""
+
+
+class NewerDatabase(StoreError):
+    """The database was written by a newer Pendulum: this build must not touch it."""
+
+
+def newer_database_problem(path: Path, unknown: list[str]) -> str:
+    from bot import __version__
+
+    return (
+        f"{path} was written by a newer Pendulum (migration {', '.join(unknown)} is unknown "
+        f"to pendulum-bot {__version__}). Fix: upgrade pendulum-bot to the version that wrote "
+        "it, or restore a backup taken before that upgrade (`pendulum-bot db restore`)"
+    )
+
+
+def check_database(path: Path) -> None:
+    """Refuse, before anything opens it for writing, a file that is not a SQLite database
+    Pendulum can use: not SQLite at all, or written by a newer Pendulum. A missing or empty
+    file is fine (the migrations create the schema)."""
+    if not path.is_file() or path.stat().st_size == 0:
+        return
+    try:
+        # read-write but query-only: a read-only connection to a WAL database would leave
+        # -wal/-shm files behind, which mean "live" to `db restore`
+        conn = sqlite3.connect(str(path), timeout=5)
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot open {path} ({exc})") from exc
+    try:
+        conn.execute("PRAGMA query_only = ON")
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        applied: list[str] = []
+        if "_sqlite_migrations" in tables:
+            applied = [
+                str(r[0])
+                for r in conn.execute(
+                    "SELECT name FROM _sqlite_migrations WHERE migration_set = ?",
+                    [MIGRATIONS.name],
+                )
+            ]
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path} is not a SQLite database ({exc})") from exc
+    finally:
+        conn.close()
+    known = {m.name for m in MIGRATIONS._migrations}
+    unknown = [name for name in applied if name not in known]
+    if unknown:
+        raise NewerDatabase(newer_database_problem(path, unknown))
 
 
 class Store:
@@ -64,6 +114,9 @@ class Store:
             # pages of the file: some SQLite builds default to this, not all
             conn.execute("PRAGMA secure_delete = ON")
             conn.execute("PRAGMA synchronous = NORMAL")
+            # deleted rows are overwritten with zeros, whatever this SQLite build's default:
+            # `forget me` must not leave a manager's answers readable in free pages
+            conn.execute("PRAGMA secure_delete = ON")
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the database at {self.path}: {exc}") from exc
         with self._all_lock:
@@ -111,9 +164,25 @@ class Store:
         else:
             db.conn.execute("COMMIT")
 
+    def erase_history(self, attempts: int = 5) -> bool:
+        """Copy every committed change into the database file and empty the WAL (a TRUNCATE
+        checkpoint), so rows just deleted (zeroed, with secure_delete) leave no old copy in
+        `-wal`. False when readers kept the WAL in use through every attempt."""
+        for attempt in range(attempts):
+            busy = self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            if not busy:
+                return True
+            time.sleep(0.05 * (attempt + 1))  # a reader's snapshot ends within moments
+        return False
+
     # -- schema ------------------------------------------------------------------------------
     def migrate(self) -> list[str]:
-        """Apply pending migrations; returns the names applied."""
+        """Apply pending migrations; returns the names applied. Refuses a database written by a
+        newer Pendulum (NewerDatabase), whose schema this build does not know."""
+        known = {m.name for m in MIGRATIONS._migrations}
+        unknown = [m.name for m in MIGRATIONS.applied(self.db) if m.name not in known]
+        if unknown:
+            raise NewerDatabase(newer_database_problem(self.path, unknown))
         pending = [m.name for m in MIGRATIONS.pending(self.db)]
         MIGRATIONS.apply(self.db)
         return pending
@@ -123,9 +192,18 @@ class Store:
 
     def backup(self, destination: str | Path) -> None:
         """An online, consistent copy (SQLite's backup API) that readers and writers can
-        keep using while it runs."""
-        target = sqlite3.connect(str(destination))
+        keep using while it runs. Written beside `destination` and renamed into place, so a
+        failed backup leaves no file behind (and the retry is not refused)."""
+        destination = Path(destination)
+        partial = destination.with_name(f".{destination.name}.partial-{os.getpid()}")
         try:
-            self.db.conn.backup(target)
+            source = self.db.conn
+            target = sqlite3.connect(str(partial))
+            try:
+                source.backup(target)
+            finally:
+                target.close()
+            os.replace(partial, destination)
         finally:
-            target.close()
+            with contextlib.suppress(FileNotFoundError):
+                partial.unlink()

@@ -13,12 +13,18 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from dataclasses import dataclass
+from contextlib import suppress
+from dataclasses import dataclass, field
+from typing import Any
 
 from bot.config import Config, ConfigError
 from bot.emulator import Emulator
+from bot.http_server import PendulumWsgi
+from bot.runtime import build_health
 from bot.workbench.clock import MovableClock
+from bot.workbench.conversations import SavedConversations, conversations_path
 from bot.workbench.core import AppInfo, Workbench, manifest_bot_events
 from bot.workbench.runner import RunningApp, app_config, start_app
 from bot.workbench.sample import TEAM_ID, TEAM_NAME, sample_channels, sample_users
@@ -44,6 +50,10 @@ class RunningWorkbench:
     app: RunningApp
     timeline: Timeline
     workbench: Workbench
+    config: Config
+    saved: SavedConversations
+    fresh_workspace: dict[str, Any] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def url(self) -> str:
@@ -52,8 +62,35 @@ class RunningWorkbench:
     def stop(self) -> None:
         self.server.stop()
         self.app.stop()
+        self.saved.stop()
         self.timeline.close()
         self.emu.stop()
+
+    def start_over(self) -> None:
+        """Delete the conversations, the database and the clock's lead, and start the app
+        again on an empty database, as on the first run."""
+        with self._lock:
+            self.saved.stop()
+            self.app.stop()
+            self.timeline.close()
+            db_path = self.config.db_path
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                with suppress(FileNotFoundError):
+                    db_path.with_name(db_path.name + suffix).unlink()
+            self.saved.discard()
+            self.emu.load_conversations(self.fresh_workspace)
+            self.workbench.clock.reset()
+            self.app = start_app(app_config(self.config, self.emu), self.emu, self.workbench.clock)
+            self.timeline = Timeline(db_path, self.workbench.clock)
+            self.workbench.timeline = self.timeline
+            self.server.ops = ops_for(self.app)
+            self.saved.start()
+            log.info("started over: empty database %s, clock at real time", db_path)
+
+
+def ops_for(app: RunningApp) -> PendulumWsgi:
+    """/healthz and /metrics, as in every mode (README): the runtime's own handlers."""
+    return PendulumWsgi(None, build_health(app.services, "offline"), app.services.metrics)
 
 
 def start_workbench(config: Config) -> RunningWorkbench:
@@ -75,6 +112,9 @@ def start_workbench(config: Config) -> RunningWorkbench:
         channels=sample_channels(),
         clock=clock,
     ).start()
+    fresh_workspace = emu.dump_conversations()
+    saved = SavedConversations(emu, conversations_path(config.db_path))
+    saved.restore()  # the conversations of the last run, beside its database
     try:
         running = start_app(app_config(config, emu), emu, clock)
     except BaseException:
@@ -105,8 +145,13 @@ def start_workbench(config: Config) -> RunningWorkbench:
         started=started,
     )
     server.workbench = workbench
+    server.ops = ops_for(running)
+    bench = RunningWorkbench(
+        server, emu, running, timeline, workbench, config, saved.start(), fresh_workspace
+    )
+    workbench.on_start_over = bench.start_over
     server.start()
-    return RunningWorkbench(server, emu, running, timeline, workbench)
+    return bench
 
 
 def run_workbench(config: Config, connect_note: str = CONNECT_NOTE) -> int:

@@ -35,6 +35,13 @@ class MovableClock:
             self._offset += delta
             return self._real() + self._offset
 
+    def reset(self) -> datetime:
+        """Back to real time. Only for "Start over", with the app stopped and its database
+        deleted: nothing that remembers a later time is left."""
+        with self._lock:
+            self._offset = timedelta(0)
+            return self._real()
+
     def jump_to(self, instant: datetime) -> datetime:
         """Move forward so that now >= `instant` (a no-op if it is already past)."""
         if instant.tzinfo is None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -238,6 +238,7 @@ class Workbench:
         self.team_name = team_name
         self.log = InspectorLog(emu, started)
         self._clock_lock = threading.Lock()
+        self.on_start_over: Callable[[], None] | None = None  # set by start_workbench
 
     # -- reading -----------------------------------------------------------------------------
     def meta(self) -> JSON:
@@ -412,6 +413,18 @@ class Workbench:
                 return {"ok": False, "error": "That message is gone."}
             found = matches[0]
         return delivery_json(self.emu.click(user, found, action_id, value, block_id=block))
+
+    # -- start over --------------------------------------------------------------------------
+    def start_over(self, body: Mapping[str, Any]) -> JSON:
+        """Empty conversations, an empty database and the clock back at real time. The page
+        asks the person to confirm first, and says so in the request."""
+        if body.get("confirm") is not True:
+            raise BadRequest('starting over deletes everything: send {"confirm": true}')
+        if self.on_start_over is None:
+            raise BadRequest("this workbench cannot start over")
+        with self._clock_lock:
+            self.on_start_over()
+        return {"ok": True, "now": utc_text(self.clock.now())}
 
     # -- the clock ---------------------------------------------------------------------------
     def move_clock(self, body: Mapping[str, Any]) -> JSON:

@@ -15,7 +15,14 @@ from datetime import datetime
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 from bot.app import create_app
-from bot.bootstrap import Identity, build_services, check_token, load_content, open_store
+from bot.bootstrap import (
+    Identity,
+    build_services,
+    check_store,
+    check_token,
+    load_content,
+    open_store,
+)
 from bot.config import Config, is_local_url
 from bot.delivery import Scheduler
 from bot.delivery.schedule import parse_utc
@@ -88,6 +95,7 @@ def start_app(config: Config, emu: Emulator, clock: MovableClock) -> RunningApp:
     scheduler: the order `bot.runtime.run` uses, so start-up problems read the same."""
     library = load_content(config.prompts_dir)
     identity = check_token(config)
+    check_store(config)
     lock = lock_database(config)
     try:
         store = open_store(config)
@@ -109,7 +117,7 @@ def start_app(config: Config, emu: Emulator, clock: MovableClock) -> RunningApp:
         )
         handler.connect()  # type: ignore[no-untyped-call]
     except BaseException:
-        lock.release()
+        lock.release(discard=True)  # a start that failed leaves no lock file behind
         raise
     emu.wait_connected(timeout=20)
     log.info(

@@ -8,6 +8,8 @@ CDN) and a JSON API, on 127.0.0.1 only.
                              what that user sees there, open modal, clock, inspector log
     POST /api/act            {"type": "send"|"click"|"submit"|"close"|"home"|"shortcut", …}
     POST /api/clock          {"action": "next"} or {"action": "advance", "seconds": N}
+    POST /api/start-over     {"confirm": true}: empty conversations, database and clock
+    GET  /healthz, /metrics  the app's health check and metrics, as in every other mode
 
 Requests must name this server in their Host header (no DNS rebinding) and POSTs must be
 JSON (a page on another site cannot send one without a CORS preflight, which is refused).
@@ -15,11 +17,13 @@ JSON (a page on another site cannot send one without a CORS preflight, which is 
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import re
 import sys
 import threading
+from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -33,6 +37,7 @@ log = logging.getLogger("pendulum.workbench")
 STATIC = Path(__file__).resolve().parent / "static"
 HOST = "127.0.0.1"
 MAX_BODY = 1024 * 1024
+OPS_PATHS = frozenset({"/healthz", "/metrics"})
 _STATIC_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*\.(css|js|html|svg)$")
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -113,6 +118,8 @@ class Handler(BaseHTTPRequestHandler):
                 self._json(HTTPStatus.OK, bench.meta())
             elif url.path == "/api/file":
                 self._file(query.get("id", ""))
+            elif url.path in OPS_PATHS:
+                self._ops(url.path)
             elif url.path == "/api/state":
                 log_after = int(query.get("log", "0") or 0)
                 self._json(
@@ -136,6 +143,8 @@ class Handler(BaseHTTPRequestHandler):
                 self._json(HTTPStatus.OK, bench.act(self._body()))
             elif path == "/api/clock":
                 self._json(HTTPStatus.OK, bench.move_clock(self._body()))
+            elif path == "/api/start-over":
+                self._json(HTTPStatus.OK, bench.start_over(self._body()))
             else:
                 self._error(HTTPStatus.NOT_FOUND, "not found")
         except BadRequest as exc:
@@ -152,6 +161,31 @@ class Handler(BaseHTTPRequestHandler):
             return
         self._send(HTTPStatus.OK, data, "image/png")
 
+    def _ops(self, path: str) -> None:
+        """/healthz and /metrics, answered by the same WSGI app as in Socket Mode and HTTP."""
+        ops = self.server.ops
+        if ops is None:
+            self._error(HTTPStatus.SERVICE_UNAVAILABLE, "the workbench is still starting")
+            return
+        answer: dict[str, Any] = {}
+
+        def start_response(status: str, headers: Any, exc_info: Any = None) -> Any:
+            answer["status"], answer["headers"] = int(status.split(" ", 1)[0]), dict(headers)
+            return lambda _data: None
+
+        environ = {
+            "REQUEST_METHOD": self.command,
+            "PATH_INFO": path,
+            "QUERY_STRING": "",
+            "CONTENT_LENGTH": "0",
+            "SERVER_NAME": HOST,
+            "SERVER_PORT": str(self.server.port),
+            "wsgi.input": io.BytesIO(b""),
+            "wsgi.url_scheme": "http",
+        }
+        body = b"".join(ops(environ, start_response))
+        self._send(answer["status"], body, answer["headers"].get("Content-Type", "text/plain"))
+
     def _static(self, name: str) -> None:
         path = STATIC / name
         if not _STATIC_NAME.match(name) or not path.is_file():
@@ -167,6 +201,7 @@ class WorkbenchServer(ThreadingHTTPServer):
     def __init__(self, port: int) -> None:
         super().__init__((HOST, port), Handler)
         self._workbench: Workbench | None = None
+        self.ops: Callable[..., Iterable[bytes]] | None = None  # the app's /healthz, /metrics
         self._thread: threading.Thread | None = None
 
     def handle_error(self, request: Any, client_address: Any) -> None:

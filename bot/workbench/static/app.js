@@ -28,6 +28,8 @@ const S = {
   again: false,
   clockBusy: false,
   now: null,
+  followUntil: 0, // after you send, follow the conversation's end until you scroll
+  statusTimer: null,
 };
 
 // -- helpers -------------------------------------------------------------------------------
@@ -301,7 +303,8 @@ function renderMessages(messages) {
   if (key === S.keys.messages) return;
   S.keys.messages = key;
   const box = $("messages");
-  const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 60;
+  const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 60
+    || Date.now() < S.followUntil;
   const tz = me().tz;
   const dayFormat = new Intl.DateTimeFormat("en-GB", { weekday: "long", day: "numeric", month: "long", timeZone: tz });
   const groups = messages.map((message, i) => {
@@ -330,6 +333,17 @@ function renderMessages(messages) {
     S.rendered = groups.map((g) => g.key);
   });
   if (atBottom) box.scrollTop = box.scrollHeight;
+}
+
+// Like Slack: sending jumps to the end of the conversation, and the reply shows there too,
+// however far up you had scrolled. Scrolling yourself ends the following.
+function jumpToLatest() {
+  const box = $("messages");
+  S.followUntil = Date.now() + 15000;
+  box.scrollTop = box.scrollHeight;
+}
+function stopFollowing() {
+  S.followUntil = 0;
 }
 
 function emptyNote() {
@@ -533,22 +547,53 @@ function describeOutcomes(result) {
   }).join("; ");
 }
 
+// The clock's report ("Jumped to …") stays until dismissed, replaced, or a minute passes.
+function setStatus(text, { html = false } = {}) {
+  const node = $("clock-status");
+  clearTimeout(S.statusTimer);
+  if (!text) {
+    node.replaceChildren();
+    return;
+  }
+  const body = h("span", html ? { html: text } : { text });
+  const close = h("button", {
+    type: "button", class: "status-dismiss", "aria-label": "Dismiss", title: "Dismiss", text: "×",
+    onclick: () => setStatus(""),
+  });
+  node.replaceChildren(body, close);
+  S.statusTimer = setTimeout(() => setStatus(""), 60000);
+}
+
+async function startOver() {
+  const ok = window.confirm(
+    "Start over? This deletes every conversation, the database (schedules, check-ins, " +
+    "everything the app stored) and moves the clock back to now.");
+  if (!ok) return;
+  setStatus("Starting over…");
+  const result = await api("/api/start-over", { confirm: true });
+  if (result.ok === false) {
+    setStatus(result.error || "Could not start over.");
+    return;
+  }
+  location.reload();
+}
+
 async function moveClock(body) {
   if (S.clockBusy) return;
   S.clockBusy = true;
   const buttons = ["jump-next", "advance-hour", "advance-day"].map($);
   buttons.forEach((b) => { b.disabled = true; });
-  $("clock-status").textContent = "Moving the clock; waiting for the app's scheduler tick…";
+  setStatus("Moving the clock; waiting for the app's scheduler tick…");
   try {
     const result = await api("/api/clock", body);
     if (result.ok === false) {
-      $("clock-status").innerHTML = mrkdwn(result.error || "Could not move the clock.");
+      setStatus(mrkdwn(result.error || "Could not move the clock."), { html: true });
     } else {
       const tz = me().tz;
       const head = result.reason
         ? `Jumped to ${fmt(result.reason.due_at, tz)} (${result.reason.label} → ${nameOf(result.reason.target)})`
         : `Now ${fmt(result.now, tz)}`;
-      $("clock-status").textContent = `${head}: ${describeOutcomes(result)}.${result.settled ? "" : " (The app is still working on it.)"}`;
+      setStatus(`${head}: ${describeOutcomes(result)}.${result.settled ? "" : " (The app is still working on it.)"}`);
     }
   } finally {
     S.clockBusy = false;
@@ -759,6 +804,7 @@ function setupComposer() {
     const text = input.value.trim();
     if (!text) return;
     closeSuggestions();
+    jumpToLatest();
     const result = await api("/api/act", { type: "send", user: S.me, where: S.where, text });
     if (result.ok === false) {
       $("composer-error").textContent = result.error;
@@ -821,6 +867,11 @@ async function main() {
   $("jump-next").addEventListener("click", () => moveClock({ action: "next" }));
   $("advance-hour").addEventListener("click", () => moveClock({ action: "advance", seconds: 3600 }));
   $("advance-day").addEventListener("click", () => moveClock({ action: "advance", seconds: 86400 }));
+  $("start-over").addEventListener("click", startOver);
+  for (const kind of ["wheel", "touchmove"]) $("messages").addEventListener(kind, stopFollowing, { passive: true });
+  $("messages").addEventListener("keydown", (event) => {
+    if (["PageUp", "ArrowUp", "Home"].includes(event.key)) stopFollowing();
+  });
   renderChrome();
   if (S.where === "home") api("/api/act", { type: "home", user: S.me }).then(showActError);
   document.body.dataset.ready = "true";
