@@ -215,9 +215,7 @@ def known_migrations() -> list[str]:
 
 
 # -- export ----------------------------------------------------------------------------------
-def export(
-    db: sqlite_utils.Database, now: datetime, team_id: str | None = None
-) -> dict[str, Any]:
+def export(db: sqlite_utils.Database, now: datetime, team_id: str | None = None) -> dict[str, Any]:
     """Workspace data as one JSON-ready document: every workspace, or only `team_id`, stamped
     `now` (the caller's clock). Tokens and check-in answers are redacted; the global tables
     (install states, app state) are not included."""
