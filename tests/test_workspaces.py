@@ -232,7 +232,9 @@ def test_tokens_are_redacted_in_exports(store: Store) -> None:
     seed(store.db, "T1", "alpha")
     rows = workspace_rows(store.db, "T1")["installations"]
     assert rows and all(r["bot_token"] == "[redacted]" for r in rows)
-    assert "alpha-installations-bot_token" not in json.dumps(export(store.db, EXPORTED_AT), default=str)
+    assert "alpha-installations-bot_token" not in json.dumps(
+        export(store.db, EXPORTED_AT), default=str
+    )
 
 
 # -- uninstall -----------------------------------------------------------------------------
