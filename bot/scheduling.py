@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 
 from bot.delivery import DeliveryEngine, Scheduler, delivery_client
 from bot.delivery.pacing import HISTORY, Rate, RateLimits
+from bot.redelivery import DURABLE_PREFIX, KEEP_SECONDS
 from bot.services import Services
 from bot.store.requests import forget_older_than
 
@@ -61,15 +62,17 @@ def delivery_pacing(spec: dict[str, float]) -> tuple[RateLimits | None, int]:
 
 
 HOUSEKEEPING_EVERY = timedelta(hours=1)
+REQUEST_KEYS_EVERY = timedelta(minutes=1)
 
 
 class Housekeeping:
-    """Hourly clean-up run from the tick: forget old Slack request ids (they only guard
-    against retries, which come within minutes)."""
+    """Clean-up run from the tick: forget old Slack request ids (they only guard against
+    retries, which come within minutes) hourly, and replay guards every minute."""
 
     def __init__(self, services: Services) -> None:
         self.services = services
         self.last: datetime | None = None
+        self.last_request_keys: datetime | None = None
 
     def __call__(self) -> None:
         now = self.services.clock.now()
@@ -77,6 +80,12 @@ class Housekeeping:
         if self.last is None or now - self.last >= HOUSEKEEPING_EVERY:
             self.last = now
             forget_older_than(self.services.store, now)
+        last = self.last_request_keys
+        if last is None or now - last >= REQUEST_KEYS_EVERY:
+            # replay guards only need to outlive the signature window and Slack's retries
+            self.last_request_keys = now
+            keep = timedelta(seconds=KEEP_SECONDS)
+            forget_older_than(self.services.store, now, keep, prefix=DURABLE_PREFIX)
 
 
 def start_scheduler(services: Services) -> Scheduler:
