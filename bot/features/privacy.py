@@ -44,7 +44,8 @@ WHO_SEES = (
 )
 NOT_ABOUT_YOU = {
     "processed_requests": "ids of Slack requests I've already handled, so a retried request "
-    "does nothing twice (no content, nothing that names you)",
+    "does nothing twice (no content; kept two days at most, and `forget me` deletes the ones "
+    "that name you)",
     "workspaces": "this workspace's id and name",
 }
 

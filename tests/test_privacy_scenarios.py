@@ -1,12 +1,14 @@
-"""`/pendulum export` end to end over signed HTTP: the file and its announcement arrive as one
-message; a workspace without `files:write` gets a message saying so instead of a promise; a
-signed export captured and replayed after a restart (inside the 5-minute signature window)
-runs once.
+"""Privacy end to end. `/pendulum export` over signed HTTP: the file and its announcement
+arrive as one message; a workspace without `files:write` gets a message saying so instead of
+a promise; a signed export captured and replayed after a restart (inside the 5-minute
+signature window) runs once. `forget me` leaves no once-only key naming the person in the
+database file.
 """
 
 from __future__ import annotations
 
 import http.client
+import sqlite3
 from pathlib import Path
 
 from bench.observe import settle
@@ -14,7 +16,7 @@ from bot.emulator import Emulator
 from bot.emulator.http_delivery import encode
 from bot.emulator.models import Message
 from bot.emulator.signing import signed_headers
-from tests.harness import ALICE, AppProcess, start_app
+from tests.harness import ALICE, BOB, TEAM, AppProcess, start_app
 
 
 def dm_messages(emu: Emulator) -> list[Message]:
@@ -81,3 +83,43 @@ def test_a_signed_export_replayed_after_a_restart_runs_once(emu: Emulator, tmp_p
         assert len(emu.calls_to("files.completeUploadExternal")) == uploads == 1
     finally:
         app.stop()
+
+
+def request_keys(app: AppProcess) -> list[str]:
+    """Straight from the database file, as anyone holding it would read it."""
+    conn = sqlite3.connect(app.db_path, timeout=5)
+    try:
+        return [str(r[0]) for r in conn.execute("SELECT key FROM processed_requests")]
+    finally:
+        conn.close()
+
+
+def test_forget_me_removes_the_once_only_keys_that_name_me(emu: Emulator, app: AppProcess) -> None:
+    for user in (ALICE, BOB):  # a topic shared in the channel, a hello in the DM
+        assert emu.slash_command(user, TEAM, "ladder").ok
+        emu.click(user, emu.ephemerals(channel=TEAM, user=user)[-1], "topic_share")
+        emu.post_as_user(user, None, "hello")
+
+    def named(user: str) -> list[str]:
+        return [k for k in request_keys(app) if user in k]
+
+    emu.wait_for(
+        lambda: all(len(named(u)) == 2 for u in (ALICE, BOB)),
+        timeout=15,
+        message="share and DM-hint keys for both",
+    )
+
+    emu.slash_command(ALICE, TEAM, "forget me")
+    confirm = emu.wait_for(
+        lambda: [e for e in emu.ephemerals(user=ALICE) if "forget_confirm" in str(e.blocks)],
+        timeout=10,
+        message="the confirm button",
+    )[-1]
+    emu.click(ALICE, confirm, "forget_confirm")
+    emu.wait_for(
+        lambda: any("deleted everything" in str(p) for p in emu.response_posts),
+        timeout=10,
+        message="the deletion confirmation",
+    )
+    assert named(ALICE) == []
+    assert len(named(BOB)) == 2  # nobody else's
