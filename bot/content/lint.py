@@ -19,6 +19,7 @@ from bot.coaching.profile import SAMPLE_ASSESSMENT, build_profile
 from bot.content.compose import template_message, tip_message, topic_message
 from bot.content.library import ContentError, Library, load_library
 from bot.content.render import RenderError
+from bot.ratelimit import limit_problems
 
 MIN_TIPS = 26
 MIN_CRITICAL_PATH_EXAMPLES = 30
@@ -95,6 +96,7 @@ def _check_rules(library: Library) -> list[str]:
     for key in ("tour_of_duty_years", "energy", "checkin", "recommendations", "next_steps"):
         if key not in rules:
             problems.append(f"{path}: needs {key}")
+    problems += [f"{path}: {problem}" for problem in limit_problems(rules)]
     topics = set(library.topics)
     for i, rule in enumerate(rules.get("recommendations") or []):
         for topic in rule.get("topics") or []:

@@ -23,6 +23,7 @@ from bot.content.compose import template_message
 from bot.content.markup import escape
 from bot.delivery.schedule import utc_text
 from bot.parse import split_command
+from bot.ratelimit import slow_down
 from bot.router import ActionContext, CommandContext, Reply, Router, Subcommand
 from bot.store import personal
 
@@ -191,6 +192,9 @@ def on_privacy(ctx: CommandContext | ActionContext) -> Reply:
 
 def on_export(ctx: CommandContext | ActionContext) -> Reply:
     services, client, team_id, user_id = ctx.services, ctx.client, ctx.team_id, ctx.user_id
+    wait = services.limiter.take("export", team_id, user_id, services.limits.exports)
+    if wait is not None:  # each export builds and uploads a file: a few an hour
+        return Reply(message=slow_down(services.library, services.command, "export", wait))
     note = ":package: Preparing your export: it'll arrive in our DM as a JSON file."
     return Reply(
         message=message("Preparing your export", [section(note)]),
