@@ -69,12 +69,21 @@ def _shaped_as_slack_sends(data: dict[str, Any]) -> bool:
     kind = data["type"]
     if kind == "event_callback":
         event = data.get("event")
-        return isinstance(event, dict) and isinstance(event.get("type"), str)
+        if not (isinstance(event, dict) and isinstance(event.get("type"), str)):
+            return False
+        return event["type"] != "message" or isinstance(event.get("channel"), str)
     if kind in ("view_submission", "view_closed"):
         view = data.get("view")
-        if not (isinstance(view, dict) and isinstance(view.get("type"), str)):
+        if not (
+            isinstance(view, dict)
+            and isinstance(view.get("type"), str)
+            and isinstance(view.get("callback_id"), str)
+        ):
             return False
-        return kind == "view_closed" or isinstance(view.get("state"), dict)
+        state = view.get("state")
+        return kind == "view_closed" or (
+            isinstance(state, dict) and isinstance(state.get("values"), dict)
+        )
     if kind == "block_actions":
         actions = data.get("actions")
         return (
