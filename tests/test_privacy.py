@@ -133,7 +133,7 @@ def test_export_announces_the_file_in_the_upload_itself(world: World) -> None:
     ("error", "says"),
     [
         ("missing_scope", "files:write"),
-        ("unknown_method", "pendulum-bot export"),
+        ("unknown_method", "doesn't offer the file upload"),
         ("internal_error", "again in a few minutes"),
     ],
 )
