@@ -14,7 +14,7 @@ from bot import installations
 from bot.errors import report
 from bot.features import install_all
 from bot.listeners import register_all
-from bot.redelivery import Redeliveries
+from bot.redelivery import DurableKeys, Redeliveries
 from bot.requestlog import Guard, ObservedApp, RequestObserver
 from bot.router import Router
 from bot.sanitize import clean_request
@@ -81,7 +81,10 @@ def create_app(services: Services) -> App:
     app.guards = (
         clean_request,  # user text is made storable once, before any listener reads it
         brief_database_waits(services.store),
-        Redeliveries(config.signing_secret if config.mode != "socket" else None).around,
+        Redeliveries(
+            config.signing_secret if config.mode != "socket" else None,
+            durable=DurableKeys(services.store, services.clock),
+        ).around,
     )
     tracker = installations.WorkspaceTracker(services.store, services.clock)
     services.extras["workspace_tracker"] = tracker

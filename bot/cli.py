@@ -311,11 +311,12 @@ def cmd_db_restore(source: Path, *, force: bool) -> int:
 
 
 def cmd_export(team: str | None, output: Path | None) -> int:
+    from bot.clock import SystemClock
     from bot.ops import dump_json, export, open_readonly
 
     db = open_readonly(checked_db_path())
     try:
-        document = export(db, team)
+        document = export(db, SystemClock().now(), team)
     finally:
         db.conn.close()
     if team and not any(document["teams"][team].values()):
@@ -334,12 +335,13 @@ def cmd_export(team: str | None, output: Path | None) -> int:
 def cmd_stats(*, as_json: bool) -> int:
     import json
 
+    from bot.clock import SystemClock
     from bot.ops import open_readonly, stats
 
     path = checked_db_path()
     db = open_readonly(path)
     try:
-        result = stats(db, path)
+        result = stats(db, path, SystemClock().now())
     finally:
         db.conn.close()
     if as_json:

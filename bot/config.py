@@ -61,6 +61,9 @@ class Config:
         """The app talks to a local emulator (tests, the workbench), not to Slack."""
         return is_local_url(self.api_url)
 
+    # emulator-only: per-person request limits over rules.yaml's (see REQUEST_LIMIT_NAMES)
+    request_limits: tuple[tuple[str, int], ...] = ()
+
     @property
     def mode(self) -> Mode:
         if self.bot_token and self.app_token:
@@ -192,6 +195,14 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
             "unset it; against Slack the engine follows Slack's published limits",
         )
 
+    request_limits = parse_request_limits(get("PENDULUM_REQUEST_LIMITS"))
+    if request_limits and not is_local_url(api_url):
+        raise ConfigError(
+            "PENDULUM_REQUEST_LIMITS",
+            "changes the per-person flood guards, which only a local emulator may ask for",
+            "unset it; tune the limits under `limits` in rules.yaml instead",
+        )
+
     db_path = Path(get("PENDULUM_DB") or "pendulum.db").expanduser()
     check_db_writable(db_path)
 
@@ -216,6 +227,7 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         clock_file=clock_file,
         delivery_limits=delivery_limits,
         secret_key=secret_key,
+        request_limits=request_limits,
     )
 
 
@@ -262,6 +274,29 @@ def parse_delivery_limits(text: str | None) -> tuple[tuple[str, float], ...]:
                 + ", or unset it",
             )
         limits[name] = value
+    return tuple(sorted(limits.items()))
+
+
+# PENDULUM_REQUEST_LIMITS (emulator only): per-person limits over those in rules.yaml, for
+# scenario tests that type faster than a person, e.g. "commands_per_minute=1000".
+REQUEST_LIMIT_NAMES = ("commands_per_minute", "exports_per_hour", "tip_channels_per_person")
+
+
+def parse_request_limits(text: str | None) -> tuple[tuple[str, int], ...]:
+    if not text:
+        return ()
+    limits: dict[str, int] = {}
+    for part in text.replace(",", " ").split():
+        name, _, raw = part.partition("=")
+        if name not in REQUEST_LIMIT_NAMES or not raw.isdigit() or int(raw) < 1:
+            raise ConfigError(
+                "PENDULUM_REQUEST_LIMITS",
+                f"{part!r} is not understood",
+                "give name=whole-number pairs from "
+                + ", ".join(REQUEST_LIMIT_NAMES)
+                + ", or unset it",
+            )
+        limits[name] = int(raw)
     return tuple(sorted(limits.items()))
 
 

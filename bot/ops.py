@@ -222,15 +222,15 @@ def known_migrations() -> list[str]:
 
 
 # -- export ----------------------------------------------------------------------------------
-def export(db: sqlite_utils.Database, team_id: str | None = None) -> dict[str, Any]:
-    """Workspace data as one JSON-ready document: every workspace, or only `team_id`.
-    Tokens and check-in answers are redacted; the global tables (install states, app state)
-    are not included."""
+def export(db: sqlite_utils.Database, now: datetime, team_id: str | None = None) -> dict[str, Any]:
+    """Workspace data as one JSON-ready document: every workspace, or only `team_id`, stamped
+    `now` (the caller's clock). Tokens and check-in answers are redacted; the global tables
+    (install states, app state) are not included."""
     teams = [team_id] if team_id else team_ids(db)
     return {
         "format": EXPORT_FORMAT,
         "version": EXPORT_VERSION,
-        "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "exported_at": now.astimezone(UTC).isoformat(timespec="seconds"),
         "schema": applied_migrations(db),
         "teams": {team: workspace_rows(db, team) for team in teams},
     }
@@ -322,8 +322,7 @@ def _state(db: sqlite_utils.Database, key: str) -> str | None:
 _USER_TARGET = "(target LIKE 'U%' OR target LIKE 'W%')"
 
 
-def stats(db: sqlite_utils.Database, db_path: Path, now: datetime | None = None) -> Stats:
-    now = now or datetime.now(UTC)
+def stats(db: sqlite_utils.Database, db_path: Path, now: datetime) -> Stats:
     schema = applied_migrations(db)
     workspaces = set(team_ids(db))
     last_tick = _state(db, LAST_TICK_KEY)

@@ -7,9 +7,11 @@ commands and interactions, the view id for a closed modal — and gets the first
 answer again (waiting briefly if the first is still running) instead of running the
 listeners a second time: no second DM, modal, ephemeral or database row.
 
-Memory is enough: retries come within minutes, and one process serves one app token. The
-durable guards (the delivery ledger's keys, `processed_requests` for events and modal
-submissions) stay where a repeat after a restart must not act twice.
+Memory answers a retry with the first answer. A repeat after a restart (a retry, or a
+signed request captured and replayed within the 5-minute signature window) finds the key in
+`processed_requests` (prefix `slack:`) and is acked without running again: there is no first
+answer to give back, but no second side effect either. Those keys are kept a little longer
+than the signature window and Slack's retries, then pruned (`Housekeeping`).
 
 Only a request that proves it comes from Slack can be answered from memory: over HTTP its
 signature is checked first, so a forged copy of a real request learns nothing and is refused
@@ -19,6 +21,7 @@ by Bolt as usual.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 from collections import OrderedDict
@@ -30,12 +33,17 @@ from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.signature import SignatureVerifier
 
+from bot.clock import Clock
+from bot.store import requests as request_keys
+from bot.store.db import Store
+
 log = logging.getLogger("pendulum.redelivery")
 
 Dispatch = Callable[[BoltRequest], BoltResponse]
 KEEP_SECONDS = 10 * 60  # Slack retries an event after about 1 and 5 minutes
 MAX_KEPT = 5_000  # answers are a few KiB each: at most ~15 MiB
 WAIT_FOR_FIRST = 2.5  # a repeat that arrives while the first still runs waits this long
+DURABLE_PREFIX = "slack:"  # request keys in processed_requests; pruned after KEEP_SECONDS
 
 
 def request_key(body: Mapping[str, Any]) -> str | None:
@@ -53,6 +61,37 @@ def request_key(body: Mapping[str, Any]) -> str | None:
     return None
 
 
+def team_of(body: Mapping[str, Any]) -> str:
+    team = body.get("team")
+    if isinstance(team, Mapping) and team.get("id"):
+        return str(team["id"])
+    return str(body.get("team_id") or "")
+
+
+class DurableKeys:
+    """Request keys in the database, so a repeat after a restart does nothing twice."""
+
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self.store = store
+        self.clock = clock
+
+    def first_time(self, team_id: str, key: str) -> bool:
+        """True unless `key` was recorded before; a database that can't be written (busy,
+        full) does not stop the request: memory still guards the retries."""
+        try:
+            now = self.clock.now()
+            return request_keys.first_time(self.store, team_id, DURABLE_PREFIX + key, now)
+        except sqlite3.Error as exc:
+            log.warning("request key not recorded (%s): only memory guards it", exc)
+            return True
+
+    def forget(self, key: str) -> None:
+        try:
+            request_keys.forget(self.store, DURABLE_PREFIX + key)
+        except sqlite3.Error as exc:
+            log.warning("request key not dropped after a failure (%s)", exc)
+
+
 @dataclass
 class _First:
     started: float = field(default_factory=time.monotonic)
@@ -68,7 +107,9 @@ class Redeliveries:
         keep_seconds: float = KEEP_SECONDS,
         max_kept: int = MAX_KEPT,
         wait: float = WAIT_FOR_FIRST,
+        durable: DurableKeys | None = None,
     ) -> None:
+        self.durable = durable
         self.verifier = SignatureVerifier(signing_secret) if signing_secret else None
         self.keep_seconds = keep_seconds
         self.max_kept = max_kept
@@ -92,13 +133,22 @@ class Redeliveries:
 
     def _run(self, key: str, mine: _First, req: BoltRequest, dispatch: Dispatch) -> BoltResponse:
         response: BoltResponse | None = None
+        recorded = False
         try:
+            if self.durable is not None:
+                if not self.durable.first_time(team_of(req.body or {}), key):
+                    log.info("repeat of %s from before a restart: acked", key.split(":")[0])
+                    response = BoltResponse(status=200, body="")
+                    return response
+                recorded = True
             response = dispatch(req)
             return response
         finally:
             if response is not None and response.status < 500:
                 mine.response = response
             else:  # failed: a retry may try again
+                if recorded and self.durable is not None:
+                    self.durable.forget(key)
                 with self._lock:
                     if self._seen.get(key) is mine:
                         del self._seen[key]

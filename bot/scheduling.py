@@ -17,6 +17,7 @@ from bot.delivery import DeliveryEngine, Scheduler, delivery_client
 from bot.delivery.engine import TickReport
 from bot.delivery.pacing import HISTORY, Rate, RateLimits
 from bot.features.calendar_sync import CalendarRefresh
+from bot.redelivery import DURABLE_PREFIX, KEEP_SECONDS
 from bot.services import Services
 from bot.store.requests import forget_older_than
 
@@ -73,17 +74,19 @@ def delivery_pacing(spec: dict[str, float]) -> tuple[RateLimits | None, int]:
 
 
 HOUSEKEEPING_EVERY = timedelta(hours=1)
+REQUEST_KEYS_EVERY = timedelta(minutes=1)
 
 
 class Housekeeping:
     """Run from every tick: hand calendar feeds due for their hourly read to the worker
-    (bot/features/calendar_sync.py), and hourly clean-up: forget old Slack request ids (they
-    only guard against retries, which come within minutes)."""
+    (bot/features/calendar_sync.py); forget old Slack request ids hourly (they only guard
+    against retries, which come within minutes) and expired replay guards every minute."""
 
     def __init__(self, services: Services) -> None:
         self.services = services
         self.last: datetime | None = None
         self.calendars = CalendarRefresh(services)
+        self.last_request_keys: datetime | None = None
 
     def __call__(self) -> None:
         now = self.services.clock.now()
@@ -95,6 +98,12 @@ class Housekeeping:
         if self.last is None or now - self.last >= HOUSEKEEPING_EVERY:
             self.last = now
             forget_older_than(self.services.store, now)
+        last = self.last_request_keys
+        if last is None or now - last >= REQUEST_KEYS_EVERY:
+            # replay guards only need to outlive the signature window and Slack's retries
+            self.last_request_keys = now
+            keep = timedelta(seconds=KEEP_SECONDS)
+            forget_older_than(self.services.store, now, keep, prefix=DURABLE_PREFIX)
 
 
 def start_scheduler(services: Services) -> Scheduler:

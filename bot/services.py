@@ -19,6 +19,7 @@ from bot.config import Config
 from bot.content.library import Library
 from bot.health import Heartbeat
 from bot.metrics import Metrics
+from bot.ratelimit import Limiter, Limits
 from bot.router import Router
 from bot.store.db import Store
 from bot.worker import Worker
@@ -63,6 +64,15 @@ class Services:
     metrics: Metrics = field(default_factory=Metrics)
     extras: dict[str, Any] = field(default_factory=dict)
     _clients: dict[str, WebClient] = field(default_factory=dict)
+    # per-person flood guards (bot/ratelimit.py), on this process's clock
+    limiter: Limiter = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.limiter = Limiter(self.clock)
+
+    @property
+    def limits(self) -> Limits:
+        return Limits.from_rules(self.library.rules, dict(self.config.request_limits))
 
     def client_for(self, team_id: str) -> WebClient:
         """The Web API client for a workspace (single-workspace: the configured bot token)."""

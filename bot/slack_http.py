@@ -57,19 +57,43 @@ def parse_slack_body(raw: bytes, content_type: str) -> dict[str, Any] | None:
 def _typed_object(text: str) -> dict[str, Any] | None:
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested thousands deep
         return None
     if not isinstance(data, dict) or not isinstance(data.get("type"), str):
         return None
+    return data if _shaped_as_slack_sends(data) else None
+
+
+def _shaped_as_slack_sends(data: dict[str, Any]) -> bool:
+    """The parts Bolt reads without checking (a KeyError there was a 500)."""
     kind = data["type"]
-    if kind == "event_callback" and not isinstance(data.get("event"), dict):
-        return None
-    if kind in ("view_submission", "view_closed") and not isinstance(data.get("view"), dict):
-        return None
-    actions = data.get("actions")
-    if kind == "block_actions" and not (isinstance(actions, list) and actions):
-        return None  # Bolt reads actions[0] unchecked
-    return data
+    if kind == "event_callback":
+        event = data.get("event")
+        if not (isinstance(event, dict) and isinstance(event.get("type"), str)):
+            return False
+        return event["type"] != "message" or isinstance(event.get("channel"), str)
+    if kind in ("view_submission", "view_closed"):
+        view = data.get("view")
+        if not (
+            isinstance(view, dict)
+            and isinstance(view.get("type"), str)
+            and isinstance(view.get("callback_id"), str)
+        ):
+            return False
+        state = view.get("state")
+        return kind == "view_closed" or (
+            isinstance(state, dict) and isinstance(state.get("values"), dict)
+        )
+    if kind == "block_actions":
+        actions = data.get("actions")
+        return (
+            isinstance(actions, list)
+            and bool(actions)
+            and all(isinstance(a, dict) and isinstance(a.get("action_id"), str) for a in actions)
+        )
+    if kind in ("shortcut", "message_action"):
+        return isinstance(data.get("callback_id"), str)
+    return True
 
 
 class CheckedSlackHandler(SlackRequestHandler):

@@ -78,3 +78,17 @@ def test_tick_seconds_is_bounded(tmp_path: Path) -> None:
     assert load_config(env(tmp_path, PENDULUM_TICK_SECONDS="0.2")).tick_seconds == 0.2
     with pytest.raises(ConfigError):
         load_config(env(tmp_path, PENDULUM_TICK_SECONDS="600"))
+
+
+def test_request_limits_are_for_the_emulator_only_and_checked(tmp_path: Path) -> None:
+    local = "http://127.0.0.1:5555/api/"
+    with pytest.raises(ConfigError) as caught:
+        load_config(env(tmp_path, PENDULUM_REQUEST_LIMITS="commands_per_minute=1000"))
+    assert caught.value.variable == "PENDULUM_REQUEST_LIMITS"
+    for bad in ("commands_per_minute=0", "commands=5", "exports_per_hour=1.5"):
+        with pytest.raises(ConfigError, match="is not understood"):
+            load_config(env(tmp_path, PENDULUM_REQUEST_LIMITS=bad, SLACK_API_URL=local))
+    config = load_config(
+        env(tmp_path, PENDULUM_REQUEST_LIMITS="exports_per_hour=9", SLACK_API_URL=local)
+    )
+    assert config.request_limits == (("exports_per_hour", 9),)

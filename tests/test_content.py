@@ -130,6 +130,9 @@ def test_every_message_with_ideas_shows_its_credit() -> None:
         "calendar-form",
         "calendar-intro",
         "calendar-status",
+        "slow-down",
+        "tips-limit",
+        "export-not-delivered",
     }
 
 

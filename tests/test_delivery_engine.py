@@ -203,9 +203,12 @@ def test_daily_kinds_key_by_local_date(store: Store) -> None:
     clock = FakeClock(WED)
     slack = FakeSlack(clock)
     engine = make_engine(store, slack, clock, periods={"focus": "day"})
-    for weekday in (0, 2):  # Monday and Wednesday focus blocks for the same person
-        schedule(store, clock, kind="focus", target="U_EM", weekday=weekday)
-        schedule(store, clock, kind="nudge", target="U_EM", weekday=weekday)  # weekly kind
+    # a focus block and a nudge (a weekly kind) for the same person on Monday, both moved to
+    # Wednesday once sent (one schedule per kind and person)
+    moved = [schedule(store, clock, kind=k, target="U_EM", weekday=0) for k in ("focus", "nudge")]
+    ticking(engine, clock, MON_9_BERLIN + timedelta(hours=1), timedelta(hours=1))
+    for s in moved:
+        sch.update_schedule(store, clock, TEAM, s.id, weekday=2)
     ticking(engine, clock, MON_9_BERLIN + timedelta(days=3), timedelta(hours=1))
     keys = sorted(r[0] for r in store.db.execute("SELECT key FROM deliveries WHERE status='sent'"))
     assert keys == [

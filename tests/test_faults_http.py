@@ -138,7 +138,50 @@ def cases(secret: str) -> list[tuple[str, bytes, dict[str, str], int]]:
             400,
         ),
         ("a click without actions", click, resigned(secret, click, now), 400),
+        *[
+            (name, body, resigned(secret, body, now, kind), 400)
+            for name, body, kind in malformed_but_typed()
+        ],
     ]
+
+
+def as_payload(data: object) -> bytes:
+    return urlencode({"payload": json.dumps(data)}).encode()
+
+
+def malformed_but_typed() -> list[tuple[str, bytes, str]]:
+    """Bodies with the right `type` whose insides Bolt reads unchecked (a KeyError or
+    RecursionError inside Bolt was a 500)."""
+    deep = "[" * 100_000 + "]" * 100_000
+    return [
+        ("a submission without view type or state", as_payload({"type": "view_submission",
+         "user": {"id": ALICE}, "view": {"id": "V1"}}), FORM),
+        ("a submission whose state is not an object", as_payload({"type": "view_submission",
+         "user": {"id": ALICE}, "view": {"id": "V1", "type": "modal", "state": []}}), FORM),
+        ("a closed view without a type", as_payload({"type": "view_closed",
+         "user": {"id": ALICE}, "view": {"id": "V1"}}), FORM),
+        ("a click whose action is not an object", as_payload({"type": "block_actions",
+         "user": {"id": ALICE}, "actions": ["x"]}), FORM),
+        ("a click without an action id", as_payload({"type": "block_actions",
+         "user": {"id": ALICE}, "actions": [{"type": "button"}]}), FORM),
+        ("a shortcut without a callback id", as_payload({"type": "shortcut",
+         "user": {"id": ALICE}}), FORM),
+        ("an event without a type", json.dumps({"type": "event_callback",
+         "team_id": "T0PENDULUM", "event_id": "Ev0NOTYPE", "event": {}}).encode(), JSON_TYPE),
+        ("a submission whose values are not an object", as_payload({"type": "view_submission",
+         "user": {"id": ALICE}, "view": {"id": "V1", "type": "modal",
+         "callback_id": "checkin_modal", "state": {"values": []}}}), FORM),
+        ("a submission whose callback id is a number", as_payload({"type": "view_submission",
+         "user": {"id": ALICE}, "view": {"id": "V1", "type": "modal", "callback_id": 5,
+         "state": {"values": {}}}}), FORM),
+        ("a message event without a channel", json.dumps({"type": "event_callback",
+         "team_id": "T0PENDULUM", "event_id": "Ev0NOCHAN", "event": {"type": "message",
+         "user": ALICE, "channel_type": "im", "text": "hi"}}).encode(), JSON_TYPE),
+        ("JSON nested 100k deep", deep.encode(), JSON_TYPE),
+        ("a payload nested 100k deep", urlencode({"payload": deep}).encode(), FORM),
+        ("an event nested 100k deep", ('{"type": "event_callback", "event": ' + deep + "}")
+         .encode(), JSON_TYPE),
+    ]  # fmt: skip
 
 
 def test_forged_replayed_and_malformed_requests_do_nothing(

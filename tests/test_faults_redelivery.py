@@ -12,6 +12,8 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -19,11 +21,13 @@ from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
 
 from bench.observe import settle
+from bot.clock import FakeClock
 from bot.emulator import Emulator
 from bot.emulator.delivery import Delivery
 from bot.emulator.models import Ephemeral, Message, View
 from bot.emulator.signing import signed_headers
-from bot.redelivery import Redeliveries, request_key
+from bot.redelivery import DurableKeys, Redeliveries, request_key
+from bot.store import Store
 from tests.harness import ALICE, BOB, TEAM, AppProcess, make_emulator, start_app
 
 CHECKIN_ANSWERS = {
@@ -251,3 +255,45 @@ def test_a_forged_copy_of_a_real_request_learns_nothing() -> None:
     assert once.around(_request(body, signed_with=secret), bolt).body == "your history"
     forged = once.around(_request(body, signed_with="not-the-secret"), bolt)
     assert forged.status == 401 and forged.body != "your history"
+
+
+def test_a_repeat_after_a_restart_is_acked_without_running(tmp_path: Path) -> None:
+    store = Store(tmp_path / "p.db")
+    store.migrate()
+    clock = FakeClock(datetime(2026, 11, 22, 9, tzinfo=UTC))
+    runs: list[int] = []
+
+    def dispatch(req: BoltRequest) -> BoltResponse:
+        runs.append(1)
+        return BoltResponse(status=200, body="exported")
+
+    body = {"command": "/pendulum", "trigger_id": "9.9", "text": "export", "team_id": "T1"}
+    before = Redeliveries(None, durable=DurableKeys(store, clock))
+    assert before.around(_request(body), dispatch).body == "exported"
+    after = Redeliveries(None, durable=DurableKeys(store, clock))  # a new process: no memory
+    again = after.around(_request(body), dispatch)
+    assert runs == [1] and again.status == 200 and again.body == ""
+    keys = [r[0] for r in store.db.execute("SELECT key FROM processed_requests").fetchall()]
+    assert keys == ["slack:command:9.9"]
+    store.close()
+
+
+def test_a_failed_first_leaves_no_durable_key(tmp_path: Path) -> None:
+    store = Store(tmp_path / "p.db")
+    store.migrate()
+    clock = FakeClock(datetime(2026, 11, 22, 9, tzinfo=UTC))
+    statuses = iter([500, 200])
+
+    def flaky(req: BoltRequest) -> BoltResponse:
+        return BoltResponse(status=next(statuses), body="")
+
+    body = {"command": "/pendulum", "trigger_id": "5.7", "text": "help", "team_id": "T1"}
+    assert (
+        Redeliveries(None, durable=DurableKeys(store, clock)).around(_request(body), flaky).status
+        == 500
+    )
+    assert (
+        Redeliveries(None, durable=DurableKeys(store, clock)).around(_request(body), flaky).status
+        == 200
+    )
+    store.close()

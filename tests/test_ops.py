@@ -17,7 +17,7 @@ import sqlite_utils
 
 from bot.cli import build_parser, main
 from bot.emulator import Emulator
-from bot.ops import DatabaseLock, live_reasons, record_tick, stats
+from bot.ops import DatabaseLock, export, live_reasons, record_tick, stats
 from bot.store import Store
 from bot.store.migrations import MIGRATIONS
 from tests.harness import AppProcess, app_env, console_script, free_port
@@ -202,6 +202,15 @@ def test_export_is_json_of_every_workspace_or_one(
 
     assert run_main("export", "--team", "T404") == 1
     assert "no data for workspace T404" in capsys.readouterr().err
+
+
+def test_export_is_stamped_by_the_given_clock(db_path: Path) -> None:
+    seeded(db_path)
+    db = sqlite_utils.Database(db_path)
+    try:
+        assert export(db, NOW)["exported_at"] == "2026-03-02T09:00:00+00:00"
+    finally:
+        db.conn.close()
 
 
 def test_read_commands_never_create_a_database(

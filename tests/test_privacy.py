@@ -4,7 +4,11 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import timedelta
+from typing import Any
+
+import pytest
 
 from bot.blocks.validate import message_problems
 from bot.store import personal
@@ -15,6 +19,7 @@ from tests.test_checkin_fakes import (
     TEXT_INPUTS,
     World,
     add_channel_tip,
+    api_error,
     build_world,
     valid_answers,
     world_fixture,
@@ -115,6 +120,39 @@ def test_export_is_a_json_file_in_the_dm_with_my_rows_only(world: World) -> None
     assert len(tables["assessments"]) == 1 and tables["people"][0]["tz"] == "Europe/Berlin"
     assert {r["kind"] for r in tables["schedules"]} == {"checkin", "tip"}
     assert BOB not in upload.args["content"]
+
+
+def test_export_announces_the_file_in_the_upload_itself(world: World) -> None:
+    world.command("export", run_later=False).later()  # type: ignore[misc]
+    (upload,) = world.slack.of("files.upload_v2")
+    assert "everything Pendulum stores about you" in upload.args["initial_comment"]
+    assert world.slack.dms(ALICE) == []  # one message: the file with its comment
+
+
+@pytest.mark.parametrize(
+    ("error", "says"),
+    [
+        ("missing_scope", "files:write"),
+        ("unknown_method", "doesn't offer the file upload"),
+        ("internal_error", "again in a few minutes"),
+    ],
+)
+def test_a_refused_upload_says_why_once_and_logs_no_traceback(
+    world: World, caplog: pytest.LogCaptureFixture, error: str, says: str
+) -> None:
+    def refuse(**args: Any) -> dict[str, Any]:
+        world.slack._record("files.upload_v2", args)
+        raise api_error(error, "files.completeUploadExternal")
+
+    world.slack.files_upload_v2 = refuse  # type: ignore[method-assign]
+    with caplog.at_level(logging.INFO):
+        world.command("export", run_later=False).later()  # type: ignore[misc]
+    (dm,) = world.slack.dms(ALICE)
+    text = json.dumps(dm.args)
+    assert says in text and "Here's everything" not in text
+    assert message_problems({"text": dm.args["text"], "blocks": dm.args["blocks"]}) == []
+    assert not [r for r in caplog.records if r.exc_info], "an API error is not a crash"
+    assert world.slack.problems == []
 
 
 def test_forget_me_needs_a_confirm_then_deletes_everything_about_me_only(world: World) -> None:

@@ -195,6 +195,10 @@ def test_the_seed_reaches_every_workspace_table(store: Store) -> None:
 
 
 # -- nothing crosses over ------------------------------------------------------------------
+# An hour whose timestamp holds "T1" ("...T13:24:34"): ids must be compared as values.
+EXPORTED_AT = datetime(2026, 12, 1, 13, 24, 34, tzinfo=UTC)
+
+
 def test_nothing_of_one_workspace_is_visible_from_another(store: Store) -> None:
     seed(store.db, "T1", "alpha")
     seed(store.db, "T2", "bravo")
@@ -204,7 +208,7 @@ def test_nothing_of_one_workspace_is_visible_from_another(store: Store) -> None:
     assert team_ids(store.db) == ["T1", "T2"]
     for team, mine, theirs in (("T1", "alpha", "bravo"), ("T2", "bravo", "alpha")):
         other = "T2" if team == "T1" else "T1"
-        exported = export(store.db, team)
+        exported = export(store.db, EXPORTED_AT, team)
         document = json.dumps(exported, default=str)
         # markers are words no timestamp can contain; ids are compared as whole values, since
         # `exported_at` holds "T1" whenever the UTC hour is 10-19
@@ -233,7 +237,9 @@ def test_tokens_are_redacted_in_exports(store: Store) -> None:
     seed(store.db, "T1", "alpha")
     rows = workspace_rows(store.db, "T1")["installations"]
     assert rows and all(r["bot_token"] == "[redacted]" for r in rows)
-    assert "alpha-installations-bot_token" not in json.dumps(export(store.db), default=str)
+    assert "alpha-installations-bot_token" not in json.dumps(
+        export(store.db, EXPORTED_AT), default=str
+    )
 
 
 # -- uninstall -----------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from bot.content.compose import (
 )
 from bot.content.library import ContentError, Library, Topic, load_library
 from bot.content.render import RenderError
+from bot.ratelimit import limit_problems
 
 MIN_TIPS = 26
 MAX_CARD_CHARS = 900
@@ -104,6 +105,7 @@ def _check_rules(library: Library) -> list[str]:
     for key in ("tour_of_duty_years", "energy", "checkin", "recommendations", "next_steps"):
         if key not in rules:
             problems.append(f"{path}: needs {key}")
+    problems += [f"{path}: {problem}" for problem in limit_problems(rules)]
     topics = set(library.topics)
     for i, rule in enumerate(rules.get("recommendations") or []):
         for topic in rule.get("topics") or []:

@@ -123,7 +123,10 @@ def create_schedule(
     tz: str,
     params: dict[str, Any] | None = None,
 ) -> Schedule:
-    """A new active schedule; its first send is the next occurrence after now."""
+    """A new active schedule; its first send is the next occurrence after now.
+
+    There is one schedule per (workspace, kind, target): when one exists already (a second
+    request of the same opt-in racing this one), it is returned unchanged."""
     if not kind or not target or not owner_user_id or not team_id:
         raise ScheduleValueError("team_id, kind, owner_user_id and target are all required")
     slot = WeeklySlot.parse(weekday, local_time, tz)
@@ -134,6 +137,7 @@ def create_schedule(
             INSERT INTO schedules (team_id, kind, owner_user_id, target, weekday, local_time,
                 tz, params, next_due_at, created_at, updated_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (team_id, kind, target) DO NOTHING
             """,
             [
                 team_id,
@@ -149,8 +153,14 @@ def create_schedule(
                 utc_text(now),
             ],
         )
-        schedule_id = int(cursor.lastrowid or 0)
-        return _load(db, team_id, schedule_id)
+        if cursor.rowcount == 1:
+            return _load(db, team_id, int(cursor.lastrowid or 0))
+        rows = _rows(
+            db,
+            "SELECT * FROM schedules WHERE team_id = ? AND kind = ? AND target = ?",
+            [team_id, kind, target],
+        )
+        return Schedule.from_row(rows[0])
 
 
 def update_schedule(
@@ -206,6 +216,19 @@ def delete_schedule(store: Store, team_id: str, schedule_id: int) -> bool:
             "DELETE FROM schedules WHERE id = ? AND team_id = ?", [schedule_id, team_id]
         )
         return cursor.rowcount > 0
+
+
+def delete_kinds_for(store: Store, team_id: str, target: str, kinds: Callable[[str], bool]) -> int:
+    """Delete every schedule aimed at `target` whose kind `kinds` accepts (turning something
+    off removes all of it, whatever an older race may have left); returns how many."""
+    with store.write() as db:
+        rows = db.execute(
+            "SELECT id, kind FROM schedules WHERE team_id = ? AND target = ?", [team_id, target]
+        ).fetchall()
+        ids = [int(r[0]) for r in rows if kinds(str(r[1]))]
+        for schedule_id in ids:
+            db.execute("DELETE FROM schedules WHERE id = ? AND team_id = ?", [schedule_id, team_id])
+        return len(ids)
 
 
 def pause_schedule(

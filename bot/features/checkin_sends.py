@@ -39,7 +39,7 @@ from bot.delivery.schedule import (
 )
 from bot.delivery.schedules import (
     Schedule,
-    delete_schedule,
+    delete_kinds_for,
     list_by_owner,
     next_to_send,
     update_schedule,
@@ -88,11 +88,8 @@ def checkin_schedule(services: Services, team_id: str, user_id: str) -> Schedule
 
 def unenrol(services: Services, team_id: str, user_id: str) -> bool:
     """Delete the person's check-in schedule and cancel anything queued for them."""
-    schedule = checkin_schedule(services, team_id, user_id)
     cancel_pending(services, team_id, user_id, None, "check-in turned off")
-    if schedule is None:
-        return False
-    return delete_schedule(services.store, team_id, schedule.id)
+    return delete_kinds_for(services.store, team_id, user_id, KIND.__eq__) > 0
 
 
 # -- people --------------------------------------------------------------------------------

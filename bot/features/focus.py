@@ -41,6 +41,7 @@ from bot.content.markup import code, escape
 from bot.delivery.schedules import (
     Schedule,
     create_schedule,
+    delete_kinds_for,
     delete_schedule,
     list_by_owner,
 )
@@ -168,10 +169,7 @@ def set_blocks(
 
 
 def clear_blocks(services: Services, team_id: str, user_id: str) -> int:
-    current = focus_schedules(services, team_id, user_id)
-    for schedule in current.values():
-        delete_schedule(services.store, team_id, schedule.id)
-    return len(current)
+    return delete_kinds_for(services.store, team_id, user_id, is_focus_kind)
 
 
 def next_block_text(services: Services, schedules: list[Schedule]) -> str:

@@ -33,6 +33,7 @@ from bot.delivery.schedule import period_key
 from bot.delivery.schedules import (
     Schedule,
     create_schedule,
+    delete_kinds_for,
     delete_schedule,
     list_by_owner,
     resume_schedule,
@@ -221,10 +222,8 @@ class NudgeCommand:
             text = status_text(services, ctx.team_id, ctx.user_id)
             return Reply(message=scheduled.note(text + "\n" + USAGE.format(cmd=cmd)))
         if word in ("off", "stop"):
-            schedule = nudge_schedule(services, ctx.team_id, ctx.user_id)
-            if schedule is None:
+            if not delete_kinds_for(services.store, ctx.team_id, ctx.user_id, KIND.__eq__):
                 return Reply(message=scheduled.note("The Monday nudge is already off."))
-            delete_schedule(services.store, ctx.team_id, schedule.id)
             text = f"The Monday nudge is off. `{cmd} nudge on` turns it back on."
             return Reply(message=scheduled.note(text))
         if word in ("on", "start"):

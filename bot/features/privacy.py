@@ -16,13 +16,16 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.blocks.build import actions, button, context, header, message, section
 from bot.calendar.fetch import redact_feed_url
+from bot.content.compose import template_message
 from bot.content.markup import escape
 from bot.delivery.schedule import utc_text
 from bot.features.calendar_sync import secret_box
 from bot.parse import split_command
+from bot.ratelimit import slow_down
 from bot.router import ActionContext, CommandContext, Reply, Router, Subcommand
 from bot.store import personal
 from bot.store.secret import Unreadable
@@ -45,7 +48,8 @@ WHO_SEES = (
 )
 NOT_ABOUT_YOU = {
     "processed_requests": "ids of Slack requests I've already handled, so a retried request "
-    "does nothing twice (no content, nothing that names you)",
+    "does nothing twice (no content; kept two days at most, and `forget me` deletes the ones "
+    "that name you)",
     "workspaces": "this workspace's id and name",
 }
 
@@ -118,22 +122,43 @@ def readable_calendar(services: Services, row: dict[str, Any]) -> None:
 
 
 def send_export(services: Services, client: WebClient, team_id: str, user_id: str) -> None:
-    """Upload the export as a JSON file into the person's DM (files upload v2)."""
+    """Upload the export as a JSON file into the person's DM (files upload v2), announced in
+    the same message. The file goes first, so nothing promises a file that never comes; when
+    Slack refuses it (no `files:write`, a Slack without the method, any API error) the person
+    gets a message saying why and what helps."""
     document = export_document(services, team_id, user_id)
     count = sum(len(rows) for rows in document["tables"].values())
-    posted = client.chat_postMessage(
-        channel=user_id,
-        text=f"Here's everything Pendulum stores about you ({count} records), as JSON.",
-    )
-    channel = str(posted["channel"])
     day = services.clock.now().date().isoformat()
-    client.files_upload_v2(
-        channel=channel,
-        content=json.dumps(document, indent=2, ensure_ascii=False, default=str),
-        filename=f"pendulum-export-{day}.json",
-        title="Your Pendulum data",
-    )
+    try:
+        opened = client.conversations_open(users=user_id)
+        client.files_upload_v2(
+            channel=str(opened["channel"]["id"]),
+            content=json.dumps(document, indent=2, ensure_ascii=False, default=str),
+            filename=f"pendulum-export-{day}.json",
+            title="Your Pendulum data",
+            initial_comment=(
+                f"Here's everything Pendulum stores about you ({count} records), as JSON."
+            ),
+        )
+    except SlackApiError as exc:
+        reason = str(exc.response.get("error") or "unknown")
+        log.info("export not delivered: Slack answered %s", reason)
+        tell_export_failed(services, client, user_id, reason)
+        return
     log.info("export delivered (%d records)", count)
+
+
+def tell_export_failed(services: Services, client: WebClient, user_id: str, reason: str) -> None:
+    msg = template_message(
+        services.library,
+        "export-not-delivered",
+        None,
+        {"reason": reason, "command": services.command},
+    )
+    try:
+        client.chat_postMessage(channel=user_id, **msg)
+    except SlackApiError as exc:
+        log.warning("could not say the export failed: %s", exc.response.get("error"))
 
 
 def confirm_message(command: str) -> dict[str, Any]:
@@ -192,6 +217,9 @@ def on_privacy(ctx: CommandContext | ActionContext) -> Reply:
 
 def on_export(ctx: CommandContext | ActionContext) -> Reply:
     services, client, team_id, user_id = ctx.services, ctx.client, ctx.team_id, ctx.user_id
+    wait = services.limiter.take("export", team_id, user_id, services.limits.exports)
+    if wait is not None:  # each export builds and uploads a file: a few an hour
+        return Reply(message=slow_down(services.library, services.command, "export", wait))
     note = ":package: Preparing your export: it'll arrive in our DM as a JSON file."
     return Reply(
         message=message("Preparing your export", [section(note)]),

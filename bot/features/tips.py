@@ -46,7 +46,7 @@ from bot.coaching.tips import (
     parse_skip,
 )
 from bot.coaching.when import DAY_NAMES
-from bot.content.compose import tip_message
+from bot.content.compose import render_template, tip_message
 from bot.content.markup import channel_link, code, escape, mention
 from bot.delivery import ledger
 from bot.delivery.ledger import CLAIMED, FAILED, SENT, SKIPPED, delivery_key
@@ -56,6 +56,7 @@ from bot.delivery.schedules import (
     ScheduleNotFound,
     create_schedule,
     delete_schedule,
+    list_by_owner,
     list_by_team,
     resume_schedule,
     skip_date,
@@ -377,6 +378,19 @@ def off_text(channel: str, command: str) -> str:
 
 
 # -- operations ------------------------------------------------------------------------------
+def at_tip_limit(services: Services, team_id: str, user_id: str) -> bool:
+    """One person may look after at most `limits.tip_channels_per_person` channels' tips:
+    each is a weekly post in a channel, and a thousand from one person delay everyone."""
+    owned = [s for s in list_by_owner(services.store, team_id, user_id) if s.kind == KIND]
+    return len(owned) >= services.limits.tip_channels_per_person
+
+
+def tip_limit_text(services: Services) -> str:
+    template = services.library.message("tips-limit")
+    extra = {"limit": services.limits.tip_channels_per_person, "command": services.command}
+    return render_template(services.library, template, None, extra)
+
+
 def subscribe(
     services: Services,
     client: WebClient,
@@ -387,10 +401,12 @@ def subscribe(
 ) -> str:
     """Create or change a channel's subscription (after checking the channel); the answer."""
     cmd = services.command
+    existing = channel_schedule(services, team_id, channel)
+    if existing is None and at_tip_limit(services, team_id, user_id):
+        return tip_limit_text(services)
     problem = channel_problem(client, channel, user_id, cmd)
     if problem is not None:
         return problem
-    existing = channel_schedule(services, team_id, channel)
     tz = args.tz
     if tz is None and existing is None:
         try:
@@ -409,15 +425,8 @@ def subscribe(
             local_time=args.local_time or DEFAULT_TIME,
             tz=tz or scheduled.DEFAULT_TZ,
         )
+        # two people subscribing the same channel at the same moment both get the first one
         head = f":white_check_mark: {link(channel)} gets a weekly tip"
-        # two people subscribing the same channel at the same moment: keep the first
-        first = min(
-            (s for s in list_by_team(services.store, team_id, KIND) if s.target == channel),
-            key=lambda s: s.id,
-        )
-        if first.id != schedule.id:
-            delete_schedule(services.store, team_id, schedule.id)
-            schedule = first
     else:
         schedule = update_schedule(
             services.store,

@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 
 from bot.dispatch import run_command
 from bot.listeners.common import tell_sorry
+from bot.ratelimit import slow_down
 from bot.router import CommandContext
 from bot.services import Services
 
@@ -27,6 +28,13 @@ def register(app: App, services: Services) -> None:
             trigger_id=body.get("trigger_id") or None,
             text=str(body.get("text") or ""),
         )
+        wait = services.limiter.take("command", ctx.team_id, ctx.user_id, services.limits.commands)
+        if wait is not None:  # a flood: answer, and do nothing else for this request
+            ack(
+                response_type="ephemeral",
+                **slow_down(services.library, services.command, "commands", wait),
+            )
+            return
         reply = run_command(services.router, ctx)
         if reply.message is not None:
             ack(response_type="ephemeral", **reply.message)

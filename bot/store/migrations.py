@@ -278,6 +278,42 @@ def m007_deliveries_by_target(db: sqlite_utils.Database) -> None:
 
 
 @MIGRATIONS()
+def m008_unique_optins(db: sqlite_utils.Database) -> None:
+    """One schedule per (workspace, kind, target): a person's check-in, Monday nudge and each
+    focus block, and a channel's weekly tip. Opt-ins used to check, then insert, so requests
+    racing each other could leave two rows (and `off` removed only one). Duplicates left by
+    that race are removed here, keeping the oldest; their skips go with them and their
+    ledger rows stay, detached."""
+    db.execute(
+        """
+        DELETE FROM schedule_skips WHERE schedule_id IN (
+            SELECT id FROM schedules s WHERE EXISTS (
+                SELECT 1 FROM schedules o
+                WHERE o.team_id = s.team_id AND o.kind = s.kind AND o.target = s.target
+                    AND o.id < s.id))
+        """
+    )
+    db.execute(
+        """
+        UPDATE deliveries SET schedule_id = NULL WHERE schedule_id IN (
+            SELECT id FROM schedules s WHERE EXISTS (
+                SELECT 1 FROM schedules o
+                WHERE o.team_id = s.team_id AND o.kind = s.kind AND o.target = s.target
+                    AND o.id < s.id))
+        """
+    )
+    db.execute(
+        """
+        DELETE FROM schedules WHERE EXISTS (
+            SELECT 1 FROM schedules o
+            WHERE o.team_id = schedules.team_id AND o.kind = schedules.kind
+                AND o.target = schedules.target AND o.id < schedules.id)
+        """
+    )
+    db.execute("CREATE UNIQUE INDEX schedules_one_per_target ON schedules (team_id, kind, target)")
+
+
+@MIGRATIONS()
 def m011_calendars(db: sqlite_utils.Database) -> None:
     """A manager's read-only calendar feed (bot/features/calendar.py) and what it yields.
 

@@ -140,7 +140,20 @@ def forget(store: Store, team_id: str, user_id: str) -> dict[str, int]:
                 f'DELETE FROM "{table}" WHERE {where}', {"team": team_id, "user": user_id}
             )
             deleted[table] = cursor.rowcount
+        if "processed_requests" in db.table_names():
+            deleted["processed_requests"] = _forget_request_keys(db, team_id, user_id)
     return deleted
+
+
+def _forget_request_keys(db: sqlite_utils.Database, team_id: str, user_id: str) -> int:
+    """Once-only keys that name the person as one `:`-separated part (`share:C…:ts:U…:topic`,
+    `dm-hint:U…:date`); the table has no user column, so the schema scan above misses them."""
+    cursor = db.execute(
+        "DELETE FROM processed_requests WHERE team_id = :team"
+        " AND instr(key || ':', ':' || :user || ':') > 0",
+        {"team": team_id, "user": user_id},
+    )
+    return cursor.rowcount
 
 
 def describe(table: str) -> TableInfo:

@@ -18,9 +18,19 @@ def first_time(store: Store, team_id: str, key: str, now: datetime) -> bool:
         return cursor.rowcount == 1
 
 
-def forget_older_than(store: Store, now: datetime, age: timedelta = timedelta(days=2)) -> int:
+def forget(store: Store, key: str) -> None:
+    """Drop `key`, so a retry of a request whose first run failed may run."""
+    with store.write() as db:
+        db.execute("DELETE FROM processed_requests WHERE key = ?", [key])
+
+
+def forget_older_than(
+    store: Store, now: datetime, age: timedelta = timedelta(days=2), prefix: str = ""
+) -> int:
+    """Drop keys recorded before `now - age` (only those starting with `prefix`, if given)."""
     with store.write() as db:
         cursor = db.execute(
-            "DELETE FROM processed_requests WHERE seen_at < ?", [(now - age).isoformat()]
+            "DELETE FROM processed_requests WHERE seen_at < ? AND substr(key, 1, ?) = ?",
+            [(now - age).isoformat(), len(prefix), prefix],
         )
         return cursor.rowcount
