@@ -230,3 +230,58 @@ def test_accuracy_on_the_corpus() -> None:
 )
 def test_a_word_typed_in_a_hurry_is_read(typed: str, verdict: str) -> None:
     assert read(typed).verdict == verdict
+
+
+# -- facts belong to the task, not to whatever the task is about ----------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "write a pre-push hook that blocks pushes with debug prints",
+        "add an alert for when the release job hangs",
+        "build a panel showing which customers hit the rate limit",
+        "make a slack bot that lists who's waiting on a review",
+        "write tests for the deadline calculator",
+        "update the runbook for when the payments provider is down",
+    ],
+)
+def test_what_a_keep_type_artifact_is_about_is_not_a_fact_of_the_task(text: str) -> None:
+    assert read(text).verdict == "keep"
+
+
+def test_the_same_words_outside_an_artifact_still_decide() -> None:
+    assert read("the release job hangs and the mobile team is waiting on my fix").verdict == (
+        "hand_off"
+    )
+    assert read("add an alert for the queue, the sre team is blocked until it exists").verdict == (
+        "hand_off"
+    )
+
+
+def test_a_hedge_is_a_question_not_a_fact() -> None:
+    assert read("rebuild the search indexer, no idea whether anyone relies on it").verdict == (
+        "depends"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i'm kind of the bottleneck for the schema changes, taking the sharding work too",
+        "no build gets deployed without my green light, and i'm writing the new deployer",
+        "the tag can't be cut until i sign off; also picking up the changelog service",
+        "i have the only admin credentials for the warehouse, building the export",
+    ],
+)
+def test_gates_said_in_other_words(text: str) -> None:
+    reading = read(text)
+    assert (reading.verdict, reading.decided_by) == ("hand_off", "gate")
+
+
+def test_when_i_do_it_is_not_a_due_date() -> None:
+    assert read("tinker with a tmux config for the team on thursday afternoon").verdict == "keep"
+    assert read("the export has to be working before the audit, i'm writing it").verdict == (
+        "hand_off"
+    )
+    assert read("build the invoice screen, ships 4th of march").verdict == "hand_off"

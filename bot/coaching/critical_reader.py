@@ -83,7 +83,7 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\btie ?-?breaker (?:on|for) (?:all|every)",
         r"\bmake me (?:the |a )?(?:\w+ )?(?:reviewer|approver|gatekeeper)",
         r"codeowners",
-        r"branch protection",
+        r"branch protection\b.*\b(?:me|my)\b|\b(?:me|my)\b.*branch protection",
         r"\b(?:needs?|require[sd]?|requiring|wait for|waits for) my (?:\w+ )?"
         r"(?:approval|sign ?-?off|review|\+1|ok)",
         r"\bmy (?:approval|sign ?-?off|\+1) (?:on|before|for)",
@@ -108,6 +108,24 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bmy sign ?-?off",
         r"\b(?:approve|approving) (?:all|every) ",
         r"\bdoing all of them",
+        r"\b(?:i'?m|i am|me) (?:the|a|kind of the|basically the) (?:\w+ )?bottleneck\b",
+        r"\bbottleneck (?:on|for) (?:all|every|the)\b",
+        r"\b(?:nobody|noone|nothing|no \w+) (?:\w+ ){0,3}(?:ships|merges|deploys|releases|goes out|"
+        r"gets merged|gets deployed|goes live)(?: \w+){0,3} without (?:me|my)\b",
+        r"\b(?:needs?|requires?|need|require) my (?:\w+ )?(?:approval|sign ?-?off|\+1|ok|okay|"
+        r"review|blessing|green light|go-ahead|stamp)",
+        r"\b(?:can'?t|cannot|won'?t) be (?:tagged|merged|deployed|released|shipped|cut|applied)"
+        r" (?:until|unless|without) (?:i|me|my)\b",
+        r"\buntil i (?:approve|sign off|sign-off|review|merge|ok|okay|give)",
+        r"\b(?:required|required that|have to|has to|must) (?:that )?i (?:approve|sign|review)",
+        r"\bi (?:must|have to|need to) (?:approve|sign off on|review) (?:all|every|each)\b",
+        r"\b(?:i hold|i have|i've got|only i have|i own) the only\b",
+        r"\bthe only (?:\w+ ){0,3}(?:credentials|keys|access|login|password|admin|rights)\b"
+        r".*\b(?:i|me|my)\b|\b(?:i|me|my)\b.*\bthe only (?:\w+ ){0,3}(?:credentials|keys|"
+        r"access|login|password|rights)\b",
+        r"\b(?:nobody|noone) else (?:has|have) (?:the )?(?:rights|access|permissions?|keys|"
+        r"credentials)",
+        r"\bthe only (?:\+1|approval|approver|sign ?-?off) that (?:counts|matters)",
     ),
     "only_me": (
         r"\bonly (?:one|person|engineer) (?:who|with|that)",
@@ -168,6 +186,14 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bcannot log in",
         r"\bprod [a-z]+ failures",
         r"\bright now\b.*\bpaging|\bpaging\b.*\bright now",
+        r"\b5\d\d'?s? (?:on|for|from|in|at) (?:\w+ ){0,3}(?:every|all|prod|production)\b",
+        r"\b(?:5\d\d'?s|errors|timeouts) for (?:all|every|most) ",
+        r"\bfor (?:every|each|all) (?:\w+ )?(?:tenants?|users|customers|accounts)\b(?= since|$)",
+        r"\b(?:not|isn't|aren't|stopped) (?:working|loading|sending|syncing|charging) for "
+        r"(?:\w+ ){0,2}(?:users|customers|tenants|anyone|everyone|people|accounts)\b",
+        r"\b(?:double|duplicate[ds]?) (?:charges|charging|payments|billing)\b",
+        r"\bcharged twice\b",
+        r"\b(?:sev|severity) ?(?:0|1|one|zero)\b",
     ),
     "postmortem": (
         r"post ?-?mortem",
@@ -184,6 +210,10 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bcame out of (?:the |that |last )?(?:\w+ )?(?:outage|incident|retro|review)",
         r"\b(?:from|after) (?:the |last |that |our )?(?:\w+ |\w+'s )?(?:week's |month's )?"
         r"(?:outage|incident)",
+        r"\binc-?\d+\b",
+        r"\b(?:incident|outage|sev ?\d) (?:follow ?-?ups?|actions?|ais?)\b",
+        r"\b(?:outage|incident|postmortem|pm) ais?\b",
+        r"\bcorrective actions?\b",
     ),
     "waiting": (
         r"\bwaiting\b",
@@ -223,7 +253,7 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"do anything|release|launch|move|begin|deploy|validate)",
         r"\b(?:nobody|no one|noone) can (?:start|ship|merge|test|deploy|release|move|work)",
         r"\b(?:needs?|needed) (?:it|this|them|that)\b",
-        r"\b" + _SOMEONE + r" (?:needs?|wants?|needed)\b",
+        r"\b" + _SOMEONE + r" (?:needs?|wants?|needed)\b(?! to\b)",
         r"\bneeds? (?:for|before|by)\b",
         r"\bneeded (?:by|for|before)\b",
         r"\basking (?:for|when|about)\b",
@@ -236,9 +266,30 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"lands|ships|in|live|finished)\b",
         r"\b(?!i\b)[a-z]+ can (?:start|begin|continue|get started)\b",
         r"\b(?:can't|cannot|won't|couldn't) \w+(?: \w+){0,3} until\b",
+        r"\bdead in the water\b",
+        r"\bw/o (?:it|this|them|that|me)\b",
+        r"\b(?:pinged|pinging|nudged|poked|chased|asked|bugging|nagging) (?:me |us )?"
+        r"(?:again|twice|three times|\d+ times|daily|every day)\b",
+        r"\b(?:yelling|screaming|begging|clamou?ring|pushing|shouting|asking) for\b",
+        r"\b(?:needs?|wants?|want|need) to (?:use|build on|call|consume|integrate(?: with)?|"
+        r"ship with|test against|plug into) (?:it|this|them|that)\b",
+        r"\b(?:their|the|our|his|her) (?:\w+ )?(?:sprint|q[1-4]|plans?|roadmap|features?|"
+        r"launch|release|work) (?:is |are )?(?:sitting|built|depend|depends|hinges?|rests?|"
+        r"waits?|queued)\b",
+        r"\b(?:queued|lined up|parked) behind\b",
+        r"\bgated on\b",
+        r"\b(?:waiting|waited) (?:for|on) (?:this|it|me|my)\b",
+        r"\b(?:expect|expects|expected|expecting) (?:it|this|them|the \w+)(?: \w+)? "
+        r"(?:for|by|before|in)\b",
+        r"\bprerequisite (?:for|of|to)\b",
+        r"\bprereq\b",
+        r"\b(?:has|have|needs?) to (?:be )?(?:done|live|ready|finished|working|shipped|in|land|"
+        r"ship|work)(?: \w+){0,3} (?:before|by|for)\b",
+        r"\bmust (?:be )?(?:done|live|ready|finished|in|land|ship|work)(?: \w+){0,3} "
+        r"(?:before|by|for)\b",
     ),
     "customer": (
-        r"\bcustomers?\b",
+        r"\bcustomers?\b(?!-facing| facing)",
         r"\b(?:our|a|big|key|biggest|enterprise|new|paying) clients?\b",
         r"\bclients? (?:is|are|wants?|needs?|asked|expects?|said|waiting)\b",
         r"\bowe\b",
@@ -265,6 +316,15 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bcancel (?:their|the) (?:contract|subscription|plan)",
         r"\b(?:execs?|executives?|leadership|ceo|cto|cfo|vp|investors?)\b",
         r"\b(?:the|our) board\b(?! view)|\bboard (?:meeting|deck|demo|members?)\b",
+        r"\b(?:signed|design|launch|integration|paying|external|channel) partners?\b",
+        r"\bpartners? (?:integrate|start|go|launch|need|want|expect|are waiting|depend|rely)\b",
+        r"\bprospects?\b",
+        r"\b(?:the )?deal (?:closes|depends|hinges|rides)\b",
+        r"\b(?:largest|biggest|key|top|big|anchor|flagship) (?:account|client|customer|partner|"
+        r"tenant)s?\b",
+        r"\bthe client\b",
+        r"\b(?:auditors?|regulators?|regulatory)\b",
+        r"\bsales (?:team|eng|asked|promised|sold)",
     ),
     "release": (
         r"\blaunch(?:es|ed|ing)?\b",
@@ -302,8 +362,9 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bdeadlines?\b(?!-)",
         r"\burgent",
         r"\basap\b",
-        r"\b(?:by|before|on) (?:" + _DAY + r"|tomorrow|tonight|eod|eow|eom|eoq|"
+        r"\b(?:by|before) (?:" + _DAY + r"|tomorrow|tonight|eod|eow|eom|eoq|"
         r"end of|the end|the \d|the first|next|" + _MONTH + r"|q[1-4]|renewal)",
+        r"\bon (?:the end|the \d|the first|" + _MONTH + r")",
         r"\b(?:by|before) (?:the )?(?:code freeze|cut|launch|release|deploy|audit)",
         r"\bcut (?:is|date|on)\b",
         r"\bcut ?-?off\b",
@@ -331,6 +392,16 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bdate\b(?! ?(?:pars|format|picker|field|column|range|librar|util|handling|math))",
         r"\bdated\b",
         r"\btime ?-?sensitive",
+        r"\b(?:in|by|before|until|from|for) (?:early |mid |late |mid-)?" + _MONTH + r"\b",
+        r"\b\d{1,2}(?:st|nd|rd|th)? (?:of )?" + _MONTH + r"\b",
+        r"\bin (?:a|one|two|three|four|five|six|\d+|a couple of|a few) (?:days?|weeks?|months?)"
+        r"\b",
+        r"\b(?:before|by) then\b",
+        r"(?:(?<=\bis )|(?<=n't )|(?<='s )|(?<=\bare )|(?<=\bwas ))on (?:" + _DAY + r"|tomorrow)",
+        r"\b(?:cutover|go-live|launch|release|ship|cut|freeze) (?:date|day)\b",
+        r"\b(?:runs?|closes?|starts?|lands?|arrives?|arrive|kicks? off) (?:on |in |by )?"
+        r"(?:the \d|" + _DAY + r"|" + _MONTH + r" \d)",
+        r"\beo[qmy]\b",
     ),
     "relaxed": (
         r"\b(?:no|zero|without) (?:rush|hurry|urgency|pressure|commitment|users|blockers)",
@@ -362,6 +433,16 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bnot urgent",
         r"\bno date\b",
         r"\bnot on the roadmap",
+        r"\bno (?:user|customer) impact\b",
+        r"\bnowhere near the top\b|\bbottom of the (?:list|backlog|pile)\b",
+        r"\bwish ?-?list\b",
+        r"\bsome ?day\b|\bsometime (?:next|later|this)\b",
+        r"\b(?:fine|ok|okay|happy) with (?:it|the \w+|what they have) for now\b",
+        r"\bnbd\b",
+        r"\bpurely (?:for me|personal|cosmetic)\b",
+        r"\bno one (?:asked|requested|needs)\b",
+        r"\bnobody (?:asked|requested|needs)\b",
+        r"\b(?:zero|no) (?:users|one) (?:outside|depend|waiting)",
     ),
     "keep_activity": (
         r"(?<!incident )(?<!outage )(?<!retro )(?<!sev0 )(?<!sev1 )(?<!sev2 )(?<!sev3 )"
@@ -430,7 +511,7 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bharness\b",
         r"(?<!planning )(?<!from the )(?<!in the )(?<!sprint )\bdocs?\b"
         r"(?! site| portal| platform| product)",
-        r"\bdocument\b",
+        r"\bdocument(?:ation)?\b",
         r"\brunbook",
         r"\breadme\b",
         r"\bwiki\b",
@@ -449,7 +530,7 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bplay with\b",
         r"\btry(?:ing)? out\b",
         r"\btry \w+ (?:for|on|as)\b",
-        r"\btimebox",
+        r"\btime ?-?box",
         r"\bdead code",
         r"\bstale\b",
         r"\btidy",
@@ -463,6 +544,11 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\btriage\b",
         r"\bfile tickets",
         r"\bgame ?-?day",
+        r"\b(?:write|add|writing|adding|fix|fixing) (?:\w+ ){0,2}tests?\b(?! (?:plan|env))",
+        r"\bsanity (?:pass|check|look)",
+        r"\breview pass\b",
+        r"\bchore\b",
+        r"\bcode ?owners (?:file )?cleanup\b",
     ),
     # Weaker cues of keep-type work: they keep a task only when no release, date or customer
     # rides on it ("build the shift-scheduling feature for the Q3 launch" is not on-call).
@@ -602,12 +688,28 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bcode read",
         r"\bresearch\b",
         r"\bevaluate whether",
-        r"\bwhether we (?:should|could)\b",
+        r"\bwhether we (?:should|could|can)\b",
         r"\bugly\b",
         r"\bcosmetic\b",
         r"\bpolish\b",
         r"\b(?:unit|property|integration|e2e|regression|load|smoke|snapshot|contract) tests?\b",
         r"\binvestigat",
+        r"\btun(?:e|ing)\b(?! (?:the )?(?:ranking|relevance|model|pricing))",
+        r"\bflapp(?:ing|y)\b",
+        r"\bcheckers?\b",
+        r"\btinker",
+        r"\bone ?-?liner\b",
+        r"\bconfig (?:change|tweak)\b",
+        r"\bspeed up\b",
+        r"\bshave\b",
+        r"\btakes? (?:like )?\d+ ?(?:min|mins|minutes|s|sec|secs|seconds)\b",
+        r"\b(?:open|sitting there) (?:for|since) (?:a|an|\d+|ages|months|years|forever)",
+        r"\bmemory leak\b",
+        r"\bbenchmarks?\b",
+        r"\bhack(?:ing)? on (?:a|the|some|my)? ?(?:\w+ )?(?:thing|idea|tool|script|helper)\b",
+        r"\b(?:for )?(?:an|one|a couple of|two|half an) hours?\b",
+        r"\bremove (?:the )?(?:old|unused|dead|legacy|deprecated)?\b",
+        r"\bstatus page\b",
     ),
     "authoring": (
         r"\b(?:build|building|built|implement|implementing|write|writing|code|coding|develop|"
@@ -891,15 +993,48 @@ def _others(text: str) -> bool:
     return False
 
 
+# "write a git hook that blocks commits", "a dashboard for the error spike": when the task
+# makes a keep-type artifact, what follows the artifact says what it is ABOUT, not a fact
+# about the task. Facts after it in the same clause are not the task's.
+_ARTIFACT = re.compile(
+    r"^(?:[\w'-]+ ){0,4}?(?:build|write|add|make|set up|create|tune|wire up|put|stand up|improve|"
+    r"fix|update|automate|hack on|spin up|knock out|throw together)\s+"
+    r"(?:(?:a|an|the|some|our|one|new|small|little|quick|tiny|simple|basic|better)\s+)*"
+    r"(?:[\w'-]+\s+){0,3}?"
+    r"(?:hook|alerts?|alarms?|dashboards?|panels?|bots?|scripts?|(?:ci )?checks?|checkers?|"
+    r"linters?|lint rules?|tests?|runbooks?(?: entry| page)?|docs?|templates?|labels?|metrics?|"
+    r"monitors?|reminders?|notifiers?|graphs?|charts?|faqs?|guides?|readme|wiki(?: page)?|"
+    r"cron ?jobs?|clis?|github actions?|slack commands?)\b"
+)
+# "unsure whether anything depends on it": what follows a hedge is a question, not a fact.
+_UNSURE = re.compile(
+    r"\b(?:unsure|not sure|no idea|idk|dunno|don't know|do not know|wonder(?:ing)?|"
+    r"not clear|unclear) (?:whether|if|what|who|how|when)\b"
+)
+# Facts an artifact's subject or a hedge can carry without them being the task's.
+_SCOPED: frozenset[Fact] = frozenset(
+    {"waiting", "customer", "release", "date", "incident", "postmortem"}
+)
+
+
+def _scope_end(text: str) -> int | None:
+    """Where the task's own words end and a description of its subject begins (or None)."""
+    ends = [m.end() for m in (_ARTIFACT.search(text), _UNSURE.search(text)) if m is not None]
+    return min(ends) if ends else None
+
+
 def read_clause(clause: str) -> list[Finding]:
     """The facts one clause states, each with its polarity."""
     text_for_match = _normal(clause)
     others = _others(text_for_match)
+    scope_end = _scope_end(text_for_match)
     found: list[Finding] = []
     for fact, patterns in _COMPILED.items():
         best: bool | None = None
         for pattern in patterns:
             for match in pattern.finditer(text_for_match):
+                if fact in _SCOPED and scope_end is not None and match.start() >= scope_end:
+                    continue
                 flips = _negations_before(text_for_match, match.start())
                 # "without my OK" is itself a negation: "nothing ships without my OK" is a gate
                 flips += match.group(0).startswith("without")
