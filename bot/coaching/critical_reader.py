@@ -126,6 +126,10 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\b(?:nobody|noone) else (?:has|have) (?:the )?(?:rights|access|permissions?|keys|"
         r"credentials)",
         r"\bthe only (?:\+1|approval|approver|sign ?-?off) that (?:counts|matters)",
+        r"\bme and only me\b|\bonly ever me\b",
+        r"\b(?:every|all|each) (?:[\w/.-]+ ){0,4}(?:gets? |are |is )?(?:auto-?assigned|"
+        r"auto-?requested|routed|assigned|goes|go|comes|come) to me\b",
+        r"\b(?:auto-?assigned|auto-?requested|routed|assigned) to (?:me|myself) (?:alone|only)\b",
     ),
     "only_me": (
         r"\bonly (?:one|person|engineer) (?:who|with|that)",
@@ -194,6 +198,12 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\b(?:double|duplicate[ds]?) (?:charges|charging|payments|billing)\b",
         r"\bcharged twice\b",
         r"\b(?:sev|severity) ?(?:0|1|one|zero)\b",
+        r"\b(?:for|to) (?:everyone|everybody|all users|all customers)\b(?=.*\b(?:right now|since|"
+        r"today|currently)\b)",
+        r"\b(?:nobody|noone|no user|no customer) can (?:reset|log|sign|pay|check|load|access|open|"
+        r"use|see|buy|book)\b",
+        r"\b(?:users?|customers?|people|tenants) can't (?:reset|log|sign|pay|check|load|access|"
+        r"open|use|see|buy|book)\b",
     ),
     "postmortem": (
         r"post ?-?mortem",
@@ -283,6 +293,12 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"(?:for|by|before|in)\b",
         r"\bprerequisite (?:for|of|to)\b",
         r"\bprereq\b",
+        r"\b(?:stubbing|stubbed|mocking|mocked|faking|faked) (?:it|this|them|that)(?: out)?\b",
+        r"\b(?:last|final|only|missing) (?:piece|thing|bit|step|blocker|item)s? (?:before|for|"
+        r"left|between)\b",
+        r"\bbefore (?:we|they|anyone|the team|the \w+ team|\w+) can\b",
+        r"\b(?:asked|asks|asking|wants?|needs?|expects?) (?:for |me for |me to \w+ )?"
+        r"(?:it|this|that|the [\w -]{1,40}?) (?:by|before)\b",
         r"\b(?:has|have|needs?) to (?:be )?(?:done|live|ready|finished|working|shipped|in|land|"
         r"ship|work)(?: \w+){0,3} (?:before|by|for)\b",
         r"\bmust (?:be )?(?:done|live|ready|finished|in|land|ship|work)(?: \w+){0,3} "
@@ -356,6 +372,9 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bcode freeze\b",
         r"\bfeature freeze\b",
         r"\brelease train\b",
+        r"\b(?:ship|ships|launch|launches|go out|goes out|released|shipping) with (?:it|this|them|"
+        r"that)\b",
+        r"\bsupposed to (?:ship|launch|go out|land|go live)\b",
     ),
     "date": (
         r"\bdue\b",
@@ -366,6 +385,10 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"end of|the end|the \d|the first|next|" + _MONTH + r"|q[1-4]|renewal)",
         r"\bon (?:the end|the \d|the first|" + _MONTH + r")",
         r"\b(?:by|before) (?:the )?(?:code freeze|cut|launch|release|deploy|audit)",
+        r"\b(?:by|before|for) (?:the |our |next |\w+'s )?(?:\w+ )?(?:meeting|demo|offsite|kickoff|"
+        r"conference|summit|all-?hands|event|trade ?show)\b",
+        r"\bwithin \d+ (?:days|hours|weeks|business days)\b",
+        r"\bbooked (?:for|on)\b",
         r"\bcut (?:is|date|on)\b",
         r"\bcut ?-?off\b",
         r"\b(?:end|first) of (?:the )?(?:month|quarter|sprint|week|year)",
@@ -443,9 +466,12 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bno one (?:asked|requested|needs)\b",
         r"\bnobody (?:asked|requested|needs)\b",
         r"\b(?:zero|no) (?:users|one) (?:outside|depend|waiting)",
+        r"\bjust for me\b|\bfor my own (?:understanding|learning|curiosity|education)\b",
     ),
     "keep_activity": (
         r"(?<!incident )(?<!outage )(?<!retro )(?<!sev0 )(?<!sev1 )(?<!sev2 )(?<!sev3 )"
+        r"(?<!certification )(?<!security )(?<!compliance )(?<!audit )(?<!launch )"
+        r"(?<!readiness )(?<!quarterly )(?<!annual )(?<!business )(?<!board )(?<!store )"
         r"\breview(?:s|ing|ers?)?\b",
         r"\bany (?:maintainer|reviewer|of us|one of us|of the \w+ of us) can",
         r"\b(?:nobody|noone)(?:'s| has| ever| is| really)? (?:prioriti[sz]|picks?|picked|wants|"
@@ -496,7 +522,7 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\btelemetry\b",
         r"\bsentry\b",
         r"\bhealth ?-?checks?\b",
-        r"\b(?:tiny|small|little|quick|internal) (?:tool|script|utility|helper)",
+        r"\b(?:tiny|small|little|quick|internal) (?:[\w-]+ )?(?:tool|script|utility|helper)",
         r"\bscript\b",
         r"\bcli\b",
         r"\bpre-?commit",
@@ -710,6 +736,12 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\b(?:for )?(?:an|one|a couple of|two|half an) hours?\b",
         r"\bremove (?:the )?(?:old|unused|dead|legacy|deprecated)?\b",
         r"\bstatus page\b",
+        r"\bto understand (?:where|why|how|what)\b",
+        r"\b\d+ ?(?:min|minute|line)s? (?:change|fix|job|thing|pr)\b",
+        r"\b(?:small|tiny|quick|one-line|trivial) (?:change|fix|pr)\b",
+        r"\banswer(?:ing)? (?:questions|pings)\b",
+        r"\bwhile \w+ (?:is|'s) (?:out|away|off|on leave|on holiday|on vacation|sick|ooo)\b",
+        r"\b(?:backup|secondary|shadow) (?:ic|incident commander)\b",
     ),
     "authoring": (
         r"\b(?:build|building|built|implement|implementing|write|writing|code|coding|develop|"
@@ -769,6 +801,19 @@ _NOT_OTHERS = frozenset(
         "be",
         "am",
         "one",
+        "of",
+        "about",
+        "on",
+        "for",
+        "with",
+        "start",
+        "keep",
+        "been",
+        "was",
+        "were",
+        "still",
+        "also",
+        "now",
     }
 )
 _CLAUSE_SPLIT = re.compile(
@@ -1173,8 +1218,11 @@ def decide(findings: tuple[Finding, ...], parts: tuple[str, ...] = ()) -> Readin
     keep = first("keep_activity")
     if keep is not None:
         return done("keep", keep)
+    waiting_denied = first("waiting", present=False)
     for fact in _SOFT_HAND_OFF:
         hit = first(fact)
+        if fact == "customer" and waiting_denied is not None:
+            continue  # "nobody is waiting, customers do it by hand and that's fine"
         if hit is not None:
             return done("hand_off", hit)
     for fact in ("waiting", "date", "release"):
