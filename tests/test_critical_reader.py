@@ -285,3 +285,37 @@ def test_when_i_do_it_is_not_a_due_date() -> None:
         "hand_off"
     )
     assert read("build the invoice screen, ships 4th of march").verdict == "hand_off"
+
+
+def test_a_mixed_task_is_decided_by_the_part_you_author() -> None:
+    reading = read(
+        "review Aya's PR first, then i build the import wizard sales promised to Umbrella"
+    )
+    assert reading.verdict == "hand_off"
+    assert "import wizard" in reading.clause
+    # the same fact inside the keep-type work's own clause stays the review's subject
+    assert read("review the import wizard PR sales promised to Umbrella").verdict == "keep"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "approve a pile of small PRs from the contractors",
+        "set up dark launch tooling for the search flags, nothing user facing until we decide",
+        "panel tracking how long customers wait in the support queue",
+    ],
+)
+def test_words_that_only_look_like_facts(text: str) -> None:
+    assert read(text).verdict == "keep"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the notifications sdk the two web squads are already coding against",
+        "the ledger export is dropping ~2% of rows and the finance numbers are wrong",
+        "every new repo needs me to add it to the deploy allowlist; writing the deploy api too",
+    ],
+)
+def test_hand_off_facts_in_other_words(text: str) -> None:
+    assert read(text).verdict == "hand_off"

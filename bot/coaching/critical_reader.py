@@ -127,6 +127,8 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"credentials)",
         r"\bthe only (?:\+1|approval|approver|sign ?-?off) that (?:counts|matters)",
         r"\bme and only me\b|\bonly ever me\b",
+        r"\b(?:every|each|all|any) (?:new )?(?:\w+ ){0,3}(?:needs?|requires?|"
+        r"has to (?:go through|get)) me\b",
         r"\b(?:every|all|each) (?:[\w/.-]+ ){0,4}(?:gets? |are |is )?(?:auto-?assigned|"
         r"auto-?requested|routed|assigned|goes|go|comes|come) to me\b",
         r"\b(?:auto-?assigned|auto-?requested|routed|assigned) to (?:me|myself) (?:alone|only)\b",
@@ -159,7 +161,10 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\b(?:failing|down|broken|erroring) in prod",
         r"\bprod is (?:down|broken|on fire)",
         r"\bhot ?-?fix",
-        r"\bdropping (?:\d+% of )?(?:requests|traffic|messages|events|connections)",
+        r"\bdropping (?:~?\d+% of )?(?:requests|traffic|messages|events|connections|rows|records|"
+        r"orders|emails|jobs|payments|webhooks)",
+        r"\b(?:reports?|numbers|invoices|balances|totals) (?:are|is) (?:wrong|off|missing)\b",
+        r"\b(?:losing|costing) (?:us )?(?:money|revenue|customers|orders|data|sales)\b",
         r"\bstopped (?:working|firing|sending|syncing|loading)\b",
         r"\b(?:login|signup|sign-up|checkout|payments?|search) (?:is |are )?broken\b",
         r"\bsince \d{1,2} ?(?:am|pm)\b",
@@ -250,6 +255,7 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bon top of (?:it|this)",
         r"\bsit(?:s|ting)? on\b",
         r"\bagainst (?:a mock of |a stub of )?(?:it|this|my)\b",
+        r"\b(?:coding|building|developing|writing|working|integrating|testing) against\b",
         r"\bmock of it\b",
         r"\bbefore we can (?:tag|ship|release|cut|launch|deploy|merge|start)\b",
         r"\bonly thing left before\b",
@@ -318,7 +324,7 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bpromised\b",
         r"\bcommitted (?:to|for)\b(?! (?:main|master|the repo|git))",
         r"\bwe committed\b",
-        r"(?<!api )(?<!data )\bcontract(?!s? tests?| testing)",
+        r"(?<!api )(?<!data )\bcontract(?!ors?|s? tests?| testing)",
         r"\bpilot\b",
         r"\bpoc\b",
         r"\bpartners? (?:were|was|are|have been) (?:told|promised)",
@@ -333,7 +339,9 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\b(?:execs?|executives?|leadership|ceo|cto|cfo|vp|investors?)\b",
         r"\b(?:the|our) board\b(?! view)|\bboard (?:meeting|deck|demo|members?)\b",
         r"\b(?:signed|design|launch|integration|paying|external|channel) partners?\b",
-        r"\bpartners? (?:integrate|start|go|launch|need|want|expect|are waiting|depend|rely)\b",
+        r"\bpartners? (?:integrate|integrates|start|starts|begin|begins|go|goes|launch|launches|"
+        r"need|needs|want|wants|expect|expects|are waiting|is waiting|depend|depends|rely|"
+        r"relies)\b",
         r"\bprospects?\b",
         r"\b(?:the )?deal (?:closes|depends|hinges|rides)\b",
         r"\b(?:largest|biggest|key|top|big|anchor|flagship) (?:account|client|customer|partner|"
@@ -343,7 +351,7 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bsales (?:team|eng|asked|promised|sold)",
     ),
     "release": (
-        r"\blaunch(?:es|ed|ing)?\b",
+        r"(?<!dark )\blaunch(?:es|ed|ing)?\b",
         r"\brelease(?:s|d)?\b(?! (?:notes|announcement|blog|post|retro|process|checklist))",
         r"\brollout\b",
         r"\broll(?:ing)? out\b",
@@ -466,6 +474,9 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bno one (?:asked|requested|needs)\b",
         r"\bnobody (?:asked|requested|needs)\b",
         r"\b(?:zero|no) (?:users|one) (?:outside|depend|waiting)",
+        r"\bnothing (?:\w+ )?(?:user|customer)[ -]facing\b",
+        r"\buntil we decide\b",
+        r"\bfor (?:the team's|our|my|everyone's) sanity\b",
         r"\bjust for me\b|\bfor my own (?:understanding|learning|curiosity|education)\b",
     ),
     "keep_activity": (
@@ -475,7 +486,7 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\breview(?:s|ing|ers?)?\b",
         r"\bany (?:maintainer|reviewer|of us|one of us|of the \w+ of us) can",
         r"\b(?:nobody|noone)(?:'s| has| ever| is| really)? (?:prioriti[sz]|picks?|picked|wants|"
-        r"has time|touche|cares?|triages?|looks at|owns?|calls|uses|reads)",
+        r"has time|touche|cares?|triages?|looks at|owns?|calls?|uses?|reads?)",
         r"\b(?:he|she|they)(?:'s| is| are)? (?:driving|drives?|types|at the keyboard)",
         r"\bjust (?:testing|helping|reviewing|advising)",
         r"\bseverity:? low\b",
@@ -742,6 +753,15 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\banswer(?:ing)? (?:questions|pings)\b",
         r"\bwhile \w+ (?:is|'s) (?:out|away|off|on leave|on holiday|on vacation|sick|ooo)\b",
         r"\b(?:backup|secondary|shadow) (?:ic|incident commander)\b",
+        r"\bdry ?-?runs?\b",
+        r"\b(?:dr|failover|disaster recovery) (?:drill|test|exercise|rehearsal)\b|\bdr failover\b",
+        r"\bwrite down\b",
+        r"\binterview(?:s|ing)?\b|\brubric\b|\bhiring loop\b",
+        r"\b(?:test|e2e|unit|integration) suite\b",
+        r"\bephemeral env",
+        r"\bdev ?-?containers?\b",
+        r"\bsmall refactor\b",
+        r"\b(?:approve|approving|stamp|stamping) (?:\w+ ){0,5}(?:prs?|pull requests?|mrs?)\b",
     ),
     "authoring": (
         r"\b(?:build|building|built|implement|implementing|write|writing|code|coding|develop|"
@@ -819,7 +839,7 @@ _NOT_OTHERS = frozenset(
 _CLAUSE_SPLIT = re.compile(
     r"(?:[()\[\]]+\s*"
     r"|(?:[.!?;\n]|:(?!\s*(?:(?i:no|none|nope|n/a|nobody)\b|[-—–])))+(?:\s|$)"
-    r"|,\s+|\s+[—–-]+\s+"
+    r"|,\s+|\s+[—–+&-]+\s+"
     r"|\s+(?:but(?! me\b| us\b)|so|since|because|although|though|while|and|unless|which|as|plus)"
     r"\s+)"
 )
@@ -1042,19 +1062,22 @@ def _others(text: str) -> bool:
 # makes a keep-type artifact, what follows the artifact says what it is ABOUT, not a fact
 # about the task. Facts after it in the same clause are not the task's.
 _ARTIFACT = re.compile(
-    r"^(?:[\w'-]+ ){0,4}?(?:build|write|add|make|set up|create|tune|wire up|put|stand up|improve|"
-    r"fix|update|automate|hack on|spin up|knock out|throw together)\s+"
+    r"^(?:(?:[\w'-]+ ){0,4}?(?:build|write|add|make|set up|create|tune|wire up|put|stand up|"
+    r"improve|fix|update|automate|hack on|spin up|knock out|throw together)\s+)?"
     r"(?:(?:a|an|the|some|our|one|new|small|little|quick|tiny|simple|basic|better)\s+)*"
     r"(?:[\w'-]+\s+){0,3}?"
     r"(?:hook|alerts?|alarms?|dashboards?|panels?|bots?|scripts?|(?:ci )?checks?|checkers?|"
-    r"linters?|lint rules?|tests?|runbooks?(?: entry| page)?|docs?|templates?|labels?|metrics?|"
+    r"linters?|lint rules?|tests?|runbooks?(?: entry| page)?|docs?|metrics?|"
     r"monitors?|reminders?|notifiers?|graphs?|charts?|faqs?|guides?|readme|wiki(?: page)?|"
     r"cron ?jobs?|clis?|github actions?|slack commands?)\b"
+    r"(?![ -](?:site|portal|platform|product|feature|page|app|redesign))"
 )
 # "unsure whether anything depends on it": what follows a hedge is a question, not a fact.
 _UNSURE = re.compile(
     r"\b(?:unsure|not sure|no idea|idk|dunno|don't know|do not know|wonder(?:ing)?|"
     r"not clear|unclear) (?:whether|if|what|who|how|when)\b"
+    r"|^(?:or )?(?:is|isn't) (?:that|it|this) (?:on|in|blocking|needed|urgent|critical|a blocker|"
+    r"tied|part|something)\b"
 )
 # Facts an artifact's subject or a hedge can carry without them being the task's.
 _SCOPED: frozenset[Fact] = frozenset(
@@ -1217,6 +1240,9 @@ def decide(findings: tuple[Finding, ...], parts: tuple[str, ...] = ()) -> Readin
         return done("hand_off", headline)
     keep = first("keep_activity")
     if keep is not None:
+        authored = _authored_elsewhere(findings, keep.clause)
+        if authored is not None:  # "review Max's PR, then write the flow marketing launches"
+            return done("hand_off", authored)
         return done("keep", keep)
     waiting_denied = first("waiting", present=False)
     for fact in _SOFT_HAND_OFF:
@@ -1242,6 +1268,31 @@ def decide(findings: tuple[Finding, ...], parts: tuple[str, ...] = ()) -> Readin
     if others is not None and not mine:  # someone else owns the work; you help
         return done("keep", others)
     return Reading("depends", None, "", findings, missing=QUESTION_FACTS)
+
+
+_MAKES = re.compile(
+    r"\b(?:build|building|write|writing|implement\w*|develop\w*|code|coding|ship|shipping|"
+    r"deliver\w*|finish\w*|rewrite|rewriting|integrate|author\w*|own|owning|take|taking|make|"
+    r"making)\b",
+    re.I,
+)
+
+
+def _authored_elsewhere(findings: tuple[Finding, ...], keep_clause: str) -> Finding | None:
+    """A customer, release or date fact in a clause of its own where you author the work, apart
+    from the keep-type work: a mixed task whose hand-off part decides."""
+    keepish = {f.clause for f in findings if f.fact in ("keep_activity", "keep_hint")}
+    for f in findings:
+        if (
+            f.fact in _SOFT_HAND_OFF
+            and f.present
+            and not f.others
+            and f.clause != keep_clause
+            and f.clause not in keepish
+            and _MAKES.search(f.clause)
+        ):
+            return f
+    return None
 
 
 def answer(missing_answers: Mapping[str, bool]) -> Verdict | None:
