@@ -319,3 +319,23 @@ def test_words_that_only_look_like_facts(text: str) -> None:
 )
 def test_hand_off_facts_in_other_words(text: str) -> None:
     assert read(text).verdict == "hand_off"
+
+
+@pytest.mark.parametrize(
+    ("text", "verdict"),
+    [
+        ("a datadog board which lists the services blocked on the db upgrade", "keep"),
+        ("babysit the canary for the 7.2 rollout and shout if it looks off", "keep"),
+        (
+            "the db is two minor versions behind, support ends in 3 months; i'd do the upgrade",
+            "hand_off",
+        ),
+        (
+            "i have the final say on every schema design and i'm starting on the event log",
+            "hand_off",
+        ),
+        ("invoices are failing to generate for all UK tenants since this morning", "hand_off"),
+    ],
+)
+def test_batch_22_generalisations(text: str, verdict: str) -> None:
+    assert read(text).verdict == verdict

@@ -80,7 +80,8 @@ _SOMEONE = (
 PATTERNS: dict[Fact, tuple[str, ...]] = {
     "gate": (
         r"(?:required|mandatory|compulsory|tiebreaker) (?:reviewers?|approvers?)",
-        r"\btie ?-?breaker (?:on|for) (?:all|every)",
+        r"\btie ?-?break(?:er)? (?:on|for) (?:all|every)",
+        r"\b(?:final|last) (?:say|word|call) on (?:all|every)\b",
         r"\bmake me (?:the |a )?(?:\w+ )?(?:reviewer|approver|gatekeeper)",
         r"codeowners",
         r"branch protection\b.*\b(?:me|my)\b|\b(?:me|my)\b.*branch protection",
@@ -203,6 +204,8 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\b(?:double|duplicate[ds]?) (?:charges|charging|payments|billing)\b",
         r"\bcharged twice\b",
         r"\b(?:sev|severity) ?(?:0|1|one|zero)\b",
+        r"\b(?:failing|erroring|broken|timing out|not working)\b(?:\s+\S+){0,8}\s+for (?:all|every|"
+        r"most)\b",
         r"\b(?:for|to) (?:everyone|everybody|all users|all customers)\b(?=.*\b(?:right now|since|"
         r"today|currently)\b)",
         r"\b(?:nobody|noone|no user|no customer) can (?:reset|log|sign|pay|check|load|access|open|"
@@ -511,7 +514,7 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bflicker",
         r"\bannoy",
         r"\birritating\b",
-        r"\bminor\b",
+        r"\bminor\b(?! versions?| releases?| upgrades?| bumps?)",
         r"\bbacklog\b",
         r"\bdeprecation warnings",
         r"\bbroken link",
@@ -525,6 +528,10 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bspans?\b",
         r"\bslos?\b",
         r"\blogging\b",
+        r"\blog (?:lines?|statements?|messages?)\b",
+        r"\bdecision records?\b",
+        r"\b(?:watch|watching|babysit|babysitting|keep an eye on) (?:the )?(?:canary|canaries|"
+        r"rollout|deploy|dashboards?|graphs?|migration)\b",
         r"\bpanel\b",
         r"\binstrument",
         r"\bprometheus\b",
@@ -840,7 +847,7 @@ _CLAUSE_SPLIT = re.compile(
     r"(?:[()\[\]]+\s*"
     r"|(?:[.!?;\n]|:(?!\s*(?:(?i:no|none|nope|n/a|nobody)\b|[-—–])))+(?:\s|$)"
     r"|,\s+|\s+[—–+&-]+\s+"
-    r"|\s+(?:but(?! me\b| us\b)|so|since|because|although|though|while|and|unless|which|as|plus)"
+    r"|\s+(?:but(?! me\b| us\b)|so|since|because|although|though|while|and|unless|as|plus)"
     r"\s+)"
 )
 # A ticket's form fields answered "no": "Is anyone waiting: no", "Date: none".
@@ -1069,7 +1076,8 @@ _ARTIFACT = re.compile(
     r"(?:hook|alerts?|alarms?|dashboards?|panels?|bots?|scripts?|(?:ci )?checks?|checkers?|"
     r"linters?|lint rules?|tests?|runbooks?(?: entry| page)?|docs?|metrics?|"
     r"monitors?|reminders?|notifiers?|graphs?|charts?|faqs?|guides?|readme|wiki(?: page)?|"
-    r"cron ?jobs?|clis?|github actions?|slack commands?)\b"
+    r"cron ?jobs?|clis?|github actions?|slack commands?|grafana|datadog|"
+    r"boards?(?! meeting| deck| members?| demo))\b"
     r"(?![ -](?:site|portal|platform|product|feature|page|app|redesign))"
 )
 # "unsure whether anything depends on it": what follows a hedge is a question, not a fact.
