@@ -4,6 +4,7 @@ the corpus and on the own held-out split (which is never used to tune the reader
 
 from __future__ import annotations
 
+import json
 from html import unescape
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 import yaml
 
 from bench.critical_path import load, score
+from bot.coaching import critical_wording
 from bot.coaching.critical_path import checklist, checklist_verdict
 from bot.coaching.critical_reader import (
     answer,
@@ -339,3 +341,36 @@ def test_hand_off_facts_in_other_words(text: str) -> None:
 )
 def test_batch_22_generalisations(text: str, verdict: str) -> None:
     assert read(text).verdict == verdict
+
+
+# -- the wording tie-breaker ----------------------------------------------------------------
+
+
+def test_the_shipped_wording_weights_are_trained_on_the_current_corpus() -> None:
+    shipped = json.loads(critical_wording.WEIGHTS.read_text(encoding="utf-8"))
+    assert shipped["tasks"] == len(load(CORPUS))  # retrain: uv run python -m bench.train_wording
+    assert shipped["labels"] == list(critical_wording.LABELS)
+
+
+def test_a_confident_wording_settles_a_task_with_no_stated_fact(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    text = "the SDK the partner integration needs"
+    reading = read(text)
+    assert (reading.verdict, reading.decided_by) == ("hand_off", "wording")
+    assert reading.clause in clauses(text)
+    why = unescape(reason(library(), reading))
+    assert "You don't say who waits on it" in why and f"“{reading.clause}”" in why
+    monkeypatch.setattr(critical_wording, "CONFIDENCE", 1.01)  # without it: ❓ and the questions
+    assert read(text).verdict == "depends"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "refactor the auth module",
+        "build the new invite flow, no idea whether anything rides on it",
+    ],
+)
+def test_vague_or_hedged_tasks_still_ask(text: str) -> None:
+    assert read(text).verdict == "depends"

@@ -33,6 +33,8 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Literal
 
+from bot.coaching import critical_wording
+
 Verdict = Literal["keep", "hand_off", "depends"]
 Fact = Literal[
     "gate",
@@ -48,6 +50,7 @@ Fact = Literal[
     "keep_hint",
     "authoring",
     "others_own",
+    "wording",
 ]
 FACTS: tuple[Fact, ...] = (
     "gate",
@@ -302,6 +305,7 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"(?:for|by|before|in)\b",
         r"\bprerequisite (?:for|of|to)\b",
         r"\bprereq\b",
+        r"\b(?:has|have|had|with) nothing to \w+(?: \w+){0,2} until\b",
         r"\b(?:stubbing|stubbed|mocking|mocked|faking|faked) (?:it|this|them|that)(?: out)?\b",
         r"\b(?:last|final|only|missing) (?:piece|thing|bit|step|blocker|item)s? (?:before|for|"
         r"left|between)\b",
@@ -480,12 +484,14 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bnothing (?:\w+ )?(?:user|customer)[ -]facing\b",
         r"\buntil we decide\b",
         r"\bfor (?:the team's|our|my|everyone's) sanity\b",
-        r"\bjust for me\b|\bfor my own (?:understanding|learning|curiosity|education)\b",
+        r"\bjust for me\b|\bfor my own (?:understanding|learning|curiosity|education|planning|use|"
+        r"notes)\b",
     ),
     "keep_activity": (
         r"(?<!incident )(?<!outage )(?<!retro )(?<!sev0 )(?<!sev1 )(?<!sev2 )(?<!sev3 )"
         r"(?<!certification )(?<!security )(?<!compliance )(?<!audit )(?<!launch )"
         r"(?<!readiness )(?<!quarterly )(?<!annual )(?<!business )(?<!board )(?<!store )"
+        r"(?<!access )(?<!legal )(?<!privacy )"
         r"\breview(?:s|ing|ers?)?\b",
         r"\bany (?:maintainer|reviewer|of us|one of us|of the \w+ of us) can",
         r"\b(?:nobody|noone)(?:'s| has| ever| is| really)? (?:prioriti[sz]|picks?|picked|wants|"
@@ -768,6 +774,8 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bephemeral env",
         r"\bdev ?-?containers?\b",
         r"\bsmall refactor\b",
+        r"\b(?:do|does|doing|done) (?:it|this|them) by hand\b",
+        r"\b(?:tool|script|utility|helper)s? for (?:support|ops|the team|us|qa|devs|on-?call)\b",
         r"\b(?:approve|approving|stamp|stamping) (?:\w+ ){0,5}(?:prs?|pull requests?|mrs?)\b",
     ),
     "authoring": (
@@ -1077,7 +1085,7 @@ _ARTIFACT = re.compile(
     r"linters?|lint rules?|tests?|runbooks?(?: entry| page)?|docs?|metrics?|"
     r"monitors?|reminders?|notifiers?|graphs?|charts?|faqs?|guides?|readme|wiki(?: page)?|"
     r"cron ?jobs?|clis?|github actions?|slack commands?|grafana|datadog|"
-    r"boards?(?! meeting| deck| members?| demo))\b"
+    r"boards?(?! meeting| deck| members?| demo)|reports?(?= (?:of|showing|listing|about) ))\b"
     r"(?![ -](?:site|portal|platform|product|feature|page|app|redesign))"
 )
 # "unsure whether anything depends on it": what follows a hedge is a question, not a fact.
@@ -1201,7 +1209,21 @@ def read(text: str) -> Reading:
     for clause in parts:
         findings.extend(read_clause(clause))
     reading = decide(tuple(findings), tuple(parts))
+    if reading.verdict == "depends":
+        reading = _lean(text, parts, reading)
     return _with_context(reading, parts)
+
+
+def _lean(text: str, parts: list[str], reading: Reading) -> Reading:
+    """No deciding fact: a confident wording model may still settle it, quoting the clause
+    that pulls hardest; the reason then says it goes by the wording, not a stated fact."""
+    if any(_UNSURE.search(_normal(p)) for p in parts):
+        return reading  # "idk what's riding on it": the user is asking, so ask back
+    leaning = critical_wording.lean(text, parts)
+    if leaning is None:
+        return reading
+    verdict, clause = leaning
+    return replace(reading, verdict=verdict, decided_by="wording", clause=clause)
 
 
 def _with_context(reading: Reading, parts: list[str]) -> Reading:
