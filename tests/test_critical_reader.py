@@ -355,14 +355,24 @@ def test_the_shipped_wording_weights_are_trained_on_the_current_corpus() -> None
 def test_a_confident_wording_settles_a_task_with_no_stated_fact(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    text = "the SDK the partner integration needs"
+    text = "the SDK, built in go"
+    assert read(text).verdict == "depends"  # no stated fact, and the shipped model isn't sure
+    confident = critical_wording.Model({"sdk": (0.0, 6.0, 0.0)}, (0.0, 0.0, 0.0))
+    monkeypatch.setattr(critical_wording, "model", lambda: confident)
     reading = read(text)
     assert (reading.verdict, reading.decided_by) == ("hand_off", "wording")
-    assert reading.clause in clauses(text)
+    # the clause that pulls hardest, as typed (a two-word clause is quoted with the next one)
+    assert reading.clause == "the SDK: built in go"
     why = unescape(reason(library(), reading))
-    assert "You don't say who waits on it" in why and f"“{reading.clause}”" in why
-    monkeypatch.setattr(critical_wording, "CONFIDENCE", 1.01)  # without it: ❓ and the questions
-    assert read(text).verdict == "depends"
+    assert "You don't say who waits on it" in why and "“the SDK: built in go”" in why
+    # a hedge keeps the question even when the wording is confident
+    assert read("the SDK, no idea whether anyone relies on it").verdict == "depends"
+
+
+def test_the_shipped_model_leans_only_when_sure() -> None:
+    reading = read("the auth SDK ios needs")
+    assert (reading.verdict, reading.decided_by) == ("hand_off", "wording")
+    assert read("write the SCIM endpoint").verdict == "depends"
 
 
 @pytest.mark.parametrize(
@@ -374,3 +384,21 @@ def test_a_confident_wording_settles_a_task_with_no_stated_fact(
 )
 def test_vague_or_hedged_tasks_still_ask(text: str) -> None:
     assert read(text).verdict == "depends"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "fix the typo in the 'release blocked' banner in the admin app",
+        "tune the pager escalations so the secondary isn't woken for nothing",
+        "research only: compare two queue libraries, the decision is next quarter",
+    ],
+)
+def test_names_paging_escalations_and_research_are_not_hand_off_facts(text: str) -> None:
+    assert read(text).verdict == "keep"
+
+
+def test_a_quoted_word_does_not_hide_the_facts_around_it() -> None:
+    reading = read("i'll 'quickly' own the migration the whole 4.0 launch hangs on")
+    assert reading.verdict == "hand_off"
+    assert "'quickly'" in reading.clause  # quoted as typed

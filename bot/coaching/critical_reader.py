@@ -327,7 +327,8 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"(?<!cert )(?<!certificate )(?<!domain )(?<!tls )(?<!ssl )\brenewal\b",
         r"\bchurn",
         r"\bsla\b",
-        r"\bescalat(?!ion polic)",
+        r"(?<!paging )(?<!pager )(?<!on-call )(?<!oncall )"
+        r"\bescalat(?!ion polic|ions? (?:don't|do not|path|chain|contacts|bot))",
         r"\bpromised\b",
         r"\bcommitted (?:to|for)\b(?! (?:main|master|the repo|git))",
         r"\bwe committed\b",
@@ -594,6 +595,7 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\btriage\b",
         r"\bfile tickets",
         r"\bgame ?-?day",
+        r"\b(?:research|exploration|evaluation|investigation|reading) only\b",
         r"\b(?:write|add|writing|adding|fix|fixing) (?:\w+ ){0,2}tests?\b(?! (?:plan|env))",
         r"\bsanity (?:pass|check|look)",
         r"\breview pass\b",
@@ -774,6 +776,8 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bephemeral env",
         r"\bdev ?-?containers?\b",
         r"\bsmall refactor\b",
+        r"\bpok(?:e|es|ing) (?:at|around)\b",
+        r"\bprettif|\bprettier\b|\bformatter\b",
         r"\b(?:do|does|doing|done) (?:it|this|them) by hand\b",
         r"\b(?:tool|script|utility|helper)s? for (?:support|ops|the team|us|qa|devs|on-?call)\b",
         r"\b(?:approve|approving|stamp|stamping) (?:\w+ ){0,5}(?:prs?|pull requests?|mrs?)\b",
@@ -932,10 +936,16 @@ def clauses(text: str) -> list[str]:
     return [p for p in parts if p and _TOKEN.search(p.lower())]
 
 
+# A short quoted span is a name ("the 'deadline passed' email", "the 'launch' flags"), not a
+# fact about the task.
+_QUOTED = re.compile(r"(?<![a-z0-9])['\"“‘`][^'\"”’`\n]{1,40}['\"”’`](?![a-z0-9])")
+
+
 def _normal(clause: str) -> str:
     text = clause.lower().replace("’", "'").replace("cannot", "can't").replace("can not", "can't")
     text = _WORD.sub(_spelled, text)
     text = _FORM_NO.sub(_form_no, text)
+    text = " ".join(_QUOTED.sub(" ", text).split())
     for pattern, replacement in _REWRITES:
         text = pattern.sub(replacement, text)
     return text
