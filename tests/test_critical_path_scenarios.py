@@ -195,3 +195,13 @@ def test_a_verdict_from_the_wording_says_so_and_can_be_settled_with_the_facts(
         assert found is not None
         step = found
     assert header(step.blocks).startswith("✅")
+
+
+def test_words_that_point_both_ways_are_quoted_and_asked(slack: Emulator) -> None:
+    task = "tidy up the onboarding flow for the march launch"  # shipped weights lean ⛔
+    ack = check(slack, task)
+    assert header(ack["blocks"]).startswith("❓")
+    reason = why(ack["blocks"])
+    assert "point both ways" in reason and f"“{task}”" in reason
+    assert "don't say" not in reason  # it never claims the words are silent
+    assert button_labels(ack["blocks"]) == ["Yes", "No"]

@@ -391,7 +391,7 @@ def test_vague_or_hedged_tasks_still_ask(text: str) -> None:
     [
         "fix the typo in the 'release blocked' banner in the admin app",
         "tune the pager escalations so the secondary isn't woken for nothing",
-        "research only: compare two queue libraries, the decision is next quarter",
+        "research only: compare two queue libraries and write up what we learn",
     ],
 )
 def test_names_paging_escalations_and_research_are_not_hand_off_facts(text: str) -> None:
@@ -402,3 +402,26 @@ def test_a_quoted_word_does_not_hide_the_facts_around_it() -> None:
     reading = read("i'll 'quickly' own the migration the whole 4.0 launch hangs on")
     assert reading.verdict == "hand_off"
     assert "'quickly'" in reading.clause  # quoted as typed
+
+
+def test_facts_pointing_both_ways_ask_when_the_wording_disagrees(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    text = "tidy the export page, the partners get it on the 1st"
+    leans_keep = critical_wording.Model({"tidy": (6.0, 0.0, 0.0)}, (0.0, 0.0, 0.0))
+    leans_hand_off = critical_wording.Model({"tidy": (0.0, 6.0, 0.0)}, (0.0, 0.0, 0.0))
+    monkeypatch.setattr(critical_wording, "model", lambda: leans_hand_off)
+    reading = read(text)
+    assert reading.verdict == "depends"
+    assert reading.both_ways == ("tidy the export page", "the partners get it on the 1st")
+    monkeypatch.setattr(critical_wording, "model", lambda: leans_keep)
+    assert read(text).verdict == "keep"  # the wording agrees with the rule: it stands
+
+
+def test_the_essays_own_hand_off_facts_are_never_second_guessed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    leans_keep = critical_wording.Model({"flaky": (9.0, 0.0, 0.0)}, (0.0, 0.0, 0.0))
+    monkeypatch.setattr(critical_wording, "model", lambda: leans_keep)
+    reading = read("fix the flaky test, the mobile team is blocked by it")
+    assert (reading.verdict, reading.decided_by) == ("hand_off", "waiting")

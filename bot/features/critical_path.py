@@ -281,6 +281,19 @@ def _question_blocks(task: str, answers: str, fact: str, question: str) -> list[
     ]
 
 
+def _asking_why(library: Library, task: str) -> str:
+    """Why a ❓ asks: the deciding facts are missing, or the words point both ways (then it
+    quotes both clauses, as typed)."""
+    both = critical_reader.read(task).both_ways
+    if both is None:
+        return _reader_text(library, "missing")
+    keep, hand = (escape(critical_reader.quote(c)) for c in both)
+    template = _reader_text(library, "both_ways_one" if keep == hand else "both_ways")
+    if not template:
+        return _reader_text(library, "missing")
+    return template.replace("{quote}", keep).replace("{keep}", keep).replace("{hand}", hand)
+
+
 def fact_message(library: Library, task: str, answers: str) -> dict[str, Any]:
     """❓ with the deciding questions as buttons, or ✅/⛔ once the answers settle it."""
     facts = critical_reader.QUESTION_FACTS
@@ -292,7 +305,7 @@ def fact_message(library: Library, task: str, answers: str) -> dict[str, Any]:
         question = _reader_text(library, "questions", fact) or fact
         blocks = [
             header(f"{info['emoji']} {info['title']}"),
-            section(f"*Your task:* {task_echo(task)}\n*Why:* {_reader_text(library, 'missing')}"),
+            section(f"*Your task:* {task_echo(task)}\n*Why:* {_asking_why(library, task)}"),
         ]
         blocks += _fact_answers(library, given)
         blocks += [*_question_blocks(task, answers, fact, question), context(footer(library))]
