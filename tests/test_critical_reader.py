@@ -425,3 +425,16 @@ def test_the_essays_own_hand_off_facts_are_never_second_guessed(
     monkeypatch.setattr(critical_wording, "model", lambda: leans_keep)
     reading = read("fix the flaky test, the mobile team is blocked by it")
     assert (reading.verdict, reading.decided_by) == ("hand_off", "waiting")
+
+
+@pytest.mark.parametrize(
+    ("text", "verdict"),
+    [
+        ("archive the old 'p0' and 'blocker' labels in linear", "keep"),
+        ("the sync engine, the desktop app's whole offline mode rides on it", "hand_off"),
+        ("write the staging seed script, or is that someone's critical path?", "keep"),
+        ("fix the tooltip that's been bugging me for weeks", "keep"),
+    ],
+)
+def test_batch_25_generalisations(text: str, verdict: str) -> None:
+    assert read(text).verdict == verdict

@@ -305,6 +305,7 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"(?:for|by|before|in)\b",
         r"\bprerequisite (?:for|of|to)\b",
         r"\bprereq\b",
+        r"\brid(?:es|ing) on (?:it|this|that|them|my|these)\b",
         r"\b(?:has|have|had|with) nothing to \w+(?: \w+){0,2} until\b",
         r"\b(?:stubbing|stubbed|mocking|mocked|faking|faked) (?:it|this|them|that)(?: out)?\b",
         r"\b(?:last|final|only|missing) (?:piece|thing|bit|step|blocker|item)s? (?:before|for|"
@@ -351,6 +352,7 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"need|needs|want|wants|expect|expects|are waiting|is waiting|depend|depends|rely|"
         r"relies)\b",
         r"\bprospects?\b",
+        r"\bpartners\b|\bpartner (?:devs?|teams?|companies|integrations?|apis?)\b",
         r"\b(?:the )?deal (?:closes|depends|hinges|rides)\b",
         r"\b(?:largest|biggest|key|top|big|anchor|flagship) (?:account|client|customer|partner|"
         r"tenant)s?\b",
@@ -776,6 +778,7 @@ PATTERNS: dict[Fact, tuple[str, ...]] = {
         r"\bephemeral env",
         r"\bdev ?-?containers?\b",
         r"\bsmall refactor\b",
+        r"\b(?:bugging|annoying|irritating|bothering) (?:me|us|everyone)\b|\bdrives? me nuts\b",
         r"\bpok(?:e|es|ing) (?:at|around)\b",
         r"\bprettif|\bprettier\b|\bformatter\b",
         r"\b(?:do|does|doing|done) (?:it|this|them) by hand\b",
@@ -943,11 +946,16 @@ def clauses(text: str) -> list[str]:
 _QUOTED = re.compile(r"(?<![a-z0-9])['\"“‘`][^'\"”’`\n]{1,40}['\"”’`](?![a-z0-9])")
 
 
+# The other half of a quoted name that a clause boundary cut ("the 'urgent' and 'blocker'
+# labels" → "blocker' labels").
+_HALF_QUOTED = re.compile(r"^[\w -]{1,38}['”’](?=\s|$)|(?<=\s)['“‘][\w -]{1,38}$")
+
+
 def _normal(clause: str) -> str:
     text = clause.lower().replace("’", "'").replace("cannot", "can't").replace("can not", "can't")
     text = _WORD.sub(_spelled, text)
     text = _FORM_NO.sub(_form_no, text)
-    text = " ".join(_QUOTED.sub(" ", text).split())
+    text = " ".join(_HALF_QUOTED.sub(" ", _QUOTED.sub(" ", text)).split())
     for pattern, replacement in _REWRITES:
         text = pattern.sub(replacement, text)
     return text
@@ -1104,8 +1112,8 @@ _ARTIFACT = re.compile(
 _UNSURE = re.compile(
     r"\b(?:unsure|not sure|no idea|idk|dunno|don't know|do not know|wonder(?:ing)?|"
     r"not clear|unclear) (?:whether|if|what|who|how|when)\b"
-    r"|^(?:or )?(?:is|isn't) (?:that|it|this) (?:on|in|blocking|needed|urgent|critical|a blocker|"
-    r"tied|part|something)\b"
+    r"|^(?:or )?(?:is|isn't) (?:that|it|this)\b(?= (?:on|in|blocking|needed|urgent|critical|"
+    r"a blocker|tied|part|something|\w+'s (?:critical|blocker|priority))\b)"
 )
 # Facts an artifact's subject or a hedge can carry without them being the task's.
 _SCOPED: frozenset[Fact] = frozenset(
