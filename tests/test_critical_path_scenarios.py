@@ -175,3 +175,33 @@ def test_the_message_shortcut_still_answers(slack: Emulator) -> None:
     slack.message_shortcut(ALICE, TEAM, ts, "critical_path_check")
     slack.wait_for(lambda: len(slack.ephemerals(channel=TEAM, user=ALICE)) > count, timeout=5)
     assert header(latest_ephemeral(slack, TEAM).blocks).startswith("⛔")
+
+
+def test_a_verdict_from_the_wording_says_so_and_can_be_settled_with_the_facts(
+    slack: Emulator,
+) -> None:
+    task = "the auth SDK ios needs"  # no stated fact; the shipped wording model leans ⛔
+    ack = check(slack, task)
+    assert header(ack["blocks"]).startswith("⛔")
+    reason = why(ack["blocks"])
+    assert "You don't say who waits on it" in reason
+    assert f"“{task}”" in reason  # the user's own words, not a keyword list
+    assert button_labels(ack["blocks"])[:2] == ["Yes", "No"]
+    step = latest_ephemeral(slack, TEAM)
+    ts = step.ts
+    for action_id, marker in (("cp_fact:no", "Is there a date on it?"), ("cp_fact:no", "✅")):
+        slack.click(ALICE, step, action_id)
+        found = slack.wait_for(lambda m=marker: _replaced(slack, ts, m), timeout=5)
+        assert found is not None
+        step = found
+    assert header(step.blocks).startswith("✅")
+
+
+def test_words_that_point_both_ways_are_quoted_and_asked(slack: Emulator) -> None:
+    task = "tidy up the onboarding flow for the march launch"  # shipped weights lean ⛔
+    ack = check(slack, task)
+    assert header(ack["blocks"]).startswith("❓")
+    reason = why(ack["blocks"])
+    assert "point both ways" in reason and f"“{task}”" in reason
+    assert "don't say" not in reason  # it never claims the words are silent
+    assert button_labels(ack["blocks"]) == ["Yes", "No"]

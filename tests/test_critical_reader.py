@@ -4,6 +4,7 @@ the corpus and on the own held-out split (which is never used to tune the reader
 
 from __future__ import annotations
 
+import json
 from html import unescape
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 import yaml
 
 from bench.critical_path import load, score
+from bot.coaching import critical_wording
 from bot.coaching.critical_path import checklist, checklist_verdict
 from bot.coaching.critical_reader import (
     answer,
@@ -230,3 +232,209 @@ def test_accuracy_on_the_corpus() -> None:
 )
 def test_a_word_typed_in_a_hurry_is_read(typed: str, verdict: str) -> None:
     assert read(typed).verdict == verdict
+
+
+# -- facts belong to the task, not to whatever the task is about ----------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "write a pre-push hook that blocks pushes with debug prints",
+        "add an alert for when the release job hangs",
+        "build a panel showing which customers hit the rate limit",
+        "make a slack bot that lists who's waiting on a review",
+        "write tests for the deadline calculator",
+        "update the runbook for when the payments provider is down",
+    ],
+)
+def test_what_a_keep_type_artifact_is_about_is_not_a_fact_of_the_task(text: str) -> None:
+    assert read(text).verdict == "keep"
+
+
+def test_the_same_words_outside_an_artifact_still_decide() -> None:
+    assert read("the release job hangs and the mobile team is waiting on my fix").verdict == (
+        "hand_off"
+    )
+    assert read("add an alert for the queue, the sre team is blocked until it exists").verdict == (
+        "hand_off"
+    )
+
+
+def test_a_hedge_is_a_question_not_a_fact() -> None:
+    assert read("rebuild the search indexer, no idea whether anyone relies on it").verdict == (
+        "depends"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i'm kind of the bottleneck for the schema changes, taking the sharding work too",
+        "no build gets deployed without my green light, and i'm writing the new deployer",
+        "the tag can't be cut until i sign off; also picking up the changelog service",
+        "i have the only admin credentials for the warehouse, building the export",
+    ],
+)
+def test_gates_said_in_other_words(text: str) -> None:
+    reading = read(text)
+    assert (reading.verdict, reading.decided_by) == ("hand_off", "gate")
+
+
+def test_when_i_do_it_is_not_a_due_date() -> None:
+    assert read("tinker with a tmux config for the team on thursday afternoon").verdict == "keep"
+    assert read("the export has to be working before the audit, i'm writing it").verdict == (
+        "hand_off"
+    )
+    assert read("build the invoice screen, ships 4th of march").verdict == "hand_off"
+
+
+def test_a_mixed_task_is_decided_by_the_part_you_author() -> None:
+    reading = read(
+        "review Aya's PR first, then i build the import wizard sales promised to Umbrella"
+    )
+    assert reading.verdict == "hand_off"
+    assert "import wizard" in reading.clause
+    # the same fact inside the keep-type work's own clause stays the review's subject
+    assert read("review the import wizard PR sales promised to Umbrella").verdict == "keep"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "approve a pile of small PRs from the contractors",
+        "set up dark launch tooling for the search flags, nothing user facing until we decide",
+        "panel tracking how long customers wait in the support queue",
+    ],
+)
+def test_words_that_only_look_like_facts(text: str) -> None:
+    assert read(text).verdict == "keep"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the notifications sdk the two web squads are already coding against",
+        "the ledger export is dropping ~2% of rows and the finance numbers are wrong",
+        "every new repo needs me to add it to the deploy allowlist; writing the deploy api too",
+    ],
+)
+def test_hand_off_facts_in_other_words(text: str) -> None:
+    assert read(text).verdict == "hand_off"
+
+
+@pytest.mark.parametrize(
+    ("text", "verdict"),
+    [
+        ("a datadog board which lists the services blocked on the db upgrade", "keep"),
+        ("babysit the canary for the 7.2 rollout and shout if it looks off", "keep"),
+        (
+            "the db is two minor versions behind, support ends in 3 months; i'd do the upgrade",
+            "hand_off",
+        ),
+        (
+            "i have the final say on every schema design and i'm starting on the event log",
+            "hand_off",
+        ),
+        ("invoices are failing to generate for all UK tenants since this morning", "hand_off"),
+    ],
+)
+def test_batch_22_generalisations(text: str, verdict: str) -> None:
+    assert read(text).verdict == verdict
+
+
+# -- the wording tie-breaker ----------------------------------------------------------------
+
+
+def test_the_shipped_wording_weights_are_trained_on_the_current_corpus() -> None:
+    shipped = json.loads(critical_wording.WEIGHTS.read_text(encoding="utf-8"))
+    assert shipped["tasks"] == len(load(CORPUS))  # retrain: uv run python -m bench.train_wording
+    assert shipped["labels"] == list(critical_wording.LABELS)
+
+
+def test_a_confident_wording_settles_a_task_with_no_stated_fact(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    text = "the SDK, built in go"
+    assert read(text).verdict == "depends"  # no stated fact, and the shipped model isn't sure
+    confident = critical_wording.Model({"sdk": (0.0, 6.0, 0.0)}, (0.0, 0.0, 0.0))
+    monkeypatch.setattr(critical_wording, "model", lambda: confident)
+    reading = read(text)
+    assert (reading.verdict, reading.decided_by) == ("hand_off", "wording")
+    # the clause that pulls hardest, as typed (a two-word clause is quoted with the next one)
+    assert reading.clause == "the SDK: built in go"
+    why = unescape(reason(library(), reading))
+    assert "You don't say who waits on it" in why and "“the SDK: built in go”" in why
+    # a hedge keeps the question even when the wording is confident
+    assert read("the SDK, no idea whether anyone relies on it").verdict == "depends"
+
+
+def test_the_shipped_model_leans_only_when_sure() -> None:
+    reading = read("the auth SDK ios needs")
+    assert (reading.verdict, reading.decided_by) == ("hand_off", "wording")
+    assert read("write the SCIM endpoint").verdict == "depends"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "refactor the auth module",
+        "build the new invite flow, no idea whether anything rides on it",
+    ],
+)
+def test_vague_or_hedged_tasks_still_ask(text: str) -> None:
+    assert read(text).verdict == "depends"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "fix the typo in the 'release blocked' banner in the admin app",
+        "tune the pager escalations so the secondary isn't woken for nothing",
+        "research only: compare two queue libraries and write up what we learn",
+    ],
+)
+def test_names_paging_escalations_and_research_are_not_hand_off_facts(text: str) -> None:
+    assert read(text).verdict == "keep"
+
+
+def test_a_quoted_word_does_not_hide_the_facts_around_it() -> None:
+    reading = read("i'll 'quickly' own the migration the whole 4.0 launch hangs on")
+    assert reading.verdict == "hand_off"
+    assert "'quickly'" in reading.clause  # quoted as typed
+
+
+def test_facts_pointing_both_ways_ask_when_the_wording_disagrees(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    text = "tidy the export page, the partners get it on the 1st"
+    leans_keep = critical_wording.Model({"tidy": (6.0, 0.0, 0.0)}, (0.0, 0.0, 0.0))
+    leans_hand_off = critical_wording.Model({"tidy": (0.0, 6.0, 0.0)}, (0.0, 0.0, 0.0))
+    monkeypatch.setattr(critical_wording, "model", lambda: leans_hand_off)
+    reading = read(text)
+    assert reading.verdict == "depends"
+    assert reading.both_ways == ("tidy the export page", "the partners get it on the 1st")
+    monkeypatch.setattr(critical_wording, "model", lambda: leans_keep)
+    assert read(text).verdict == "keep"  # the wording agrees with the rule: it stands
+
+
+def test_the_essays_own_hand_off_facts_are_never_second_guessed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    leans_keep = critical_wording.Model({"flaky": (9.0, 0.0, 0.0)}, (0.0, 0.0, 0.0))
+    monkeypatch.setattr(critical_wording, "model", lambda: leans_keep)
+    reading = read("fix the flaky test, the mobile team is blocked by it")
+    assert (reading.verdict, reading.decided_by) == ("hand_off", "waiting")
+
+
+@pytest.mark.parametrize(
+    ("text", "verdict"),
+    [
+        ("archive the old 'p0' and 'blocker' labels in linear", "keep"),
+        ("the sync engine, the desktop app's whole offline mode rides on it", "hand_off"),
+        ("write the staging seed script, or is that someone's critical path?", "keep"),
+        ("fix the tooltip that's been bugging me for weeks", "keep"),
+    ],
+)
+def test_batch_25_generalisations(text: str, verdict: str) -> None:
+    assert read(text).verdict == verdict

@@ -204,7 +204,11 @@ def reason(library: Library, reading: critical_reader.Reading) -> str:
     """ "Why: …" for a confident verdict: the user's deciding clause, quoted, and what it means."""
     fact = reading.decided_by or ""
     denied = reading.verdict == "keep" and fact in ("waiting", "date", "release")
-    template = _reader_text(library, "reasons", f"denied_{fact}" if denied else fact)
+    if fact == "wording":  # no stated fact: the reason says it goes by how the task is worded
+        key = f"wording_{reading.verdict}"
+    else:
+        key = f"denied_{fact}" if denied else fact
+    template = _reader_text(library, "reasons", key)
     quoted = escape(critical_reader.quote(reading.clause))
     if not template:
         return f"you wrote “{quoted}”."
@@ -226,7 +230,11 @@ def verdict_message(library: Library, task: str) -> dict[str, Any]:
     ]
     if info["advice"]:
         blocks.append(section(escape(info["advice"])))
-    if questions:
+    if reading.decided_by == "wording":  # a lean from the wording, not a stated fact: let
+        first = critical_reader.QUESTION_FACTS[0]  # the user settle it with the facts instead
+        question = _reader_text(library, "questions", first) or first
+        blocks += _question_blocks(task, "", first, question)
+    elif questions:
         blocks.append(section(questions_text(questions)))
     blocks.append(
         actions(
@@ -259,6 +267,33 @@ def parse_fact_state(value: str) -> tuple[str, str]:
     return codes, str(raw.get("t", ""))[:TASK_STATE_CHARS]
 
 
+def _question_blocks(task: str, answers: str, fact: str, question: str) -> list[dict[str, Any]]:
+    """One deciding question with yes/no buttons that carry the answers so far."""
+    return [
+        section(f"*{escape(question)}*"),
+        actions(
+            *(
+                button(ANSWER_WORDS[a], f"cp_fact:{a}", _fact_state(answers + FACT_CODES[a], task))
+                for a in ("yes", "no")
+            ),
+            block_id=f"cp_fact_{fact}",
+        ),
+    ]
+
+
+def _asking_why(library: Library, task: str) -> str:
+    """Why a ❓ asks: the deciding facts are missing, or the words point both ways (then it
+    quotes both clauses, as typed)."""
+    both = critical_reader.read(task).both_ways
+    if both is None:
+        return _reader_text(library, "missing")
+    keep, hand = (escape(critical_reader.quote(c)) for c in both)
+    template = _reader_text(library, "both_ways_one" if keep == hand else "both_ways")
+    if not template:
+        return _reader_text(library, "missing")
+    return template.replace("{quote}", keep).replace("{keep}", keep).replace("{hand}", hand)
+
+
 def fact_message(library: Library, task: str, answers: str) -> dict[str, Any]:
     """❓ with the deciding questions as buttons, or ✅/⛔ once the answers settle it."""
     facts = critical_reader.QUESTION_FACTS
@@ -270,22 +305,10 @@ def fact_message(library: Library, task: str, answers: str) -> dict[str, Any]:
         question = _reader_text(library, "questions", fact) or fact
         blocks = [
             header(f"{info['emoji']} {info['title']}"),
-            section(f"*Your task:* {task_echo(task)}\n*Why:* {_reader_text(library, 'missing')}"),
+            section(f"*Your task:* {task_echo(task)}\n*Why:* {_asking_why(library, task)}"),
         ]
         blocks += _fact_answers(library, given)
-        blocks += [
-            section(f"*{escape(question)}*"),
-            actions(
-                *(
-                    button(
-                        ANSWER_WORDS[a], f"cp_fact:{a}", _fact_state(answers + FACT_CODES[a], task)
-                    )
-                    for a in ("yes", "no")
-                ),
-                block_id=f"cp_fact_{fact}",
-            ),
-            context(footer(library)),
-        ]
+        blocks += [*_question_blocks(task, answers, fact, question), context(footer(library))]
         return message(f"{info['emoji']} {info['title']}", blocks)
     info = verdict_info(library, verdict)
     if verdict == "hand_off":
