@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench.apps import Mode, start_bare, start_pendulum, wait_disconnected
-from bot.emulator import Emulator
+from slack_emulator import Emulator
 
 APPS = ("pendulum", "bare-tuned")
 

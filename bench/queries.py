@@ -27,8 +27,8 @@ from bench.apps import start_pendulum
 from bench.workspace import TEAM_ID
 from bot.clock import FakeClock
 from bot.coaching.checkin_rules import period_of
-from bot.emulator import Emulator
 from bot.store.db import Store
+from slack_emulator import Emulator
 
 CHECKIN_COLUMNS = (
     "team_id, user_id, period, status, hands_on, critical_path, critical_path_what, "
@@ -237,7 +237,7 @@ def run_over_the_wire(
     emu: Emulator, workdir: Path, user: str, *, requests: int = 200, homes: int = 50
 ) -> dict[str, object]:
     """The real app on the seeded database (`workdir/pendulum.db`)."""
-    from bot.emulator import User
+    from slack_emulator import User
 
     emu.add_user(User(user, user.lower(), tz="UTC"))
     app = start_pendulum(emu, workdir, "socket")

@@ -10,15 +10,15 @@ from slack_bolt import App
 from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
 
-from bot import installations
 from bot.errors import report
 from bot.features import install_all
-from bot.listeners import register_all
-from bot.redelivery import DurableKeys, Redeliveries
-from bot.requestlog import Guard, ObservedApp, RequestObserver
 from bot.router import Router
-from bot.sanitize import clean_request
 from bot.services import Services, make_client
+from bot.slack import installations
+from bot.slack.listeners import register_all
+from bot.slack.redelivery import DurableKeys, Redeliveries
+from bot.slack.requestlog import Guard, ObservedApp, RequestObserver
+from bot.slack.sanitize import clean_request
 from bot.store.db import REQUEST_BUSY_TIMEOUT_MS, Store
 
 log = logging.getLogger("pendulum.app")
@@ -34,7 +34,7 @@ def build_router() -> Router:
 def brief_database_waits(store: Store) -> Guard:
     """A request thread must ack within 3 s, so it waits at most REQUEST_BUSY_TIMEOUT_MS for a
     database lock held elsewhere (an operator's transaction, a backup); the handler then
-    answers "try again" (bot/dispatch.py, bot/listeners/views.py) instead of acking late."""
+    answers "try again" (bot/dispatch.py, bot/slack/listeners/views.py) instead of acking late."""
 
     def guard(req: BoltRequest, dispatch: Callable[[BoltRequest], BoltResponse]) -> BoltResponse:
         with store.patience(REQUEST_BUSY_TIMEOUT_MS):
@@ -64,7 +64,7 @@ def create_app(services: Services) -> App:
     config = services.config
     auth: dict[str, Any]
     if config.mode == "oauth":  # many workspaces: each request's token comes from the database
-        from bot.oauth import build_oauth_flow
+        from bot.slack.oauth import build_oauth_flow
 
         auth = {"oauth_flow": build_oauth_flow(config, services.store, services.clock)}
     else:

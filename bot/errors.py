@@ -10,7 +10,7 @@ import logging
 import secrets
 from typing import Any
 
-from bot.blocks.build import context, message, section
+from bot.content.blocks import context, message, section
 
 log = logging.getLogger("pendulum.errors")
 

@@ -1,7 +1,7 @@
 """Where each Slack interaction goes.
 
 Features (`bot/features/*`) register plain functions here; the Bolt listeners in
-`bot/listeners/` are thin adapters that turn a Slack request into a context object, call the
+`bot/slack/listeners/` are thin adapters that turn a Slack request into a context object, call the
 matching function, and turn its `Reply` into an ack. Keeping features free of Bolt makes them
 easy to test and keeps the ack path short.
 """

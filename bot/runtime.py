@@ -23,13 +23,13 @@ from bot.bootstrap import (
     open_store,
 )
 from bot.config import Config, ConfigError
-from bot.health import Health, IntegrityCheck, stale_after_for
-from bot.http_server import HttpServer, PendulumWsgi
-from bot.installations import remember_workspace, token_for_team
-from bot.metrics import database_collector, heartbeat_collector
-from bot.ops import DatabaseLock, OpsError, record_tick
+from bot.ops.health import Health, IntegrityCheck, stale_after_for
+from bot.ops.metrics import database_collector, heartbeat_collector
 from bot.scheduling import start_scheduler, stop_scheduler
 from bot.services import Services, make_client
+from bot.slack.http_server import HttpServer, PendulumWsgi
+from bot.slack.installations import remember_workspace, token_for_team
+from bot.store.admin import DatabaseLock, OpsError, record_tick
 
 log = logging.getLogger("pendulum")
 
@@ -162,7 +162,7 @@ def close_socket_mode(handler: SocketModeHandler, timeout: float = 0.3) -> None:
 
 
 def build_health(services: Services, mode: str | None = None) -> Health:
-    """The /healthz check of this process (bot/health.py); `mode` overrides the one shown."""
+    """The /healthz check of this process (bot/ops/health.py); `mode` overrides the one shown."""
     config = services.config
     shown = mode or config.mode
     return Health(

@@ -17,8 +17,8 @@ from bot.delivery import DeliveryEngine, Scheduler, delivery_client
 from bot.delivery.engine import TickReport
 from bot.delivery.pacing import HISTORY, Rate, RateLimits
 from bot.features.calendar_sync import CalendarRefresh
-from bot.redelivery import DURABLE_PREFIX, KEEP_SECONDS
 from bot.services import Services
+from bot.slack.redelivery import DURABLE_PREFIX, KEEP_SECONDS
 from bot.store.requests import forget_older_than
 
 log = logging.getLogger("pendulum.scheduling")
@@ -51,7 +51,7 @@ def build_engine(services: Services) -> DeliveryEngine:
         composers,
         limits=limits,
         workers=workers,
-        # a long fan-out keeps /healthz fresh while it sends (bot/health.py)
+        # a long fan-out keeps /healthz fresh while it sends (bot/ops/health.py)
         on_progress=lambda: services.heartbeat.progress(services.clock.now()),
     )
 

@@ -17,10 +17,10 @@ from slack_sdk.http_retry.builtin_handlers import (
 from bot.clock import Clock
 from bot.config import Config
 from bot.content.library import Library
-from bot.health import Heartbeat
-from bot.metrics import Metrics
-from bot.ratelimit import Limiter, Limits
+from bot.ops.health import Heartbeat
+from bot.ops.metrics import Metrics
 from bot.router import Router
+from bot.slack.ratelimit import Limiter, Limits
 from bot.store.db import Store
 from bot.worker import Worker
 
@@ -64,7 +64,7 @@ class Services:
     metrics: Metrics = field(default_factory=Metrics)
     extras: dict[str, Any] = field(default_factory=dict)
     _clients: dict[str, WebClient] = field(default_factory=dict)
-    # per-person flood guards (bot/ratelimit.py), on this process's clock
+    # per-person flood guards (bot/slack/ratelimit.py), on this process's clock
     limiter: Limiter = field(init=False)
 
     def __post_init__(self) -> None:

@@ -36,7 +36,7 @@ Side = Literal["hand_off", "keep", "ambiguous"]
 VERDICTS: tuple[Verdict, ...] = ("keep", "hand_off", "depends")
 SIDES: tuple[Side, ...] = ("hand_off", "keep", "ambiguous")
 
-# Tuning knobs (checked by tests/test_critical_path.py; change them with the examples in view).
+# Tuning knobs (checked by tests/unit/test_critical_path.py; change them with the examples in view).
 MAX_CHARS = 2000  # only the start of a very long message is read
 BASE_MARGIN = 1.6  # |score| needed for a confident verdict with clean evidence
 CONFLICT_MARGIN = 0.35  # extra margin per unit of the weaker side's evidence

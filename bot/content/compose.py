@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bot.blocks.build import actions, button, context, header, message, paragraphs, section
 from bot.coaching.profile import Profile
+from bot.content.blocks import actions, button, context, header, message, paragraphs, section
 from bot.content.library import Library, Template, Tip, Topic, credit_line
 from bot.content.markup import mention
 from bot.content.render import render

@@ -15,7 +15,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from bot.blocks.validate import message_problems
+from blockkit.validate import message_problems
 from bot.coaching.critical_path import load_model
 from bot.coaching.profile import SAMPLE_ASSESSMENT, build_profile
 from bot.content.compose import (
@@ -27,7 +27,7 @@ from bot.content.compose import (
 )
 from bot.content.library import ContentError, Library, Topic, load_library
 from bot.content.render import RenderError
-from bot.ratelimit import limit_problems
+from bot.slack.ratelimit import limit_problems
 
 MIN_TIPS = 26
 MAX_CARD_CHARS = 900

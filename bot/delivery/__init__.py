@@ -31,10 +31,10 @@ from bot.delivery.engine import ClientFactory, DeliveryEngine, TickReport
 from bot.delivery.ledger import Delivery, delivery_key
 from bot.delivery.model import Composer, NoticeComposer, OutgoingMessage
 from bot.delivery.pacing import Backoff, Pacer, Rate, RateLimits
-from bot.delivery.schedule import Occurrence, ScheduleValueError
-from bot.delivery.scheduler import Scheduler
 from bot.delivery.schedules import Schedule, ScheduleNotFound
 from bot.delivery.sender import RetryPolicy
+from bot.delivery.ticker import Scheduler
+from bot.delivery.timing import Occurrence, ScheduleValueError
 
 __all__ = [
     "Backoff",

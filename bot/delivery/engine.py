@@ -37,7 +37,6 @@ from bot.delivery.notices import default_notice
 from bot.delivery.pacing import Pacer, RateLimits
 from bot.delivery.planner import plan_due
 from bot.delivery.reconcile import HistoryReader, LookupFailed
-from bot.delivery.schedule import Occurrence, Period, local_date_of, period_key, utc_text
 from bot.delivery.schedules import (
     Schedule,
     ScheduleNotFound,
@@ -47,6 +46,7 @@ from bot.delivery.schedules import (
 )
 from bot.delivery.sender import NotSent, RetryPolicy, Sender
 from bot.delivery.slack_errors import RECIPIENT_GONE, Kind
+from bot.delivery.timing import Occurrence, Period, local_date_of, period_key, utc_text
 from bot.store.db import Store
 
 log = logging.getLogger("pendulum.delivery")

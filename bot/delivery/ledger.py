@@ -26,7 +26,7 @@ from typing import Any, cast
 import sqlite_utils
 
 from bot.delivery.model import OutgoingMessage
-from bot.delivery.schedule import parse_utc, utc_text
+from bot.delivery.timing import parse_utc, utc_text
 from bot.store.db import Store
 
 PENDING, CLAIMED, SENT, FAILED, SKIPPED = "pending", "claimed", "sent", "failed", "skipped"

@@ -6,8 +6,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
 
 if TYPE_CHECKING:
-    from bot.delivery.schedule import Occurrence
     from bot.delivery.schedules import Schedule
+    from bot.delivery.timing import Occurrence
 
 
 class OutgoingMessage(TypedDict):

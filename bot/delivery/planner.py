@@ -19,8 +19,8 @@ import sqlite_utils
 
 from bot.delivery import ledger
 from bot.delivery.ledger import PENDING, SKIPPED, delivery_key
-from bot.delivery.schedule import Action, Period, Plan, Step, period_key, plan, utc_text
 from bot.delivery.schedules import Schedule
+from bot.delivery.timing import Action, Period, Plan, Step, period_key, plan, utc_text
 from bot.store.db import Store
 
 log = logging.getLogger("pendulum.delivery")

@@ -18,7 +18,7 @@ import sqlite_utils
 from bot.clock import Clock
 from bot.delivery import ledger
 from bot.delivery.ledger import CLAIMED, SENT, delivery_key
-from bot.delivery.schedule import (
+from bot.delivery.timing import (
     Occurrence,
     ScheduleValueError,
     WeeklySlot,

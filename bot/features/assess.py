@@ -18,15 +18,15 @@ from typing import Any
 
 from jinja2 import meta
 
-from bot.blocks.build import actions, button, context, divider, header, message, section
 from bot.coaching.profile import GOALS, ROLES, Profile, build_profile
 from bot.coaching.reading import Reading, make_reading
+from bot.content.blocks import actions, button, context, divider, header, message, section
 from bot.content.compose import template_message
 from bot.content.library import Library
 from bot.content.markup import escape
 from bot.content.render import make_environment
-from bot.listeners.common import answer_privately
 from bot.router import ActionContext, CommandContext, Reply, Router, Subcommand, ViewContext
+from bot.slack.listeners.common import answer_privately
 from bot.store.db import Store
 from bot.store.people import latest_assessment
 from bot.store.requests import first_time

@@ -20,14 +20,14 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks.build import context, paragraphs, plain
 from bot.calendar.fetch import FetchFailed, normalize_feed_url, redact_feed_url
 from bot.calendar.model import WorkingHours
 from bot.coaching.checkin_rules import period_of
 from bot.coaching.focus_week import hours_text
 from bot.coaching.when import DAY_ABBREVIATIONS
+from bot.content.blocks import context, paragraphs, plain
 from bot.content.compose import render_template, template_message
-from bot.features import calendar_focus, scheduled
+from bot.features import calendar_focus, common
 from bot.features import calendar_sync as sync
 from bot.features.calendar_week import week_context, week_text, week_view
 from bot.parse import split_command
@@ -242,14 +242,14 @@ def on_command(ctx: CommandContext) -> Reply:
         text = say(services, "calendar-status", state=state)
         client, team_id, user_id = ctx.client, ctx.team_id, ctx.user_id
         return Reply(
-            message=scheduled.note(text),
+            message=common.note(text),
             later=lambda: _home_later(services, client, team_id, user_id),
         )
     if word in ("status", "show"):
-        return Reply(message=scheduled.note(status_text(services, ctx.team_id, ctx.user_id)))
+        return Reply(message=common.note(status_text(services, ctx.team_id, ctx.user_id)))
     trigger_id = ctx.trigger_id
     if not trigger_id:
-        return Reply(message=scheduled.note(status_text(services, ctx.team_id, ctx.user_id)))
+        return Reply(message=common.note(status_text(services, ctx.team_id, ctx.user_id)))
     cal = calendars.get(services.store, sync.secret_box(services), ctx.team_id, ctx.user_id)
     hours, goal = defaults(services)
     connected = None
@@ -270,7 +270,7 @@ def status_text(services: Services, team_id: str, user_id: str) -> str:
     if cal is None:
         return say(services, "calendar-status", state="none")
     days = ", ".join(DAY_ABBREVIATIONS[d].capitalize() for d in sorted(cal.hours.days))
-    fetched = scheduled.format_local(cal.fetched_at, cal.tz) if cal.fetched_at else ""
+    fetched = common.format_local(cal.fetched_at, cal.tz) if cal.fetched_at else ""
     problem = ""
     if cal.fetch_outcome not in (None, sync.OK, sync.UNCHANGED):
         problem = say(
@@ -327,8 +327,8 @@ def check_and_save(
 ) -> None:
     """Read the feed once; save it only if that works; show the figures or the form again."""
     try:
-        tz = scheduled.person_tz(services, client, team_id, user_id)
-    except scheduled.RecipientGone:
+        tz = common.person_tz(services, client, team_id, user_id)
+    except common.RecipientGone:
         return
     now = services.clock.now()
     people.remember_tz(services.store, team_id, user_id, tz, now)

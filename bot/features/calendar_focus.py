@@ -13,14 +13,14 @@ import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot.blocks.build import context
 from bot.calendar.model import CalendarEvent
 from bot.coaching.focus import leave_for_later
 from bot.coaching.focus_week import focus_events_starting
+from bot.content.blocks import context
 from bot.content.compose import template_message
 from bot.delivery import ledger
 from bot.delivery.ledger import delivery_key
-from bot.delivery.schedule import period_key, zone
+from bot.delivery.timing import period_key, zone
 from bot.features.checkin_sends import queue_one_off
 from bot.store import calendars
 

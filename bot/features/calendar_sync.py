@@ -21,7 +21,7 @@ from bot.calendar.fetch import Fetched, FetchFailed, FetchPolicy, NotModified, f
 from bot.calendar.measure import MIN_FOCUS, measure_week
 from bot.calendar.model import CalendarEvent, WeekFigures, WorkingHours
 from bot.coaching.focus_week import week_start
-from bot.delivery.schedule import zone
+from bot.delivery.timing import zone
 from bot.features.calendar_focus import queue_focus_starts
 from bot.store import calendars, people
 from bot.store.secret import SecretBox

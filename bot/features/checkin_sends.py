@@ -29,14 +29,6 @@ from bot.coaching.checkin_rules import (
 )
 from bot.delivery import ledger
 from bot.delivery.ledger import CLAIMED, PENDING, SENT, delivery_key
-from bot.delivery.schedule import (
-    Occurrence,
-    ScheduleValueError,
-    local_date_of,
-    resolve,
-    utc_text,
-    zone,
-)
 from bot.delivery.schedules import (
     Schedule,
     delete_kinds_for,
@@ -45,6 +37,14 @@ from bot.delivery.schedules import (
     update_schedule,
 )
 from bot.delivery.slack_errors import RECIPIENT_GONE
+from bot.delivery.timing import (
+    Occurrence,
+    ScheduleValueError,
+    local_date_of,
+    resolve,
+    utc_text,
+    zone,
+)
 from bot.features.checkin_views import prompt_message, reminder_message
 from bot.store import checkins as checkin_store
 from bot.store import people

@@ -9,13 +9,13 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from bot.blocks.build import actions, button, context, header, message, plain, section
 from bot.coaching.checkin_rules import NOTE_MAX, WHAT_MAX, Checkin, Followup, Question, Questions
 from bot.coaching.profile import Profile
+from bot.content.blocks import actions, button, context, header, message, plain, section
 from bot.content.compose import template_message
 from bot.content.library import Library
 from bot.content.markup import escape
-from bot.delivery.schedule import zone
+from bot.delivery.timing import zone
 
 # action_ids (the router matches the part before any ":")
 START = "checkin_start"  # value: period → opens the modal

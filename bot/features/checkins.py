@@ -29,7 +29,6 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk import WebClient
 
-from bot.blocks.build import actions, button, context, header, message, section
 from bot.coaching.checkin_rules import (
     BLOCK_IDS,
     DAY_NAMES,
@@ -49,8 +48,8 @@ from bot.coaching.checkin_rules import (
 )
 from bot.coaching.profile import Profile
 from bot.coaching.trends import HISTORY_WEEKS, history_lines, last_weeks, summary
+from bot.content.blocks import actions, button, context, header, message, section
 from bot.content.markup import code, escape
-from bot.delivery.schedule import local_date_of, zone
 from bot.delivery.schedules import (
     Schedule,
     create_schedule,
@@ -59,11 +58,12 @@ from bot.delivery.schedules import (
     skip_date,
     update_schedule,
 )
+from bot.delivery.timing import local_date_of, zone
 from bot.features import calendar
 from bot.features import checkin_sends as sends
 from bot.features import checkin_views as views
 from bot.features.assess import profile_for
-from bot.features.scheduled import answer
+from bot.features.common import answer
 from bot.parse import split_command
 from bot.router import (
     ActionContext,

@@ -16,14 +16,6 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bot.blocks.build import (
-    actions,
-    button,
-    context,
-    header,
-    message,
-    section,
-)
 from bot.coaching import critical_reader
 from bot.coaching.critical_path import (
     Classification,
@@ -34,6 +26,14 @@ from bot.coaching.critical_path import (
     deciding_question,
     load_model,
     readable,
+)
+from bot.content.blocks import (
+    actions,
+    button,
+    context,
+    header,
+    message,
+    section,
 )
 from bot.content.library import Library
 from bot.content.markup import code, escape

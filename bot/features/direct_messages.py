@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.blocks.build import message, section
+from bot.content.blocks import message, section
 from bot.router import EventContext, Router
 from bot.store.requests import first_time
 

@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk import WebClient
 
-from bot.blocks.build import context, divider, message, section
 from bot.coaching.focus import (
     MAX_BLOCKS,
     Block,
@@ -36,6 +35,7 @@ from bot.coaching.focus import (
     parse_blocks,
 )
 from bot.coaching.when import hhmm, minutes_of
+from bot.content.blocks import context, divider, message, section
 from bot.content.compose import template_message
 from bot.content.markup import code, escape
 from bot.delivery.schedules import (
@@ -45,7 +45,7 @@ from bot.delivery.schedules import (
     delete_schedule,
     list_by_owner,
 )
-from bot.features import calendar, scheduled
+from bot.features import calendar, common
 from bot.features.checkin_sends import as_schedule
 from bot.parse import split_command
 from bot.router import CommandContext, Reply, Router, Subcommand
@@ -101,10 +101,10 @@ def compose_focus(services: Services, schedule: Any, occurrence: Any) -> dict[st
     """The DM at the start of a block (kinds `focus_1` … `focus_20`)."""
     sched = as_schedule(schedule)
     try:
-        if scheduled.is_away_now(services, sched.team_id, sched.target):
+        if common.is_away_now(services, sched.team_id, sched.target):
             log.info("focus DM skipped: status says away")
             return None
-    except scheduled.RecipientGone:
+    except common.RecipientGone:
         clear_blocks(services, sched.team_id, sched.target)
         return None
     block = block_of(sched)
@@ -129,7 +129,7 @@ def compose_focus(services: Services, schedule: Any, occurrence: Any) -> dict[st
 # -- operations ------------------------------------------------------------------------------
 def spent_kinds(services: Services, team_id: str, user_id: str, tz: str) -> set[str]:
     """Focus kinds with a delivery this local week (sent, on its way, or queued)."""
-    period = scheduled.this_period(services, tz)
+    period = common.this_period(services, tz)
     rows = services.store.db.execute(
         "SELECT kind FROM deliveries WHERE team_id = ? AND target = ? AND period = ?"
         " AND status IN ('pending', 'claimed', 'sent')",
@@ -176,14 +176,14 @@ def next_block_text(services: Services, schedules: list[Schedule]) -> str:
     now = services.clock.now()
     soonest = None
     for schedule in schedules:
-        occ = scheduled.upcoming(services, schedule, now)
+        occ = common.upcoming(services, schedule, now)
         if occ is not None and (soonest is None or occ.due_at < soonest[0].due_at):
             soonest = (occ, schedule)
     if soonest is None:
         return "No focus block is coming up."
     occ, schedule = soonest
     block = block_of(schedule)
-    return f"Next: {scheduled.format_local(occ.due_at, schedule.tz)}, until {block.end}."
+    return f"Next: {common.format_local(occ.due_at, schedule.tz)}, until {block.end}."
 
 
 def status_message(services: Services, team_id: str, user_id: str) -> dict[str, Any]:
@@ -253,7 +253,7 @@ class FocusCommand:
                 if removed
                 else "You have no focus blocks to turn off."
             )
-            return Reply(message=scheduled.note(text))
+            return Reply(message=common.note(text))
         if word in ("set", "on", "add"):
             return self.set(ctx, rest)
         # `focus tue 9-11` without "set"
@@ -261,19 +261,19 @@ class FocusCommand:
             parse_blocks(ctx.args)
         except FocusError:
             text = f"I don't know {code(word)} for focus blocks. {USAGE.format(cmd=cmd)}"
-            return Reply(message=scheduled.note(text))
+            return Reply(message=common.note(text))
         return self.set(ctx, ctx.args)
 
     def set(self, ctx: CommandContext, text: str) -> Reply:
         try:
             blocks = parse_blocks(text)
         except FocusError as exc:
-            return Reply(message=scheduled.note(escape(str(exc))))
+            return Reply(message=common.note(escape(str(exc))))
         services = ctx.services
 
         def job() -> None:
             answer = apply_blocks(services, ctx.client, ctx.team_id, ctx.user_id, blocks)
-            scheduled.answer(ctx, answer)
+            common.answer(ctx, answer)
 
         return Reply(later=job)
 
@@ -282,9 +282,9 @@ def apply_blocks(
     services: Services, client: WebClient, team_id: str, user_id: str, blocks: list[Block]
 ) -> dict[str, Any]:
     try:
-        tz = scheduled.person_tz(services, client, team_id, user_id)
-    except scheduled.RecipientGone:
-        return scheduled.note("I couldn't find you in this workspace's directory.")
+        tz = common.person_tz(services, client, team_id, user_id)
+    except common.RecipientGone:
+        return common.note("I couldn't find you in this workspace's directory.")
     people.remember_tz(services.store, team_id, user_id, tz, services.clock.now())
     schedules = set_blocks(services, team_id, user_id, blocks, tz)
     body = blocks_summary(services, schedules, services.command, just_set=True)

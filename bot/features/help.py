@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from bot.blocks.build import context, divider, header, message, section
+from bot.content.blocks import context, divider, header, message, section
 from bot.content.markup import code
 from bot.parse import closest, split_command
 from bot.router import CommandContext, Reply, Router, Subcommand

@@ -18,14 +18,13 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks.build import actions, button, context, divider, header, plain, section
 from bot.coaching.checkin_rules import questions_from, shift_period
 from bot.coaching.profile import Profile
 from bot.coaching.trends import CHART_WEEKS, LEGEND, chart_lines, last_weeks, summary
 from bot.coaching.when import DAY_NAMES, parse_time
+from bot.content.blocks import actions, button, context, divider, header, plain, section
 from bot.content.markup import channel_link, escape
 from bot.delivery.model import is_user_id
-from bot.delivery.schedule import ScheduleValueError
 from bot.delivery.schedules import (
     Schedule,
     delete_schedule,
@@ -35,6 +34,7 @@ from bot.delivery.schedules import (
     resume_schedule,
     update_schedule,
 )
+from bot.delivery.timing import ScheduleValueError
 from bot.features import calendar_home, checkins
 from bot.features import checkin_sends as sends
 from bot.features import checkin_views as views

@@ -14,9 +14,9 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from bot.blocks.build import button, context
 from bot.coaching.milestones import MANAGER_ROLES, Milestone, Standing, due
 from bot.coaching.profile import Profile, build_profile, months_between
+from bot.content.blocks import button, context
 from bot.content.compose import template_message
 from bot.store import people
 

@@ -22,14 +22,13 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk import WebClient
 
-from bot.blocks.build import context
 from bot.coaching.profile import Profile
 from bot.coaching.when import parse_day, parse_time
+from bot.content.blocks import context
 from bot.content.compose import template_message
 from bot.content.markup import code
 from bot.delivery import ledger
 from bot.delivery.ledger import CLAIMED, SENT, delivery_key
-from bot.delivery.schedule import period_key
 from bot.delivery.schedules import (
     Schedule,
     create_schedule,
@@ -39,7 +38,8 @@ from bot.delivery.schedules import (
     resume_schedule,
     update_schedule,
 )
-from bot.features import calendar_sync, focus, milestones, scheduled
+from bot.delivery.timing import period_key
+from bot.features import calendar_sync, common, focus, milestones
 from bot.features.assess import profile_for
 from bot.features.calendar_week import nudge_context, week_view
 from bot.features.checkin_sends import as_schedule
@@ -87,10 +87,10 @@ def compose_nudge(services: Services, schedule: Any, occurrence: Any) -> dict[st
     sched = as_schedule(schedule)
     team_id, user_id = sched.team_id, sched.target
     try:
-        if scheduled.is_away_now(services, team_id, user_id) and not occurrence.manual:
+        if common.is_away_now(services, team_id, user_id) and not occurrence.manual:
             log.info("Monday nudge skipped: status says away")
             return None
-    except scheduled.RecipientGone:
+    except common.RecipientGone:
         delete_schedule(services.store, team_id, sched.id)
         return None
     try:
@@ -142,7 +142,7 @@ def calendar_week_of(services: Services, team_id: str, user_id: str) -> dict[str
 def enable(
     services: Services, client: WebClient, team_id: str, user_id: str, local_time: str | None
 ) -> Schedule:
-    tz = scheduled.person_tz(services, client, team_id, user_id)
+    tz = common.person_tz(services, client, team_id, user_id)
     people.remember_tz(services.store, team_id, user_id, tz, services.clock.now())
     existing = nudge_schedule(services, team_id, user_id)
     if existing is None:
@@ -160,7 +160,7 @@ def enable(
     schedule = update_schedule(
         services.store, services.clock, team_id, existing.id, local_time=local_time, tz=tz
     )
-    if scheduled.is_paused(schedule):
+    if common.is_paused(schedule):
         schedule = resume_schedule(services.store, services.clock, team_id, schedule.id)
     return schedule
 
@@ -174,8 +174,8 @@ def status_text(services: Services, team_id: str, user_id: str) -> str:
             f"{cmd} nudge on` sends you one DM on Monday mornings with one way to keep your "
             "hands warm off the critical path, and asks for focus blocks if you have none."
         )
-    when = scheduled.when_text(schedule.weekday, schedule.local_time, schedule.tz)
-    text = f"*The Monday nudge is on:* {when}. {scheduled.next_text(services, schedule)}"
+    when = common.when_text(schedule.weekday, schedule.local_time, schedule.tz)
+    text = f"*The Monday nudge is on:* {when}. {common.next_text(services, schedule)}"
     if schedule.paused_indefinitely:
         text += f" `{cmd} nudge on` turns it back on."
     return text
@@ -201,7 +201,7 @@ def send_nudge_now(services: Services, team_id: str, user_id: str) -> str:
     engine = services.engine
     if engine is None:
         return "Scheduled sending isn't running right now. Please try again in a minute."
-    key = delivery_key(team_id, KIND, user_id, scheduled.this_period(services, schedule.tz))
+    key = delivery_key(team_id, KIND, user_id, common.this_period(services, schedule.tz))
     before = ledger.get(services.store, key)
     if before is not None and before.status in (SENT, CLAIMED):
         return "This week's nudge is already in our DM."
@@ -220,25 +220,23 @@ class NudgeCommand:
         services, cmd = ctx.services, ctx.services.command
         if word in ("", "status"):
             text = status_text(services, ctx.team_id, ctx.user_id)
-            return Reply(message=scheduled.note(text + "\n" + USAGE.format(cmd=cmd)))
+            return Reply(message=common.note(text + "\n" + USAGE.format(cmd=cmd)))
         if word in ("off", "stop"):
             if not delete_kinds_for(services.store, ctx.team_id, ctx.user_id, KIND.__eq__):
-                return Reply(message=scheduled.note("The Monday nudge is already off."))
+                return Reply(message=common.note("The Monday nudge is already off."))
             text = f"The Monday nudge is off. `{cmd} nudge on` turns it back on."
-            return Reply(message=scheduled.note(text))
+            return Reply(message=common.note(text))
         if word in ("on", "start"):
             return self.on(ctx, rest)
         if word == "now":
 
             def job_now() -> None:
                 text = send_nudge_now(services, ctx.team_id, ctx.user_id)
-                scheduled.answer(ctx, scheduled.note(text))
+                common.answer(ctx, common.note(text))
 
             return Reply(later=job_now)
         return Reply(
-            message=scheduled.note(
-                f"I don't know {code(word)} for the nudge. {USAGE.format(cmd=cmd)}"
-            )
+            message=common.note(f"I don't know {code(word)} for the nudge. {USAGE.format(cmd=cmd)}")
         )
 
     def on(self, ctx: CommandContext, rest: str) -> Reply:
@@ -252,13 +250,13 @@ class NudgeCommand:
                 continue
             if parse_day(word) is not None:
                 return Reply(
-                    message=scheduled.note(
+                    message=common.note(
                         "The nudge comes on Monday mornings, to start the week; you can pick "
                         f"the time: `{ctx.services.command} nudge on 08:30`."
                     )
                 )
             return Reply(
-                message=scheduled.note(
+                message=common.note(
                     f"I couldn't read {code(word)} as a time. Try `"
                     f"{ctx.services.command} nudge on 08:30`."
                 )
@@ -269,16 +267,16 @@ class NudgeCommand:
             was_on = nudge_schedule(services, ctx.team_id, ctx.user_id) is not None
             try:
                 schedule = enable(services, ctx.client, ctx.team_id, ctx.user_id, local_time)
-            except scheduled.RecipientGone:
+            except common.RecipientGone:
                 return
-            when = scheduled.when_text(schedule.weekday, schedule.local_time, schedule.tz)
+            when = common.when_text(schedule.weekday, schedule.local_time, schedule.tz)
             head = "Updated" if was_on else ":white_check_mark: The Monday nudge is on"
             text = (
-                f"{head}: {when}. {scheduled.next_text(services, schedule)}\n"
+                f"{head}: {when}. {common.next_text(services, schedule)}\n"
                 f"{milestone_line(services, ctx.team_id, ctx.user_id)} "
                 f"`{services.command} nudge off` stops it."
             )
-            scheduled.answer(ctx, scheduled.note(text))
+            common.answer(ctx, common.note(text))
 
         return Reply(later=job)
 

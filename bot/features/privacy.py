@@ -18,15 +18,15 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks.build import actions, button, context, header, message, section
 from bot.calendar.fetch import redact_feed_url
+from bot.content.blocks import actions, button, context, header, message, section
 from bot.content.compose import template_message
 from bot.content.markup import escape
-from bot.delivery.schedule import utc_text
+from bot.delivery.timing import utc_text
 from bot.features.calendar_sync import secret_box
 from bot.parse import split_command
-from bot.ratelimit import slow_down
 from bot.router import ActionContext, CommandContext, Reply, Router, Subcommand
+from bot.slack.ratelimit import slow_down
 from bot.store import personal
 from bot.store.secret import Unreadable
 

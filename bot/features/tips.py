@@ -34,7 +34,6 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks.build import context, message, section
 from bot.coaching.tips import (
     DEFAULT_TIME,
     DEFAULT_WEEKDAY,
@@ -46,11 +45,11 @@ from bot.coaching.tips import (
     parse_skip,
 )
 from bot.coaching.when import DAY_NAMES
+from bot.content.blocks import context, message, section
 from bot.content.compose import render_template, tip_message
 from bot.content.markup import channel_link, code, escape, mention
 from bot.delivery import ledger
 from bot.delivery.ledger import CLAIMED, FAILED, SENT, SKIPPED, delivery_key
-from bot.delivery.schedule import local_date_of, period_key, utc_text, zone
 from bot.delivery.schedules import (
     Schedule,
     ScheduleNotFound,
@@ -63,7 +62,8 @@ from bot.delivery.schedules import (
     update_schedule,
 )
 from bot.delivery.slack_errors import PERMANENT
-from bot.features import scheduled
+from bot.delivery.timing import local_date_of, period_key, utc_text, zone
+from bot.features import common
 from bot.features.checkin_sends import as_schedule
 from bot.parse import split_command
 from bot.router import CommandContext, Reply, Router, Subcommand
@@ -289,10 +289,10 @@ class RemindCommand:
                 return handler(ctx, rest)
             return self.subscribe(ctx, ctx.args)
         except RemindError as exc:
-            return Reply(message=scheduled.note(escape(str(exc))))
+            return Reply(message=common.note(escape(str(exc))))
 
     def usage(self, ctx: CommandContext, rest: str) -> Reply:
-        return Reply(message=scheduled.note(USAGE.format(cmd=ctx.services.command)))
+        return Reply(message=common.note(USAGE.format(cmd=ctx.services.command)))
 
     # `remind [#channel] [day] [HH:MM] [tz]`
     def subscribe(self, ctx: CommandContext, text: str) -> Reply:
@@ -303,11 +303,11 @@ class RemindCommand:
         cmd = ctx.services.command
         channel = target_channel(ctx, args.channel)
         if channel is None:
-            return Reply(message=scheduled.note(NAME_A_CHANNEL.format(cmd=cmd)))
+            return Reply(message=common.note(NAME_A_CHANNEL.format(cmd=cmd)))
 
         def job() -> None:
             answer = subscribe(ctx.services, ctx.client, ctx.team_id, ctx.user_id, channel, args)
-            scheduled.answer(ctx, scheduled.note(answer))
+            common.answer(ctx, common.note(answer))
 
         return Reply(later=job)
 
@@ -318,13 +318,13 @@ class RemindCommand:
         services = ctx.services
         channel = target_channel(ctx, parse_channel_only(rest))
         if channel is None:
-            return Reply(message=scheduled.note(NAME_A_CHANNEL.format(cmd=services.command)))
+            return Reply(message=common.note(NAME_A_CHANNEL.format(cmd=services.command)))
         schedule = channel_schedule(services, ctx.team_id, channel)
         if schedule is None:
-            return Reply(message=scheduled.note(f"{link(channel)} has no weekly tip to stop."))
+            return Reply(message=common.note(f"{link(channel)} has no weekly tip to stop."))
         if schedule.owner_user_id == ctx.user_id:
             delete_schedule(services.store, ctx.team_id, schedule.id)
-            return Reply(message=scheduled.note(off_text(channel, services.command)))
+            return Reply(message=common.note(off_text(channel, services.command)))
 
         def job() -> None:
             try:
@@ -336,7 +336,7 @@ class RemindCommand:
             else:
                 delete_schedule(services.store, ctx.team_id, schedule.id)
                 text = off_text(channel, services.command)
-            scheduled.answer(ctx, scheduled.note(text))
+            common.answer(ctx, common.note(text))
 
         return Reply(later=job)
 
@@ -344,13 +344,13 @@ class RemindCommand:
         services = ctx.services
         channel = target_channel(ctx, parse_channel_only(rest))
         if channel is None:
-            return Reply(message=scheduled.note(NAME_A_CHANNEL.format(cmd=services.command)))
+            return Reply(message=common.note(NAME_A_CHANNEL.format(cmd=services.command)))
         if channel_schedule(services, ctx.team_id, channel) is None:
-            return Reply(message=scheduled.note(not_subscribed(channel, services.command)))
+            return Reply(message=common.note(not_subscribed(channel, services.command)))
 
         def job() -> None:
             text = send_now(services, ctx.client, ctx.team_id, ctx.user_id, channel)
-            scheduled.answer(ctx, scheduled.note(text))
+            common.answer(ctx, common.note(text))
 
         return Reply(later=job)
 
@@ -359,11 +359,11 @@ class RemindCommand:
         day, named = parse_skip(rest)
         channel = target_channel(ctx, named)
         if channel is None:
-            return Reply(message=scheduled.note(NAME_A_CHANNEL.format(cmd=services.command)))
+            return Reply(message=common.note(NAME_A_CHANNEL.format(cmd=services.command)))
         schedule = channel_schedule(services, ctx.team_id, channel)
         if schedule is None:
-            return Reply(message=scheduled.note(not_subscribed(channel, services.command)))
-        return Reply(message=scheduled.note(skip(services, schedule, day)))
+            return Reply(message=common.note(not_subscribed(channel, services.command)))
+        return Reply(message=common.note(skip(services, schedule, day)))
 
 
 def not_subscribed(channel: str, command: str) -> str:
@@ -410,8 +410,8 @@ def subscribe(
     tz = args.tz
     if tz is None and existing is None:
         try:
-            tz = scheduled.person_tz(services, client, team_id, user_id)
-        except scheduled.RecipientGone:
+            tz = common.person_tz(services, client, team_id, user_id)
+        except common.RecipientGone:
             return "I couldn't find you in this workspace's directory."
     if existing is None:
         schedule = create_schedule(
@@ -423,7 +423,7 @@ def subscribe(
             target=channel,
             weekday=DEFAULT_WEEKDAY if args.weekday is None else args.weekday,
             local_time=args.local_time or DEFAULT_TIME,
-            tz=tz or scheduled.DEFAULT_TZ,
+            tz=tz or common.DEFAULT_TZ,
         )
         # two people subscribing the same channel at the same moment both get the first one
         head = f":white_check_mark: {link(channel)} gets a weekly tip"
@@ -438,12 +438,12 @@ def subscribe(
             tz=tz,
         )
         head = f"Updated: {link(channel)} gets its weekly tip"
-        if scheduled.is_paused(schedule):
+        if common.is_paused(schedule):
             schedule = resume_schedule(services.store, services.clock, team_id, schedule.id)
             head = f"Resumed: {link(channel)} gets its weekly tip"
-    when = scheduled.when_text(schedule.weekday, schedule.local_time, schedule.tz)
+    when = common.when_text(schedule.weekday, schedule.local_time, schedule.tz)
     return (
-        f"{head} {when}. {scheduled.next_text(services, schedule)}\n"
+        f"{head} {when}. {common.next_text(services, schedule)}\n"
         f"`{cmd} remind now` posts this week's now · `{cmd} remind skip YYYY-MM-DD` skips a "
         f"holiday · `{cmd} remind off` stops it."
     )
@@ -464,7 +464,7 @@ def send_now(
     before = ledger.get(services.store, delivery_key(team_id, KIND, channel, period))
     if before is not None and before.status in (SENT, CLAIMED):
         return f"This week's tip already went out in {link(channel)}. The next one: " + (
-            scheduled.next_text(services, schedule).removeprefix("Next: ")
+            common.next_text(services, schedule).removeprefix("Next: ")
         )
     problem = channel_problem(client, channel, user_id, cmd)
     if problem is not None:
@@ -507,8 +507,7 @@ def skip(services: Services, schedule: Schedule, day: date) -> str:
         )
     skip_date(services.store, services.clock, schedule.team_id, schedule.id, day)
     return (
-        f":palm_tree: No tip in {link(channel)} on {label}. "
-        f"{scheduled.next_text(services, schedule)}"
+        f":palm_tree: No tip in {link(channel)} on {label}. {common.next_text(services, schedule)}"
     )
 
 
@@ -524,7 +523,7 @@ def list_message(services: Services, team_id: str) -> dict[str, Any]:
         return message("No channel gets a weekly tip yet", [section(text)])
     lines = []
     for schedule in schedules[:MAX_LIST]:
-        when = scheduled.when_text(schedule.weekday, schedule.local_time, schedule.tz)
+        when = common.when_text(schedule.weekday, schedule.local_time, schedule.tz)
         owner: str
         try:
             owner = mention(schedule.owner_user_id)
@@ -534,7 +533,7 @@ def list_message(services: Services, team_id: str) -> dict[str, Any]:
         if schedule.paused_indefinitely:
             line += f" _Paused ({escape(schedule.paused_reason or 'paused')})._"
         else:
-            line += " " + scheduled.next_text(services, schedule)
+            line += " " + common.next_text(services, schedule)
         lines.append(line)
     blocks: list[dict[str, Any]] = []
     chunk: list[str] = []

@@ -16,8 +16,8 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
-from bot.blocks.build import context, header, message, section
 from bot.coaching.reading import recommended_topics
+from bot.content.blocks import context, header, message, section
 from bot.content.compose import topic_full_message, topic_message
 from bot.content.library import Library, Topic
 from bot.content.markup import code, escape

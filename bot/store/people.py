@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.delivery.schedule import utc_text
+from bot.delivery.timing import utc_text
 from bot.store.db import Store
 
 

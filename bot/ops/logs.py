@@ -1,0 +1,83 @@
+"""Logging set-up: text or JSON lines, with secrets scrubbed from every record."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+from datetime import UTC, datetime
+
+_SECRET_PATTERNS = [
+    re.compile(r"xox[abposre]-[A-Za-z0-9-]+"),
+    re.compile(r"xapp-[A-Za-z0-9-]+"),
+]
+
+
+class RedactingFilter(logging.Filter):
+    """Replaces tokens and any configured secret in the formatted message and traceback."""
+
+    def __init__(self, secrets: list[str] | None = None) -> None:
+        super().__init__()
+        self.secrets = [s for s in (secrets or []) if s and len(s) >= 6]
+
+    def redact(self, text: str) -> str:
+        for pattern in _SECRET_PATTERNS:
+            text = pattern.sub("[redacted]", text)
+        for secret in self.secrets:
+            text = text.replace(secret, "[redacted]")
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = self.redact(record.getMessage())
+        record.args = None
+        if record.exc_info and record.exc_info[1] is not None:
+            formatter = logging.Formatter()
+            record.exc_text = self.redact(formatter.formatException(record.exc_info))
+            record.exc_info = None
+        return True
+
+
+# fields of the one-line-per-request log (bot/slack/requestlog.py), copied into JSON lines
+REQUEST_FIELDS = (
+    "request_id",
+    "method",
+    "path",
+    "kind",
+    "team_id",
+    "status",
+    "latency_ms",
+    "retry_num",
+)
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        doc: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key in REQUEST_FIELDS:
+            if getattr(record, key, None) is not None:
+                doc[key] = getattr(record, key)
+        if record.exc_text:
+            doc["traceback"] = record.exc_text
+        return json.dumps(doc, ensure_ascii=False)
+
+
+def setup_logging(
+    fmt: str = "text", secrets: list[str] | None = None, level: int = logging.INFO
+) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(RedactingFilter(secrets))
+    if fmt == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for noisy in ("slack_sdk", "slack_bolt", "apscheduler", "websockets", "waitress"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -1,0 +1,75 @@
+"""Fault: the check-in can't be saved (the disk is full, a table is damaged, the note holds
+text SQLite can't encode). The real app runs against the emulator; the modal must stay open
+with what was typed and an inline "couldn't save, try again", and a retry must save."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from slack_emulator import Emulator
+from slack_emulator.models import View
+from tests.scenario.test_checkin_scenarios import enrol, query, wait_dm
+from tests.support.harness import ALICE, TEAM, AppProcess
+
+ANSWERS = {
+    "hands_on": {"value": "5to10"},
+    "critical_path": {"value": "no"},
+    "focus_blocks": {"value": "3"},
+    "energy": {"value": "70"},
+}
+
+
+def open_checkin(emu: Emulator) -> View:
+    enrol(emu)
+    emu.slash_command(ALICE, TEAM, "checkin now")
+    emu.click(ALICE, wait_dm(emu, ALICE, "Start check-in"), "checkin_start")
+    return emu.wait_for(lambda: emu.modals(ALICE), timeout=10, message="the modal")[-1]
+
+
+@contextmanager
+def disk_full(db_path: Path) -> Iterator[None]:
+    """Every write to `checkins` fails the way a full disk makes SQLite fail."""
+    conn = sqlite3.connect(db_path, timeout=10, isolation_level=None)
+    conn.execute(
+        "CREATE TRIGGER disk_full BEFORE INSERT ON checkins"
+        " BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
+    )
+    try:
+        yield
+    finally:
+        conn.execute("DROP TRIGGER disk_full")
+        conn.close()
+
+
+def no_sorry_dm(emu: Emulator) -> None:
+    assert not [m for m in emu.messages(ALICE) if "Something went wrong" in (m.text or "")]
+
+
+def test_a_failed_save_keeps_the_modal_open_and_a_retry_saves(
+    emu: Emulator, app: AppProcess
+) -> None:
+    modal = open_checkin(emu)
+    with disk_full(app.db_path):
+        delivery = emu.submit_view(ALICE, modal, {**ANSWERS, "note": {"value": "Hiring week"}})
+    errors = delivery.outcome.get("errors") or {}
+    assert not delivery.outcome.get("closed")
+    assert any("couldn't save" in text and "try again" in text for text in errors.values())
+    assert query(app, "SELECT count(*) FROM checkins WHERE status = 'answered'") == [(0,)]
+    assert "database or disk is full" in app.logs()  # the operator gets the cause
+
+    retry = emu.submit_view(ALICE, modal)  # the same modal, answers still filled in
+    assert retry.outcome.get("closed")
+    assert query(app, "SELECT note FROM checkins") == [("Hiring week",)]
+    no_sorry_dm(emu)
+
+
+def test_a_lone_surrogate_in_the_note_is_saved_not_lost(emu: Emulator, app: AppProcess) -> None:
+    modal = open_checkin(emu)
+    delivery = emu.submit_view(ALICE, modal, {**ANSWERS, "note": {"value": "half \ud800 done"}})
+    assert delivery.outcome.get("closed"), delivery.outcome
+    assert query(app, "SELECT note FROM checkins") == [("half \ufffd done",)]
+    assert "UnicodeEncodeError" not in app.logs()
+    no_sorry_dm(emu)
