@@ -1,17 +1,45 @@
-"""The app factory: one Bolt App wired to Pendulum's services and features."""
+"""Wiring: everything the runtime and the workbench build before they serve.
+
+`load_content`, `check_store`, `open_store` and `check_token` turn every configuration problem
+into one clear line; order matters: nothing is written (no database file is created) until the
+content has loaded and Slack has accepted the token. `build_services` builds the services, the
+router (`build_router`, every feature's `install`) and the delivery engine (`build_engine`);
+`create_app` is the one Bolt App wired to them.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 from slack_bolt import App
 from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.clock import Clock, OffsetFileClock, SystemClock
+from bot.config import Config, ConfigError, database_error
+from bot.content.library import ContentError, Library, load_library
+from bot.delivery import DeliveryEngine, delivery_client
+from bot.delivery.pacing import HISTORY, Rate, RateLimits
 from bot.errors import report
-from bot.features import install_all
+from bot.features import assess as assess_feature
+from bot.features import calendar as calendar_feature
+from bot.features import checkins as checkins_feature
+from bot.features import critical_path as critical_path_feature
+from bot.features import direct_messages as direct_messages_feature
+from bot.features import focus as focus_feature
+from bot.features import help as help_feature
+from bot.features import home as home_feature
+from bot.features import nudges as nudges_feature
+from bot.features import privacy as privacy_feature
+from bot.features import tips as tips_feature
+from bot.features import topics as topics_feature
 from bot.router import Router
 from bot.services import Services, make_client
 from bot.slack import installations
@@ -19,9 +47,28 @@ from bot.slack.listeners import register_all
 from bot.slack.redelivery import DurableKeys, Redeliveries
 from bot.slack.requestlog import Guard, ObservedApp, RequestObserver
 from bot.slack.sanitize import clean_request
-from bot.store.db import REQUEST_BUSY_TIMEOUT_MS, Store
+from bot.store import Store, StoreError
+from bot.store.db import REQUEST_BUSY_TIMEOUT_MS, NewerDatabase, check_database
+from bot.worker import Worker
 
 log = logging.getLogger("pendulum.app")
+
+
+def install_all(router: Router) -> None:
+    """Every feature's `install`, in a fixed order."""
+    help_feature.install(router)
+    # after help: its fallback tries topic names first, then help's "I don't know …"
+    topics_feature.install(router)
+    assess_feature.install(router)
+    critical_path_feature.install(router)
+    checkins_feature.install(router)
+    tips_feature.install(router)
+    focus_feature.install(router)
+    calendar_feature.install(router)
+    nudges_feature.install(router)
+    home_feature.install(router)
+    privacy_feature.install(router)
+    direct_messages_feature.install(router)
 
 
 def build_router() -> Router:
@@ -34,7 +81,7 @@ def build_router() -> Router:
 def brief_database_waits(store: Store) -> Guard:
     """A request thread must ack within 3 s, so it waits at most REQUEST_BUSY_TIMEOUT_MS for a
     database lock held elsewhere (an operator's transaction, a backup); the handler then
-    answers "try again" (bot/dispatch.py, bot/slack/listeners/views.py) instead of acking late."""
+    answers "try again" (bot/router.py, bot/slack/listeners/views.py) instead of acking late."""
 
     def guard(req: BoltRequest, dispatch: Callable[[BoltRequest], BoltResponse]) -> BoltResponse:
         with store.patience(REQUEST_BUSY_TIMEOUT_MS):
@@ -97,3 +144,146 @@ def create_app(services: Services) -> App:
         return BoltResponse(status=200, body="")
 
     return app
+
+
+@dataclass(frozen=True)
+class Identity:
+    team_id: str
+    team_name: str
+    bot_user_id: str
+
+
+def load_content(prompts_dir: Path) -> Library:
+    try:
+        return load_library(prompts_dir)
+    except ContentError as exc:
+        raise ConfigError(
+            "PENDULUM_PROMPTS",
+            f"{prompts_dir} has problems ({exc.problems[0]})",
+            "run `pendulum-bot content lint` on it, or unset PENDULUM_PROMPTS to use the defaults",
+        ) from exc
+
+
+# The token check's failures become one ConfigError line; the SDK's own ERROR line for each
+# attempt (three against an unreachable SLACK_API_URL) would only bury it.
+_QUIET = logging.getLogger("pendulum.token_check")
+_QUIET.propagate = False
+_QUIET.setLevel(logging.CRITICAL)
+_QUIET.addHandler(logging.NullHandler())
+
+
+def check_token(config: Config) -> Identity:
+    client = make_client(config.bot_token, config.api_url, logger=_QUIET)
+    try:
+        result: dict[str, Any] = client.auth_test().data  # type: ignore[assignment]
+    except SlackApiError as exc:
+        error = exc.response.get("error", "unknown_error")
+        raise ConfigError(
+            "SLACK_BOT_TOKEN",
+            f"Slack rejected this token ({error})",
+            "copy the current Bot User OAuth Token from your app's OAuth & Permissions page "
+            "(reinstall the app if it was revoked)",
+        ) from exc
+    except (SlackClientError, OSError) as exc:
+        raise ConfigError(
+            "SLACK_API_URL",
+            f"cannot reach Slack at {config.api_url} ({type(exc).__name__})",
+            "check the network, or unset SLACK_API_URL to use Slack's own API",
+        ) from exc
+    return Identity(
+        team_id=str(result.get("team_id", "")),
+        team_name=str(result.get("team", "")),
+        bot_user_id=str(result.get("user_id", "")),
+    )
+
+
+def check_store(config: Config) -> None:
+    """Refuse a file that is not a database this build can use, before anything (the lock
+    file, WAL files) is created beside it."""
+    try:
+        check_database(config.db_path)
+    except StoreError as exc:
+        raise database_error(config.db_path, exc) from exc
+
+
+def open_store(config: Config) -> Store:
+    store = Store(config.db_path)
+    try:
+        store.migrate()
+    except NewerDatabase as exc:
+        store.close()
+        raise database_error(config.db_path, exc) from exc
+    except (StoreError, OSError, Exception) as exc:
+        store.close()
+        raise ConfigError(
+            "PENDULUM_DB",
+            f"cannot use the database at {config.db_path} ({exc})",
+            "point PENDULUM_DB at a writable SQLite file",
+        ) from exc
+    return store
+
+
+def build_services(
+    config: Config, *, library: Library, store: Store, clock: Clock | None = None
+) -> Services:
+    if clock is None:
+        clock = OffsetFileClock(config.clock_file) if config.clock_file else SystemClock()
+    services = Services(
+        config=config,
+        store=store,
+        library=library,
+        clock=clock,
+        worker=Worker(),
+        router=build_router(),
+    )
+    services.engine = build_engine(services)  # features use it; its tick starts in the runtime
+    return services
+
+
+def build_engine(services: Services) -> DeliveryEngine:
+    """The engine, with every composer the features registered bound to `services`.
+
+    Its clients have no automatic retries on 5xx or dropped connections: after such a
+    failure a message may have been posted, and the engine checks before trying again.
+    """
+    config = services.config
+    clients: dict[str, WebClient] = {}
+
+    def client_for(team_id: str) -> WebClient:
+        token = services.token_for_team(team_id) if services.token_for_team else None
+        token = token or config.bot_token or ""
+        if token not in clients:
+            clients[token] = delivery_client(token, config.api_url)
+        return clients[token]
+
+    composers: dict[str, Any] = {
+        kind: partial(composer, services) for kind, composer in services.router.composers.items()
+    }
+    limits, workers = delivery_pacing(dict(config.delivery_limits))
+    return DeliveryEngine(
+        services.store,
+        client_for,
+        services.clock,
+        composers,
+        limits=limits,
+        workers=workers,
+        # a long fan-out keeps /healthz fresh while it sends (bot/ops/health.py)
+        on_progress=lambda: services.heartbeat.progress(services.clock.now()),
+    )
+
+
+def delivery_pacing(spec: dict[str, float]) -> tuple[RateLimits | None, int]:
+    """The engine's limits and sender threads: Slack's defaults, unless PENDULUM_DELIVERY_LIMITS
+    (emulator only) says otherwise."""
+    if not spec:
+        return None, 4
+    default = RateLimits()
+    post = spec.get("post", default.workspace.per_second)
+    burst = int(spec.get("burst", max(default.workspace.burst, post * 2)))
+    methods = dict(default.methods)
+    if "reads" in spec:
+        methods[HISTORY] = Rate(spec["reads"], max(3, int(spec["reads"])))
+    limits = RateLimits(
+        per_channel=default.per_channel, workspace=Rate(post, burst), methods=methods
+    )
+    return limits, int(spec.get("workers", 4))

@@ -4,18 +4,30 @@ Features (`bot/features/*`) register plain functions here; the Bolt listeners in
 `bot/slack/listeners/` are thin adapters that turn a Slack request into a context object, call the
 matching function, and turn its `Reply` into an ack. Keeping features free of Bolt makes them
 easy to test and keeps the ack path short.
+
+`run_command` takes command text to a handler's Reply: subcommands first, then topic names (the
+router's fallback), then a friendly "I don't know that" with suggestions. The command-text
+readers (`normalize`, `split_command`, `closest`) are pure functions, fuzz-tested.
 """
 
 from __future__ import annotations
 
+import difflib
+import logging
+import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
+
+from bot.errors import busy_message, report, sorry_message
+from bot.store.db import is_busy
 
 if TYPE_CHECKING:
     from slack_sdk import WebClient
 
     from bot.services import Services
+
+log = logging.getLogger("pendulum.commands")
 
 Message = dict[str, Any]
 
@@ -168,3 +180,49 @@ class Router:
     def resolve_action(self, action_id: str) -> ActionHandler | None:
         prefix = action_id.split(":", 1)[0]
         return self.actions.get(prefix)
+
+
+# -- reading what people type after the slash command ----------------------------------
+MAX_COMMAND_TEXT = 4000
+_SPACE = re.compile(r"\s+")
+
+
+def normalize(text: str | None) -> str:
+    """Trim, fold runs of whitespace to one space, and cap the length."""
+    if not text:
+        return ""
+    return _SPACE.sub(" ", text.strip())[:MAX_COMMAND_TEXT]
+
+
+def split_command(text: str | None) -> tuple[str, str]:
+    """("word", "rest") with the word lower-cased; ("", "") for empty input."""
+    clean = normalize(text)
+    if not clean:
+        return "", ""
+    word, _, rest = clean.partition(" ")
+    return word.lower(), rest.strip()
+
+
+def closest(word: str, candidates: list[str], limit: int = 3) -> list[str]:
+    """Did-you-mean suggestions, best first."""
+    if not word or len(word) > 40:
+        return []
+    return difflib.get_close_matches(word.lower(), candidates, n=limit, cutoff=0.6)
+
+
+# -- running a command ------------------------------------------------------------------
+def run_command(router: Router, ctx: CommandContext) -> Reply:
+    word, rest = split_command(ctx.text)
+    sub = router.resolve_command(word or "help")
+    try:
+        if sub is not None:
+            return sub.handler(replace(ctx, args=rest))
+        if router.fallback is not None:
+            return router.fallback(replace(ctx, args=rest))
+        raise LookupError("no fallback command handler registered")
+    except Exception as exc:
+        if is_busy(exc):  # the database is locked elsewhere: don't ack late, ask again
+            log.warning("%s %s: database busy, asked to try again", ctx.services.command, word)
+            return Reply(message=busy_message())
+        ref = report(exc, where=f"{ctx.services.command} {word}")
+        return Reply(message=sorry_message(ref))

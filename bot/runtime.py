@@ -1,37 +1,46 @@
 """Running Pendulum: Socket Mode or HTTP, with the scheduler in the same process, until
-SIGINT/SIGTERM."""
+SIGINT/SIGTERM.
+
+The tick (`start_scheduler`, `Housekeeping`) is shared with the offline workbench, so both
+schedule the same way."""
 
 from __future__ import annotations
 
 import logging
 import signal
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 from bot import __version__
-from bot.app import create_app
-from bot.bootstrap import (
+from bot.app import (
     Identity,
+    build_engine,
     build_services,
     check_store,
     check_token,
+    create_app,
     load_content,
     open_store,
 )
 from bot.config import Config, ConfigError
+from bot.delivery import Scheduler
+from bot.delivery.engine import TickReport
+from bot.features.calendar_sync import CalendarRefresh
 from bot.ops.health import Health, IntegrityCheck, stale_after_for
 from bot.ops.metrics import database_collector, heartbeat_collector
-from bot.scheduling import start_scheduler, stop_scheduler
 from bot.services import Services, make_client
 from bot.slack.http_server import HttpServer, PendulumWsgi
 from bot.slack.installations import remember_workspace, token_for_team
+from bot.slack.redelivery import DURABLE_PREFIX, KEEP_SECONDS
 from bot.store.admin import DatabaseLock, OpsError, record_tick
+from bot.store.requests import forget_older_than
 
 log = logging.getLogger("pendulum")
+tick_log = logging.getLogger("pendulum.scheduling")
 
 
 class StopSignal:
@@ -212,3 +221,65 @@ def serve_http(services: Services, identity: Identity, stop: StopSignal) -> None
         )
     stop.event.wait()
     server.close()
+
+
+# -- the tick: delivery, housekeeping, the heartbeat ----------------------------------------
+HOUSEKEEPING_EVERY = timedelta(hours=1)
+REQUEST_KEYS_EVERY = timedelta(minutes=1)
+
+
+class Housekeeping:
+    """Run from every tick: hand calendar feeds due for their hourly read to the worker
+    (bot/features/calendar_sync.py); forget old Slack request ids hourly (they only guard
+    against retries, which come within minutes) and expired replay guards every minute."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.last: datetime | None = None
+        self.calendars = CalendarRefresh(services)
+        self.last_request_keys: datetime | None = None
+
+    def __call__(self) -> None:
+        now = self.services.clock.now()
+        self.services.heartbeat.beat(now)
+        try:
+            self.calendars()
+        except Exception:  # a calendar problem must never stop the tick
+            tick_log.exception("calendar refresh failed to start")
+        if self.last is None or now - self.last >= HOUSEKEEPING_EVERY:
+            self.last = now
+            forget_older_than(self.services.store, now)
+        last = self.last_request_keys
+        if last is None or now - last >= REQUEST_KEYS_EVERY:
+            # replay guards only need to outlive the signature window and Slack's retries
+            self.last_request_keys = now
+            keep = timedelta(seconds=KEEP_SECONDS)
+            forget_older_than(self.services.store, now, keep, prefix=DURABLE_PREFIX)
+
+
+def start_scheduler(services: Services) -> Scheduler:
+    """Start the one tick job; each run beats the health heartbeat and does housekeeping."""
+    if services.engine is None:
+        services.engine = build_engine(services)
+    heartbeat = services.heartbeat
+
+    def on_report(report: TickReport) -> None:
+        heartbeat.tick_done()
+        services.metrics.observe_tick(report)
+
+    scheduler = Scheduler(
+        services.engine,
+        interval_s=services.config.tick_seconds,
+        on_tick=Housekeeping(services),
+        on_report=on_report,
+        on_failure=heartbeat.tick_failed,
+    )
+    services.heartbeat.attach(lambda: scheduler.running)
+    scheduler.start()
+    return scheduler
+
+
+def stop_scheduler(services: Services, scheduler: Scheduler) -> None:
+    scheduler.shutdown(wait=True)
+    if services.engine is not None:
+        services.engine.close()

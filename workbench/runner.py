@@ -14,20 +14,19 @@ from datetime import datetime
 
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-from bot.app import create_app
-from bot.bootstrap import (
+from bot.app import (
     Identity,
     build_services,
     check_store,
     check_token,
+    create_app,
     load_content,
     open_store,
 )
 from bot.config import Config, is_local_url
 from bot.delivery import Scheduler
 from bot.delivery.timing import parse_utc
-from bot.runtime import lock_database, prepare_workspaces
-from bot.scheduling import start_scheduler, stop_scheduler
+from bot.runtime import lock_database, prepare_workspaces, start_scheduler, stop_scheduler
 from bot.services import Services, make_client
 from bot.store import Store
 from bot.store.admin import DatabaseLock

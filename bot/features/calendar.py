@@ -30,8 +30,7 @@ from bot.content.compose import render_template, template_message
 from bot.features import calendar_focus, common
 from bot.features import calendar_sync as sync
 from bot.features.calendar_week import week_context, week_text, week_view
-from bot.parse import split_command
-from bot.router import CommandContext, Reply, Router, Subcommand, ViewContext
+from bot.router import CommandContext, Reply, Router, Subcommand, ViewContext, split_command
 from bot.store import calendars, people
 
 if TYPE_CHECKING:

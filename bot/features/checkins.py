@@ -64,7 +64,6 @@ from bot.features import checkin_sends as sends
 from bot.features import checkin_views as views
 from bot.features.assess import profile_for
 from bot.features.common import answer
-from bot.parse import split_command
 from bot.router import (
     ActionContext,
     CommandContext,
@@ -73,6 +72,7 @@ from bot.router import (
     Router,
     Subcommand,
     ViewContext,
+    split_command,
 )
 from bot.store import checkins as checkin_store
 from bot.store import people

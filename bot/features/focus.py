@@ -47,8 +47,7 @@ from bot.delivery.schedules import (
 )
 from bot.features import calendar, common
 from bot.features.checkin_sends import as_schedule
-from bot.parse import split_command
-from bot.router import CommandContext, Reply, Router, Subcommand
+from bot.router import CommandContext, Reply, Router, Subcommand, split_command
 from bot.store import people
 
 if TYPE_CHECKING:

@@ -6,8 +6,7 @@ from collections import defaultdict
 
 from bot.content.blocks import context, divider, header, message, section
 from bot.content.markup import code
-from bot.parse import closest, split_command
-from bot.router import CommandContext, Reply, Router, Subcommand
+from bot.router import CommandContext, Reply, Router, Subcommand, closest, split_command
 
 PRIVACY_LINE = (
     ":lock: Your check-in answers are visible to you only. "

@@ -44,8 +44,7 @@ from bot.features.assess import profile_for
 from bot.features.calendar_week import nudge_context, week_view
 from bot.features.checkin_sends import as_schedule
 from bot.features.tips import pick_for_period
-from bot.parse import split_command
-from bot.router import CommandContext, Reply, Router, Subcommand
+from bot.router import CommandContext, Reply, Router, Subcommand, split_command
 from bot.store import calendars, people
 
 if TYPE_CHECKING:

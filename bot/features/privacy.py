@@ -24,8 +24,7 @@ from bot.content.compose import template_message
 from bot.content.markup import escape
 from bot.delivery.timing import utc_text
 from bot.features.calendar_sync import secret_box
-from bot.parse import split_command
-from bot.router import ActionContext, CommandContext, Reply, Router, Subcommand
+from bot.router import ActionContext, CommandContext, Reply, Router, Subcommand, split_command
 from bot.slack.ratelimit import slow_down
 from bot.store import personal
 from bot.store.secret import Unreadable

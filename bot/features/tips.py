@@ -65,8 +65,7 @@ from bot.delivery.slack_errors import PERMANENT
 from bot.delivery.timing import local_date_of, period_key, utc_text, zone
 from bot.features import common
 from bot.features.checkin_sends import as_schedule
-from bot.parse import split_command
-from bot.router import CommandContext, Reply, Router, Subcommand
+from bot.router import CommandContext, Reply, Router, Subcommand, split_command
 
 if TYPE_CHECKING:
     from bot.services import Services

@@ -23,8 +23,7 @@ from bot.content.library import Library, Topic
 from bot.content.markup import code, escape
 from bot.features.assess import profile_for
 from bot.features.help import unknown_reply
-from bot.parse import closest, normalize
-from bot.router import ActionContext, CommandContext, Reply, Router, Subcommand
+from bot.router import ActionContext, CommandContext, Reply, Router, Subcommand, closest, normalize
 from bot.services import Services
 from bot.store.requests import first_time
 

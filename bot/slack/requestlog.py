@@ -28,8 +28,7 @@ from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
 
 from bot.ops.metrics import Metrics
-from bot.parse import split_command
-from bot.router import Router
+from bot.router import Router, split_command
 
 log = logging.getLogger("pendulum.requests")
 

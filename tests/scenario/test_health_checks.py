@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.bootstrap import build_services
+from bot.app import build_services
 from bot.clock import FakeClock
 from bot.config import Config
 from bot.content.library import load_library

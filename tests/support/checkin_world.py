@@ -22,8 +22,7 @@ from bot.clock import FakeClock
 from bot.config import Config
 from bot.content.library import load_library
 from bot.delivery.engine import DeliveryEngine
-from bot.dispatch import run_command
-from bot.router import ActionContext, CommandContext, EventContext, Reply, ViewContext
+from bot.router import ActionContext, CommandContext, EventContext, Reply, ViewContext, run_command
 from bot.services import Services
 from bot.store.db import Store
 from bot.worker import Worker

@@ -19,7 +19,6 @@ from bot.coaching.reading import (
     next_step_source,
     recommended_topics,
 )
-from bot.dispatch import run_command
 from bot.features import assess
 from bot.features.assess import (
     GOAL,
@@ -36,6 +35,7 @@ from bot.features.assess import (
     save_once,
     validate,
 )
+from bot.router import run_command
 from bot.services import Services
 from tests.support.commands_fakes import (
     START,

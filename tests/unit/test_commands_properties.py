@@ -13,8 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from blockkit.validate import message_problems
-from bot.dispatch import run_command
-from bot.parse import split_command
+from bot.router import run_command, split_command
 from bot.services import Services
 from tests.support.commands_fakes import StubClient, command, library, make_services, row_counts
 

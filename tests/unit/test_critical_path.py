@@ -20,8 +20,8 @@ from bot.coaching.critical_path import (
     stem,
     words,
 )
-from bot.dispatch import run_command
 from bot.features.critical_path import model_for, parse_state, verdict_message
+from bot.router import run_command
 from bot.services import Services
 from tests.support.commands_fakes import (
     StubClient,

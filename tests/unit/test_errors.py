@@ -11,9 +11,8 @@ from typing import Any
 import pytest
 
 from blockkit.validate import message_problems
-from bot.dispatch import run_command
 from bot.ops.logs import RedactingFilter
-from bot.router import CommandContext, Reply, Router, Subcommand
+from bot.router import CommandContext, Reply, Router, Subcommand, run_command
 from bot.worker import Worker
 
 

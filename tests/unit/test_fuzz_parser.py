@@ -15,7 +15,7 @@ from bot.app import build_router
 from bot.coaching.checkin_rules import DAY_NAMES, WhenError, parse_pause_until, parse_when
 from bot.coaching.critical_path import readable
 from bot.content.markup import code, escape
-from bot.parse import MAX_COMMAND_TEXT, closest, normalize, split_command
+from bot.router import MAX_COMMAND_TEXT, closest, normalize, split_command
 from tests.unit.test_commands_properties import command_text
 
 ROUTER = build_router()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.parse import MAX_COMMAND_TEXT, closest, normalize, split_command
+from bot.router import MAX_COMMAND_TEXT, closest, normalize, split_command
 
 
 def test_split_lowercases_the_word_and_keeps_the_rest() -> None:

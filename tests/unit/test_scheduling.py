@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.bootstrap import build_services
+from bot.app import build_services
 from bot.clock import FakeClock
 from bot.config import Config
 from bot.content.library import load_library
-from bot.scheduling import Housekeeping
+from bot.runtime import Housekeeping
 from bot.store import Store
 from bot.store.requests import first_time
 

@@ -7,8 +7,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.dispatch import run_command
-from bot.router import CommandContext
+from bot.router import CommandContext, run_command
 from bot.services import Services
 from bot.slack.listeners.common import tell_sorry
 from bot.slack.ratelimit import slow_down
