@@ -34,6 +34,7 @@ from bot.features import checkins as checkins_feature
 from bot.features import critical_path as critical_path_feature
 from bot.features import direct_messages as direct_messages_feature
 from bot.features import focus as focus_feature
+from bot.features import focus_sends, nudge_sends, tip_sends
 from bot.features import help as help_feature
 from bot.features import home as home_feature
 from bot.features import nudges as nudges_feature
@@ -69,6 +70,10 @@ def install_all(router: Router) -> None:
     home_feature.install(router)
     privacy_feature.install(router)
     direct_messages_feature.install(router)
+    # the scheduled kinds' composers
+    tip_sends.install(router)
+    nudge_sends.install(router)
+    focus_sends.install(router)
 
 
 def build_router() -> Router:

@@ -199,8 +199,19 @@ def cmd_run() -> int:
     if config.mode == "offline":
         # No Slack tokens: serve the offline workbench (the app against the built-in emulator).
         setup_logging(config.log_format, [])
-        from workbench import run_workbench
-
+        try:
+            # lazy: keeps the emulator out of production start-up; the Docker image has no
+            # workbench/, only bot/ and blockkit/
+            from workbench import run_workbench
+        except ModuleNotFoundError as exc:
+            if exc.name not in ("workbench", "slack_emulator"):
+                raise
+            print(
+                "pendulum-bot: offline workbench not installed; set SLACK_BOT_TOKEN and "
+                "SLACK_APP_TOKEN (or SLACK_SIGNING_SECRET) to connect to Slack",
+                file=sys.stderr,
+            )
+            return EXIT_CONFIG
         return run_workbench(config, connect_note=OFFLINE_HELP)
     secrets = [
         s

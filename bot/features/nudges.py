@@ -11,21 +11,19 @@ critical path (`prompts/nudges.yaml` hands_warm_ideas: code review, on-call cove
 tooling, docs), walking that list without repeats (pool `hands_warm` of `rotation_picks`),
 and asks for `rules.focus.weekly_blocks_ask` focus blocks when the person has none. A
 schedule of kind `nudge` (owner = target = the person): the engine sends at most one per
-local ISO week. The composer also checks career milestones (bot/features/milestones.py).
+local ISO week. The composer (bot/features/nudge_sends.py) also checks career milestones
+(bot/features/milestones.py).
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
 
-from bot.coaching.profile import Profile
 from bot.coaching.when import parse_day, parse_time
-from bot.content.blocks import context
-from bot.content.compose import template_message
 from bot.content.markup import code
 from bot.delivery import ledger
 from bot.delivery.ledger import CLAIMED, SENT, delivery_key
@@ -33,30 +31,22 @@ from bot.delivery.schedules import (
     Schedule,
     create_schedule,
     delete_kinds_for,
-    delete_schedule,
     list_by_owner,
     resume_schedule,
     update_schedule,
 )
-from bot.delivery.timing import period_key
-from bot.features import calendar_sync, common, focus, milestones
-from bot.features.assess import profile_for
-from bot.features.calendar_week import nudge_context, week_view
-from bot.features.checkin_sends import as_schedule
-from bot.features.tips import pick_for_period
+from bot.features import common
+from bot.features.nudge_sends import KIND
 from bot.router import CommandContext, Reply, Router, Subcommand, split_command
-from bot.store import calendars, people
+from bot.store import people
 
 if TYPE_CHECKING:
     from bot.services import Services
 
 log = logging.getLogger("pendulum.nudges")
 
-KIND = "nudge"
-POOL = "hands_warm"
 WEEKDAY = 0  # Monday
 DEFAULT_TIME = "09:00"
-FALLBACK_IDEA = "Review one open pull request from a teammate, end to end."
 USAGE = "`{cmd} nudge on [HH:MM]` (Mondays, your time) · `{cmd} nudge now` · `{cmd} nudge off`"
 
 
@@ -65,76 +55,6 @@ def nudge_schedule(services: Services, team_id: str, user_id: str) -> Schedule |
         if schedule.kind == KIND and schedule.target == user_id:
             return schedule
     return None
-
-
-def profile_of(services: Services, team_id: str, user_id: str) -> Profile | None:
-    """The person's latest self-assessment aged to now, or None (see `assess.profile_for`)."""
-    return profile_for(services.store, services.library, team_id, user_id, services.clock.now())
-
-
-def ideas(services: Services) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for item in services.library.nudges.get("hands_warm_ideas") or []:
-        if isinstance(item, dict) and item.get("id") and item.get("text"):
-            out[str(item["id"])] = str(item["text"])
-    return out
-
-
-# -- the composer ----------------------------------------------------------------------------
-def compose_nudge(services: Services, schedule: Any, occurrence: Any) -> dict[str, Any] | None:
-    """This week's Monday nudge for the schedule's person (kind `nudge`)."""
-    sched = as_schedule(schedule)
-    team_id, user_id = sched.team_id, sched.target
-    try:
-        if common.is_away_now(services, team_id, user_id) and not occurrence.manual:
-            log.info("Monday nudge skipped: status says away")
-            return None
-    except common.RecipientGone:
-        delete_schedule(services.store, team_id, sched.id)
-        return None
-    try:
-        milestones.check(services, team_id, user_id)
-    except Exception:  # a milestone problem must never cost the week's nudge
-        log.exception("milestone check failed")
-    pool = ideas(services)
-    idea = FALLBACK_IDEA
-    if pool:
-        idea_id = pick_for_period(
-            services,
-            team_id=team_id,
-            pool=POOL,
-            kind=KIND,
-            target=user_id,
-            period=period_key(occurrence.local_date),
-            items=list(pool),
-        )
-        idea = pool[idea_id]
-    week = calendar_week_of(services, team_id, user_id)
-    needs_blocks = week is None and not focus.has_focus_blocks(services, team_id, user_id)
-    msg = template_message(
-        services.library,
-        "nudge-monday",
-        profile_of(services, team_id, user_id),
-        {"idea": idea, "needs_focus_blocks": needs_blocks, "week": week},
-    )
-    cmd = services.command
-    notes = []
-    if needs_blocks:
-        notes.append(f"Book them here: `{cmd} focus set tue,thu 09:00-11:00`")
-    notes.append(f"`{cmd} nudge off` stops these Monday nudges")
-    blocks = [*msg["blocks"], context(" · ".join(notes))]
-    return {"channel": user_id, "text": msg["text"], "blocks": blocks}
-
-
-def calendar_week_of(services: Services, team_id: str, user_id: str) -> dict[str, Any] | None:
-    """The real week from the person's calendar feed (focus ahead, goal, open stretches, the
-    recurring meeting to question), or None without a calendar that has been read."""
-    cal = calendars.get(services.store, calendar_sync.secret_box(services), team_id, user_id)
-    if cal is None or cal.fetched_at is None:
-        return None
-    tz = people.get_tz(services.store, team_id, user_id) or cal.tz
-    view = week_view(cal, tz, services.clock.now(), calendar_sync.min_focus(services))
-    return nudge_context(view)
 
 
 # -- operations ------------------------------------------------------------------------------
@@ -291,4 +211,3 @@ def install(router: Router) -> None:
             group="Reminders",
         )
     )
-    router.composer(KIND, compose_nudge)

@@ -8,16 +8,16 @@ row stored → the follow-up DM → App Home published; and `forget me` leaves n
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from blockkit.validate import message_problems, view_problems
 from slack_emulator import Emulator
-from slack_emulator.models import Ephemeral, Message
+from slack_emulator.models import Message
 from tests.support.harness import ALICE, BOB, TEAM, AppProcess
+from tests.support.steps import enrol, move_clock_to, query, text_of, wait_dm, wait_ephemeral
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -36,40 +36,6 @@ def engine_wired() -> bool:
 needs_engine = pytest.mark.skipif(
     not engine_wired(), reason="the runtime does not start the delivery engine yet"
 )
-
-
-def query(app: AppProcess, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    conn = sqlite3.connect(app.db_path, timeout=5)
-    try:
-        return list(conn.execute(sql, params).fetchall())
-    finally:
-        conn.close()
-
-
-def text_of(item: Message | Ephemeral | Any) -> str:
-    return f"{getattr(item, 'text', '')} {getattr(item, 'blocks', '')}"
-
-
-def wait_ephemeral(emu: Emulator, user: str, needle: str) -> Ephemeral:
-    def found() -> Ephemeral | None:
-        for item in reversed(emu.ephemerals(user=user)):
-            if needle in text_of(item):
-                return item
-        return None
-
-    return emu.wait_for(found, timeout=10, message=f"an ephemeral with {needle!r}")
-
-
-def wait_dm(emu: Emulator, user: str, needle: str, count: int = 1) -> Message:
-    def found() -> Message | None:
-        hits = [m for m in emu.messages(user) if needle in text_of(m)]
-        return hits[-1] if len(hits) >= count else None
-
-    return emu.wait_for(found, timeout=15, message=f"a DM with {needle!r}")
-
-
-def move_clock_to(app: AppProcess, instant: datetime) -> None:
-    app.advance_clock((instant - datetime.now(UTC)).total_seconds() - app.clock_offset + 1)
 
 
 def answer_checkin(emu: Emulator, app: AppProcess, prompt: Message) -> None:
@@ -109,12 +75,6 @@ def answer_checkin(emu: Emulator, app: AppProcess, prompt: Message) -> None:
     assert len([t for t in dms if "Checked in for the week" in t]) == 1
     assert not [t for t in dms if "Start check-in" in t]
     assert all("Long week" not in text_of(m) for m in emu.messages(TEAM))
-
-
-def enrol(emu: Emulator, user: str = ALICE) -> None:
-    delivery = emu.slash_command(user, TEAM, "checkin on")
-    assert delivery.acked and delivery.latency is not None and delivery.latency < 3.0
-    wait_ephemeral(emu, user, "signed up")
 
 
 @needs_engine

@@ -13,7 +13,6 @@ import pytest
 
 from blockkit.validate import message_problems, view_problems
 from slack_emulator import Emulator
-from slack_emulator.delivery import Delivery
 from slack_emulator.models import Ephemeral
 from tests.support.harness import (
     ALICE,
@@ -26,6 +25,7 @@ from tests.support.harness import (
     make_emulator,
     start_app,
 )
+from tests.support.steps import answered, header, latest_ephemeral
 
 ROLE, YEARS_ENG, YEARS_MGMT, MONTHS, GOAL = (
     "assess_role",
@@ -59,27 +59,6 @@ def slack(live: tuple[Emulator, AppProcess]) -> Iterator[Emulator]:
 @pytest.fixture
 def bot(live: tuple[Emulator, AppProcess]) -> AppProcess:
     return live[1]
-
-
-def answered(delivery: Delivery) -> dict[str, Any]:
-    """The command's ack: fast, and a valid private message."""
-    assert delivery.acked and delivery.latency is not None and delivery.latency < 3.0
-    assert delivery.ack is not None
-    assert delivery.ack.get("response_type", "ephemeral") == "ephemeral"
-    body = {k: v for k, v in delivery.ack.items() if k in ("text", "blocks")}
-    assert message_problems(body) == []
-    return delivery.ack
-
-
-def latest_ephemeral(slack: Emulator, channel: str | None, user: str = ALICE) -> Ephemeral:
-    where = channel or slack.dm_channel(user)
-    shown = slack.ephemerals(channel=where, user=user)
-    assert shown, f"no ephemeral for {user} in {where}"
-    return shown[-1]
-
-
-def header(blocks: list[dict[str, Any]]) -> str:
-    return str(blocks[0]["text"]["text"])
 
 
 def assessments(bot: AppProcess) -> list[tuple[Any, ...]]:

@@ -11,8 +11,8 @@ import pytest
 
 from slack_emulator import Emulator
 from slack_emulator.models import Ephemeral
-from tests.scenario.test_commands_scenarios import answered, header, latest_ephemeral
 from tests.support.harness import ALICE, TEAM, AppProcess, make_emulator, start_app
+from tests.support.steps import answered, header, latest_ephemeral
 
 
 @pytest.fixture(scope="module")

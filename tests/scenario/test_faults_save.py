@@ -10,23 +10,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from slack_emulator import Emulator
-from slack_emulator.models import View
-from tests.scenario.test_checkin_scenarios import enrol, query, wait_dm
-from tests.support.harness import ALICE, TEAM, AppProcess
-
-ANSWERS = {
-    "hands_on": {"value": "5to10"},
-    "critical_path": {"value": "no"},
-    "focus_blocks": {"value": "3"},
-    "energy": {"value": "70"},
-}
-
-
-def open_checkin(emu: Emulator) -> View:
-    enrol(emu)
-    emu.slash_command(ALICE, TEAM, "checkin now")
-    emu.click(ALICE, wait_dm(emu, ALICE, "Start check-in"), "checkin_start")
-    return emu.wait_for(lambda: emu.modals(ALICE), timeout=10, message="the modal")[-1]
+from tests.support.harness import ALICE, AppProcess
+from tests.support.steps import ANSWERS, open_checkin, query
 
 
 @contextmanager

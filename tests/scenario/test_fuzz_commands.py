@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from bench.observe import settle
 from blockkit.validate import message_problems
 from slack_emulator import Emulator
+from tests.support.command_text import command_text
 from tests.support.harness import ALICE, TEAM, AppProcess, make_emulator, start_app
-from tests.unit.test_commands_properties import command_text
 
 EXAMPLES = 1000
 SPECIAL = re.compile(r"<!(channel|here|everyone|subteam)")

@@ -20,8 +20,8 @@ from bot.store import Store
 from bot.store.admin import DatabaseLock, export, live_reasons, record_tick, stats
 from bot.store.migrations import MIGRATIONS
 from slack_emulator import Emulator
-from tests.scenario.test_workspaces import dump, seed
 from tests.support.harness import AppProcess, app_env, console_script, free_port
+from tests.support.steps import dump, seed
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

@@ -12,9 +12,8 @@ import pytest
 
 from bot.store import Store
 from slack_emulator import Emulator
-from tests.scenario.test_checkin_scenarios import wait_ephemeral
-from tests.scenario.test_faults_save import ANSWERS, open_checkin
 from tests.support.harness import ALICE, TEAM, AppProcess
+from tests.support.steps import ANSWERS, open_checkin, wait_ephemeral
 
 NOTE = "Quokka-marmalade-7391 is leaving the team"
 

@@ -8,9 +8,8 @@ import json
 
 from bot.cli import build_parser
 from slack_emulator import Emulator
-from tests.scenario.test_checkin_scenarios import enrol, text_of, wait_dm
-from tests.scenario.test_faults_save import ANSWERS
 from tests.support.harness import ALICE, TEAM, AppProcess
+from tests.support.steps import ANSWERS, enrol, text_of, wait_dm
 
 ASSESS = {
     "assess_role": {"value": "em"},

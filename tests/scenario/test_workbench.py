@@ -23,6 +23,7 @@ from bot.delivery import schedules as sch
 from bot.delivery.timing import utc_text
 from bot.store.db import Store
 from tests.support.harness import console_script, free_port
+from tests.support.workbench_steps import call, send, state, wait_for
 from workbench import RunningWorkbench, start_workbench
 from workbench.clock import MovableClock
 from workbench.core import as_typed_in_slack, manifest_bot_events, manifest_shortcuts
@@ -192,40 +193,6 @@ def bench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningWorkbench
     assert problems == [], problems
 
 
-def call(
-    bench: RunningWorkbench,
-    path: str,
-    body: dict[str, Any] | None = None,
-    *,
-    headers: dict[str, str] | None = None,
-) -> tuple[int, dict[str, Any]]:
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(bench.url + path, data=data, method="POST" if data else "GET")
-    if data is not None:
-        request.add_header("Content-Type", "application/json")
-    for name, value in (headers or {}).items():
-        request.add_header(name, value)
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
-
-
-def state(bench: RunningWorkbench, user: str, where: str) -> dict[str, Any]:
-    status, doc = call(bench, f"/api/state?user={user}&where={where}")
-    assert status == 200, doc
-    return doc
-
-
-def send(bench: RunningWorkbench, user: str, where: str, text: str) -> dict[str, Any]:
-    status, result = call(
-        bench, "/api/act", {"type": "send", "user": user, "where": where, "text": text}
-    )
-    assert status == 200, result
-    return result
-
-
 def submit(
     bench: RunningWorkbench, user: str, view_id: str, values: dict[str, Any]
 ) -> dict[str, Any]:
@@ -233,10 +200,6 @@ def submit(
     status, result = call(bench, "/api/act", body)
     assert status == 200, result
     return result
-
-
-def wait_for(bench: RunningWorkbench, predicate: Any, timeout: float = 5.0) -> Any:
-    return bench.emu.wait_for(predicate, timeout=timeout, interval=0.05)
 
 
 def test_serves_on_loopback_only(bench: RunningWorkbench) -> None:

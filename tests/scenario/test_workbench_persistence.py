@@ -7,8 +7,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.config import Config
-from tests.scenario.test_workbench import call, send, state, wait_for
 from tests.support.harness import free_port
+from tests.support.workbench_steps import call, send, state, wait_for
 from workbench import start_workbench
 from workbench.conversations import conversations_path
 from workbench.sample import ALICE

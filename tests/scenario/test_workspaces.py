@@ -8,7 +8,6 @@ features are covered without editing this file.
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -33,126 +32,14 @@ from bot.store.admin import (
     GLOBAL_TABLES,
     columns,
     export,
-    quote,
     table_names,
     team_ids,
     unscoped_tables,
     workspace_rows,
-    workspace_scopes,
 )
 from slack_emulator import Emulator
 from tests.support.harness import ALICE, TEAM, AppProcess, start_app
-
-SHARED_USER = "U0SHARED"  # the same person id in both workspaces: scoping must still hold
-USER_COLUMNS = ("user_id", "owner_user_id", "installer_id", "target")
-CLIENT_ID = "123.456"
-FIXED = {
-    "client_id": CLIENT_ID,
-    "enterprise_id": "",
-    # a calendar feed due for its hourly read would be read (its row updated) by the app
-    "next_fetch_at": "9999-12-31T00:00:00+00:00",
-}
-
-
-# -- generic seeding -----------------------------------------------------------------------
-def _checks(create_sql: str) -> dict[str, Any]:
-    """A valid value for columns with `CHECK (col IN (...))` / `CHECK (col BETWEEN a AND b)`."""
-    found: dict[str, Any] = {}
-    for col, options in re.findall(r"CHECK\s*\(\s*(\w+)\s+IN\s*\(([^)]*)\)", create_sql, re.I):
-        found[col] = options.split(",")[0].strip().strip("'")
-    for col, low in re.findall(r"CHECK\s*\(\s*(\w+)\s+BETWEEN\s+(-?\d+)", create_sql, re.I):
-        found[col] = int(low)
-    return found
-
-
-def _parents_first(db: sqlite_utils.Database, tables: list[str]) -> list[str]:
-    ordered: list[str] = []
-
-    def visit(table: str, path: tuple[str, ...] = ()) -> None:
-        if table in ordered or table in path:
-            return
-        for row in db.execute(f"PRAGMA foreign_key_list({quote(table)})").fetchall():
-            if row[2] in tables and row[2] != table:
-                visit(row[2], (*path, table))
-        ordered.append(table)
-
-    for table in tables:
-        visit(table)
-    return ordered
-
-
-def seed(db: sqlite_utils.Database, team: str, marker: str, rows: int = 2) -> dict[str, int]:
-    """Insert `rows` rows of workspace `team` into every table keyed by workspace. Text
-    columns carry `marker`; user columns hold SHARED_USER. Returns table → rows inserted."""
-    scoped = [s.table for s in workspace_scopes(db)]
-    inserted: dict[str, int] = {}
-    for table in _parents_first(db, scoped):
-        sql = db.execute("SELECT sql FROM sqlite_master WHERE name = ?", [table]).fetchone()[0]
-        checks = _checks(sql)
-        info = db.execute(f"PRAGMA table_info({quote(table)})").fetchall()
-        fks = {
-            str(r[3]): (str(r[2]), str(r[4] or "rowid"))
-            for r in db.execute(f"PRAGMA foreign_key_list({quote(table)})").fetchall()
-        }
-        single_int_pk = [r for r in info if r[5]] and len([r for r in info if r[5]]) == 1
-        count = 0
-        for i in range(rows):
-            row: dict[str, Any] = {}
-            for _cid, name, kind, _notnull, _default, pk in info:
-                kind = str(kind).upper()
-                if name == "team_id":
-                    row[name] = team
-                elif pk and single_int_pk and "INT" in kind:
-                    continue
-                elif name in fks:
-                    parent, key = fks[name]
-                    found = db.execute(
-                        f"SELECT {quote(key)} FROM {quote(parent)} WHERE team_id = ?"
-                        f" ORDER BY 1 LIMIT 1 OFFSET {i}",
-                        [team],
-                    ).fetchone()
-                    row[name] = found[0] if found else None
-                elif name in checks:
-                    row[name] = checks[name]
-                elif name in USER_COLUMNS:
-                    row[name] = SHARED_USER if i == 0 else f"U0{marker.upper()}{i}"
-                elif name in FIXED:
-                    row[name] = FIXED[name]
-                elif "INT" in kind:
-                    row[name] = i + 1
-                elif name.endswith("_at"):
-                    row[name] = f"2026-03-0{i + 1}T09:00:00+00:00"
-                elif "REAL" in kind:
-                    row[name] = 1.5
-                else:
-                    row[name] = f"{marker}-{table}-{name}-{i}"
-            placeholders = ", ".join("?" for _ in row)
-            names = ", ".join(quote(c) for c in row)
-            cursor = db.execute(
-                f"INSERT OR IGNORE INTO {quote(table)} ({names}) VALUES ({placeholders})",
-                list(row.values()),
-            )
-            count += cursor.rowcount
-        inserted[table] = count
-    db.conn.commit()
-    return inserted
-
-
-def dump(db: sqlite_utils.Database, team: str | None = None) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table (or of one workspace's scoped rows), sorted."""
-    out: dict[str, list[tuple[Any, ...]]] = {}
-    scopes = {s.table: s for s in workspace_scopes(db)}
-    for table in table_names(db):
-        if team is None:
-            rows = db.execute(f"SELECT * FROM {quote(table)}").fetchall()
-        elif table in scopes:
-            rows = db.execute(
-                f"SELECT * FROM {quote(table)} WHERE {scopes[table].where}", [team]
-            ).fetchall()
-        else:
-            continue
-        out[table] = sorted(rows, key=repr)
-    return out
+from tests.support.steps import CLIENT_ID, SHARED_USER, dump, seed
 
 
 def string_values(document: Any) -> set[str]:

@@ -16,7 +16,7 @@ from bot.coaching.checkin_rules import DAY_NAMES, WhenError, parse_pause_until, 
 from bot.coaching.critical_path import readable
 from bot.content.markup import code, escape
 from bot.router import MAX_COMMAND_TEXT, closest, normalize, split_command
-from tests.unit.test_commands_properties import command_text
+from tests.support.command_text import command_text
 
 ROUTER = build_router()
 WORDS = ROUTER.command_words()

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from blockkit.validate import message_problems
-from bot.features import nudges
+from bot.features import nudge_sends, nudges
 from tests.support.checkin_world import Call, last_ephemeral, world_fixture
 from tests.support.nudge_world import ALICE, BOB, TEAM, World, make_world
 
@@ -63,7 +63,7 @@ def test_monday_dm_names_one_idea_and_asks_for_focus_blocks_when_none(world: Wor
     (dm,) = nudge_dms(world)
     assert dm.at == MON_0900_BERLIN
     text = repr(dm.args)
-    ideas = nudges.ideas(world.services)
+    ideas = nudge_sends.ideas(world.services)
     assert sum(idea in text for idea in ideas.values()) == 1
     assert "Book 2 of them" in text and "focus set" in text
     body = {k: dm.args[k] for k in ("text", "blocks")}
@@ -77,7 +77,7 @@ def test_monday_dm_names_one_idea_and_asks_for_focus_blocks_when_none(world: Wor
 
 def test_ideas_rotate_without_repeats_one_dm_a_week(world: World) -> None:
     world.command("nudge on")
-    ideas = nudges.ideas(world.services)
+    ideas = nudge_sends.ideas(world.services)
     weeks = len(ideas) + 1
     world.run_until(MON_0900_BERLIN + timedelta(weeks=weeks - 1), step=timedelta(hours=12))
     assert len(nudge_dms(world)) == weeks

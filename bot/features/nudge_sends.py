@@ -1,0 +1,107 @@
+"""The Monday nudge's composer (kind `nudge`): the DM (`prompts/messages/nudge-monday.md.j2`)
+names one way to keep hands warm off the critical path (`prompts/nudges.yaml` hands_warm_ideas),
+walking that list without repeats (pool `hands_warm` of `rotation_picks`), shows the real week
+from the person's calendar feed when there is one, and asks for focus blocks when the person
+has none. It also checks career milestones (bot/features/milestones.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from bot.coaching.profile import Profile
+from bot.content.blocks import context
+from bot.content.compose import template_message
+from bot.delivery.schedules import delete_schedule
+from bot.delivery.timing import period_key
+from bot.features import calendar_sync, common, focus_sends, milestones
+from bot.features.assess import profile_for
+from bot.features.calendar_week import nudge_context, week_view
+from bot.features.checkin_sends import as_schedule
+from bot.features.tip_sends import pick_for_period
+from bot.router import Router
+from bot.store import calendars, people
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+log = logging.getLogger("pendulum.nudges")
+
+KIND = "nudge"
+POOL = "hands_warm"
+FALLBACK_IDEA = "Review one open pull request from a teammate, end to end."
+
+
+def profile_of(services: Services, team_id: str, user_id: str) -> Profile | None:
+    """The person's latest self-assessment aged to now, or None (see `assess.profile_for`)."""
+    return profile_for(services.store, services.library, team_id, user_id, services.clock.now())
+
+
+def ideas(services: Services) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in services.library.nudges.get("hands_warm_ideas") or []:
+        if isinstance(item, dict) and item.get("id") and item.get("text"):
+            out[str(item["id"])] = str(item["text"])
+    return out
+
+
+# -- the composer ----------------------------------------------------------------------------
+def compose_nudge(services: Services, schedule: Any, occurrence: Any) -> dict[str, Any] | None:
+    """This week's Monday nudge for the schedule's person (kind `nudge`)."""
+    sched = as_schedule(schedule)
+    team_id, user_id = sched.team_id, sched.target
+    try:
+        if common.is_away_now(services, team_id, user_id) and not occurrence.manual:
+            log.info("Monday nudge skipped: status says away")
+            return None
+    except common.RecipientGone:
+        delete_schedule(services.store, team_id, sched.id)
+        return None
+    try:
+        milestones.check(services, team_id, user_id)
+    except Exception:  # a milestone problem must never cost the week's nudge
+        log.exception("milestone check failed")
+    pool = ideas(services)
+    idea = FALLBACK_IDEA
+    if pool:
+        idea_id = pick_for_period(
+            services,
+            team_id=team_id,
+            pool=POOL,
+            kind=KIND,
+            target=user_id,
+            period=period_key(occurrence.local_date),
+            items=list(pool),
+        )
+        idea = pool[idea_id]
+    week = calendar_week_of(services, team_id, user_id)
+    needs_blocks = week is None and not focus_sends.has_focus_blocks(services, team_id, user_id)
+    msg = template_message(
+        services.library,
+        "nudge-monday",
+        profile_of(services, team_id, user_id),
+        {"idea": idea, "needs_focus_blocks": needs_blocks, "week": week},
+    )
+    cmd = services.command
+    notes = []
+    if needs_blocks:
+        notes.append(f"Book them here: `{cmd} focus set tue,thu 09:00-11:00`")
+    notes.append(f"`{cmd} nudge off` stops these Monday nudges")
+    blocks = [*msg["blocks"], context(" · ".join(notes))]
+    return {"channel": user_id, "text": msg["text"], "blocks": blocks}
+
+
+def calendar_week_of(services: Services, team_id: str, user_id: str) -> dict[str, Any] | None:
+    """The real week from the person's calendar feed (focus ahead, goal, open stretches, the
+    recurring meeting to question), or None without a calendar that has been read."""
+    cal = calendars.get(services.store, calendar_sync.secret_box(services), team_id, user_id)
+    if cal is None or cal.fetched_at is None:
+        return None
+    tz = people.get_tz(services.store, team_id, user_id) or cal.tz
+    view = week_view(cal, tz, services.clock.now(), calendar_sync.min_focus(services))
+    return nudge_context(view)
+
+
+def install(router: Router) -> None:
+    router.composer(KIND, compose_nudge)
