@@ -14,6 +14,7 @@ from typing import Literal
 
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_PORT = 3000
+DEFAULT_COMMAND = "/pendulum"
 DEFAULT_HOST = "0.0.0.0"
 
 Mode = Literal["socket", "http", "oauth", "offline"]
@@ -55,6 +56,8 @@ class Config:
     delivery_limits: tuple[tuple[str, float], ...] = ()
     # PENDULUM_SECRET_KEY: a Fernet key; calendar feed addresses are stored encrypted with it
     secret_key: str | None = field(default=None, repr=False)
+    # the slash command as the manifest declares it; what `{{ command }}` says in prompts/strings/
+    command: str = DEFAULT_COMMAND
 
     @property
     def local_emulator(self) -> bool:

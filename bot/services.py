@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk import WebClient
@@ -17,6 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from bot.clock import Clock
 from bot.config import Config
 from bot.content.library import Library
+from bot.content.strings import Strings
 from bot.ops.health import Heartbeat
 from bot.ops.metrics import Metrics
 from bot.router import Router
@@ -69,6 +71,11 @@ class Services:
 
     def __post_init__(self) -> None:
         self.limiter = Limiter(self.clock)
+
+    @cached_property
+    def strings(self) -> Strings:
+        """The features' sentences (prompts/strings/), `{{ command }}` = `config.command`."""
+        return Strings(self.library.strings, command=self.config.command)
 
     @property
     def limits(self) -> Limits:
