@@ -1,10 +1,20 @@
 #!/usr/bin/env bash
 # Issue 12, Phase A step 1: whole-file moves and the import/path rewrites that follow them.
 # One-off: delete before merging (kept in the PR description).
+#
+#   scripts/restructure_moves.sh                 the moves, then the rewrites (done: a764bd6)
+#   scripts/restructure_moves.sh --rewrite-only  only the rewrites, over every tracked file: run it
+#       after merging a branch that still says bot.metrics, bot.scheduling, tests.harness ...
+#       (the rewrites are idempotent). It also covers the later merges (bot.bootstrap ->
+#       bot.app, bot.dispatch/bot.parse -> bot.router, bot.scheduling -> bot.app or
+#       bot.runtime by name) and bot.people -> bot.delivery.people (git mv bot/people.py first).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+MODE=${1:-all}
 
 mv_() { mkdir -p "$(dirname "$2")"; git mv "$1" "$2"; }
+
+if [ "$MODE" != "--rewrite-only" ]; then
 
 # -- packages leaving bot/ ----------------------------------------------------------------
 git mv bot/emulator slack_emulator
@@ -53,6 +63,7 @@ SCENARIO="test_bench_smoke test_calendar_scenarios test_checkin_scenarios test_c
 for t in $EMULATOR; do git mv "tests/$t.py" "tests/emulator/$t.py"; done
 for t in $SCENARIO; do [ -f "tests/$t.py" ] && git mv "tests/$t.py" "tests/scenario/$t.py"; done
 for f in tests/test_*.py; do [ -f "$f" ] && git mv "$f" "tests/unit/$(basename "$f")"; done
+fi
 
 # -- rewrite imports and paths -----------------------------------------------------------------
 SED=(
@@ -70,7 +81,9 @@ SED=(
   -e 's#\bbot/\(http_server\|oauth\|installations\|redelivery\|requestlog\|sanitize\|ratelimit\)\.py\b#bot/slack/\1.py#g'
   -e 's/\bbot\.slack_http\b/bot.slack.http_guard/g'
   -e 's#\bbot/slack_http\.py\b#bot/slack/http_guard.py#g'
+  -e 's/\bbot\.ops\.\(health\|metrics\|logs\)\b/@@OPS_\1@@/g'
   -e 's/\bbot\.ops\b/bot.store.admin/g'
+  -e 's/@@OPS_\([a-z]*\)@@/bot.ops.\1/g'
   -e 's#\bbot/ops\.py\b#bot/store/admin.py#g'
   -e 's/\bbot\.\(health\|metrics\|logs\)\b/bot.ops.\1/g'
   -e 's#\bbot/\(health\|metrics\|logs\)\.py\b#bot/ops/\1.py#g'
@@ -89,6 +102,17 @@ SED=(
   -e 's#\btests/test_delivery_fakes\.py\b#tests/support/delivery_fakes.py#g'
   -e 's#\btests/test_nudge_fakes\.py\b#tests/support/nudge_world.py#g'
   -e 's/from tests import test_checkin_fakes\b/from tests.support import checkin_world/g'
+  -e 's/^from bot import installations$/from bot.slack import installations/'
+  # step 2 (a3e678b): the merged modules
+  -e 's/\bbot\.bootstrap\b/bot.app/g'
+  -e 's#\bbot/bootstrap\.py\b#bot/app.py#g'
+  -e 's/\bbot\.\(dispatch\|parse\)\b/bot.router/g'
+  -e 's#\bbot/\(dispatch\|parse\)\.py\b#bot/router.py#g'
+  -e '/from bot\.scheduling import .*\(build_engine\|delivery_pacing\)/s/bot\.scheduling/bot.app/'
+  -e 's/\bbot\.scheduling\b/bot.runtime/g'
+  -e 's#\bbot/scheduling\.py\b#bot/runtime.py#g'
+  -e 's/\bbot\.people\b/bot.delivery.people/g'
+  -e 's#\bbot/people\.py\b#bot/delivery/people.py#g'
 )
 for d in emulator unit scenario; do
   for f in tests/$d/test_*.py; do
@@ -102,6 +126,7 @@ FILES=$(git ls-files bot slack_emulator workbench blockkit tests bench scripts d
 # shellcheck disable=SC2086
 sed -i "${SED[@]}" $FILES
 
+[ "$MODE" = "--rewrite-only" ] && exit 0
 touch bot/slack/__init__.py bot/ops/__init__.py blockkit/__init__.py \
   tests/unit/__init__.py tests/scenario/__init__.py tests/emulator/__init__.py tests/support/__init__.py
 git add bot/slack/__init__.py bot/ops/__init__.py blockkit/__init__.py tests/*/__init__.py
