@@ -16,5 +16,7 @@ def test_without_the_workbench_package_run_says_so(
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(str(tmp_path))
     monkeypatch.setitem(sys.modules, "workbench", None)  # as if workbench/ were not installed
+    # run() would install the app's log handler on the root logger, over pytest's own
+    monkeypatch.setattr(cli, "setup_logging", lambda *args, **kwargs: None)
     assert cli.cmd_run() == cli.EXIT_CONFIG
     assert "offline workbench not installed" in capsys.readouterr().err
