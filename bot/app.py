@@ -72,18 +72,20 @@ def create_app(services: Services) -> App:
         signing_secret=config.signing_secret or "socket-mode-does-not-sign",
         client=make_client(config.bot_token, config.api_url),
         process_before_response=True,
-        request_verification_enabled=config.mode != "socket",
+        # HTTP: bot/slack_http.py verifies every signature before Bolt sees the request
+        request_verification_enabled=False,
         logger=logging.getLogger("slack_bolt"),
         **auth,
     )
     app.observer = RequestObserver(services.metrics, services.router)
-    app.guards = (
-        brief_database_waits(services.store),
-        Redeliveries(config.signing_secret if config.mode != "socket" else None).around,
-    )
     tracker = installations.WorkspaceTracker(services.store, services.clock)
     services.extras["workspace_tracker"] = tracker
-    tracker.attach(app)
+    app.guards = (
+        brief_database_waits(services.store),
+        tracker.around,
+        # a request reaches Bolt only once its signature is checked (bot/slack_http.py)
+        Redeliveries(None).around,
+    )
     register_all(app, services)
 
     @app.error

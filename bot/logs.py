@@ -1,12 +1,20 @@
-"""Logging set-up: text or JSON lines, with secrets scrubbed from every record."""
+"""Logging set-up: text or JSON lines, with secrets scrubbed from every record.
+
+The thread that logs only scrubs the record and queues it; formatting and writing happen on
+one background thread (the standard library's `QueueHandler`/`QueueListener`), so the request
+log line costs an ack almost nothing.
+"""
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
+import queue
 import re
 import sys
 from datetime import UTC, datetime
+from logging.handlers import QueueHandler, QueueListener
 
 _SECRET_PATTERNS = [
     re.compile(r"xox[abposre]-[A-Za-z0-9-]+"),
@@ -67,17 +75,47 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(doc, ensure_ascii=False)
 
 
+class _ScrubbedQueue(QueueHandler):
+    """Queues records that `RedactingFilter` has already scrubbed (message, arguments and
+    traceback folded into text), so nothing unredacted ever leaves the logging thread."""
+
+    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
+        return record
+
+
+_listener: list[QueueListener] = []
+
+
+def _stop_listener() -> None:
+    """Write out what is queued (at exit, or before a new set-up)."""
+    while _listener:
+        _listener.pop().stop()
+
+
 def setup_logging(
     fmt: str = "text", secrets: list[str] | None = None, level: int = logging.INFO
 ) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.addFilter(RedactingFilter(secrets))
+    _stop_listener()
+    output = logging.StreamHandler(sys.stderr)
     if fmt == "json":
-        handler.setFormatter(JsonFormatter())
+        output.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        output.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+    handler = _ScrubbedQueue(records)
+    handler.addFilter(RedactingFilter(secrets))
+    listener = QueueListener(records, output)
+    listener.start()
+    _listener.append(listener)
+    # None of the formats prints where a call came from, or which thread/process made it:
+    # don't compute them for every record (the logging HOWTO's "Optimization" section).
+    logging._srcfile = None
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
     for noisy in ("slack_sdk", "slack_bolt", "apscheduler", "websockets", "waitress"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+atexit.register(_stop_listener)

@@ -112,7 +112,8 @@ class Store:
     def migrate(self) -> list[str]:
         """Apply pending migrations; returns the names applied."""
         pending = [m.name for m in MIGRATIONS.pending(self.db)]
-        MIGRATIONS.apply(self.db)
+        if pending:  # the usual start: nothing to do, and nothing written
+            MIGRATIONS.apply(self.db)
         return pending
 
     def schema_version(self) -> list[str]:
