@@ -13,6 +13,7 @@ import logging
 import queue
 import re
 import sys
+import time
 from datetime import UTC, datetime
 from logging.handlers import QueueHandler, QueueListener
 
@@ -75,6 +76,66 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(doc, ensure_ascii=False)
 
 
+class TextFormatter(logging.Formatter):
+    """`time level logger: message`, with the time's text made once per second."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        self._second = -1
+        self._stamp = ""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        second = int(record.created)
+        if second != self._second:
+            self._stamp = time.strftime("%Y-%m-%d %H:%M:%S", self.converter(record.created))
+            self._second = second
+        return f"{self._stamp},{int(record.msecs):03d}"
+
+
+class _BatchedStream(logging.StreamHandler):  # type: ignore[type-arg]
+    """Formats each record as it comes, and writes what the queue held in one go."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+        self.pending: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.pending.append(self.format(record) + self.terminator)
+        except Exception:
+            self.handleError(record)
+
+    def flush(self) -> None:
+        if self.pending:
+            text, self.pending = "".join(self.pending), []
+            self.stream.write(text)
+        super().flush()
+
+
+WRITE_EVERY = 0.05  # seconds: how stale a log line may be before it is written
+
+
+class _Listener(QueueListener):
+    """Wakes every WRITE_EVERY seconds and writes what came, instead of waking on every
+    record: a request thread never hands the GIL to the writer in the middle of its work."""
+
+    def dequeue(self, block: bool) -> logging.LogRecord:
+        while True:
+            try:
+                record: logging.LogRecord = self.queue.get_nowait()  # type: ignore[attr-defined]
+                return record
+            except queue.Empty:
+                if not block:
+                    raise
+                time.sleep(WRITE_EVERY)
+
+    def handle(self, record: logging.LogRecord) -> None:
+        super().handle(record)
+        if self.queue.empty():  # type: ignore[attr-defined]
+            for handler in self.handlers:
+                handler.flush()
+
+
 class _ScrubbedQueue(QueueHandler):
     """Queues records that `RedactingFilter` has already scrubbed (message, arguments and
     traceback folded into text), so nothing unredacted ever leaves the logging thread."""
@@ -89,22 +150,22 @@ _listener: list[QueueListener] = []
 def _stop_listener() -> None:
     """Write out what is queued (at exit, or before a new set-up)."""
     while _listener:
-        _listener.pop().stop()
+        listener = _listener.pop()
+        listener.stop()
+        for handler in listener.handlers:
+            handler.flush()
 
 
 def setup_logging(
     fmt: str = "text", secrets: list[str] | None = None, level: int = logging.INFO
 ) -> None:
     _stop_listener()
-    output = logging.StreamHandler(sys.stderr)
-    if fmt == "json":
-        output.setFormatter(JsonFormatter())
-    else:
-        output.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    output = _BatchedStream()
+    output.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
     handler = _ScrubbedQueue(records)
     handler.addFilter(RedactingFilter(secrets))
-    listener = QueueListener(records, output)
+    listener = _Listener(records, output)
     listener.start()
     _listener.append(listener)
     # None of the formats prints where a call came from, or which thread/process made it:

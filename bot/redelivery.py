@@ -56,7 +56,7 @@ def request_key(body: Mapping[str, Any]) -> str | None:
 @dataclass
 class _First:
     started: float = field(default_factory=time.monotonic)
-    done: threading.Event = field(default_factory=threading.Event)
+    done: bool = False  # set under Redeliveries._lock; repeats wait on Redeliveries._finished
     response: BoltResponse | None = None
 
 
@@ -74,6 +74,7 @@ class Redeliveries:
         self.max_kept = max_kept
         self.wait = wait
         self._lock = threading.Lock()
+        self._finished = threading.Condition(self._lock)  # one for all: no Event per request
         self._seen: OrderedDict[str, _First] = OrderedDict()
         self.repeats = 0
 
@@ -96,18 +97,20 @@ class Redeliveries:
             response = dispatch(req)
             return response
         finally:
-            if response is not None and response.status < 500:
-                mine.response = response
-            else:  # failed: a retry may try again
-                with self._lock:
-                    if self._seen.get(key) is mine:
-                        del self._seen[key]
-            mine.done.set()
+            with self._lock:
+                if response is not None and response.status < 500:
+                    mine.response = response
+                elif self._seen.get(key) is mine:  # failed: a retry may try again
+                    del self._seen[key]
+                mine.done = True
+                self._finished.notify_all()
 
     def _repeat(
         self, key: str, first: _First, req: BoltRequest, dispatch: Dispatch
     ) -> BoltResponse:
-        if not first.done.wait(self.wait):
+        with self._lock:
+            done = self._finished.wait_for(lambda: first.done, timeout=self.wait)
+        if not done:
             log.info("redelivery of %s while the first is still running: acked", key.split(":")[0])
             return BoltResponse(status=200, body="")
         if first.response is None:  # the first failed; this one gets its own try
