@@ -8,13 +8,16 @@ log line costs an ack almost nothing.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import logging
 import queue
 import re
 import sys
+import threading
 import time
 from datetime import UTC, datetime
+from logging import Handler
 from logging.handlers import QueueHandler, QueueListener
 
 _SECRET_PATTERNS = [
@@ -112,12 +115,18 @@ class _BatchedStream(logging.StreamHandler):  # type: ignore[type-arg]
         super().flush()
 
 
-WRITE_EVERY = 0.05  # seconds: how stale a log line may be before it is written
+WRITE_EVERY = 0.05  # seconds: how long a request's log line may wait to be written
+BATCHED = "pendulum.requests"  # the one-line-per-request log; everything else goes out at once
 
 
 class _Listener(QueueListener):
-    """Wakes every WRITE_EVERY seconds and writes what came, instead of waking on every
-    record: a request thread never hands the GIL to the writer in the middle of its work."""
+    """Writes the request log lines every WRITE_EVERY seconds, in one go, instead of waking
+    for each: a request thread never hands the GIL to the writer in the middle of its work.
+    Any other record (start-up, warnings, errors) wakes it at once."""
+
+    def __init__(self, records: queue.SimpleQueue[logging.LogRecord], *handlers: Handler):
+        super().__init__(records, *handlers)
+        self.wake = threading.Event()
 
     def dequeue(self, block: bool) -> logging.LogRecord:
         while True:
@@ -127,7 +136,12 @@ class _Listener(QueueListener):
             except queue.Empty:
                 if not block:
                     raise
-                time.sleep(WRITE_EVERY)
+                self.wake.wait(WRITE_EVERY)
+                self.wake.clear()
+
+    def enqueue_sentinel(self) -> None:
+        super().enqueue_sentinel()
+        self.wake.set()
 
     def handle(self, record: logging.LogRecord) -> None:
         super().handle(record)
@@ -140,8 +154,17 @@ class _ScrubbedQueue(QueueHandler):
     """Queues records that `RedactingFilter` has already scrubbed (message, arguments and
     traceback folded into text), so nothing unredacted ever leaves the logging thread."""
 
+    def __init__(self, records: queue.SimpleQueue[logging.LogRecord], wake: threading.Event):
+        super().__init__(records)
+        self.wake = wake
+
     def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
         return record
+
+    def enqueue(self, record: logging.LogRecord) -> None:
+        super().enqueue(record)
+        if record.name != BATCHED or record.levelno >= logging.WARNING:
+            self.wake.set()
 
 
 _listener: list[QueueListener] = []
@@ -153,7 +176,8 @@ def _stop_listener() -> None:
         listener = _listener.pop()
         listener.stop()
         for handler in listener.handlers:
-            handler.flush()
+            with contextlib.suppress(ValueError, OSError):  # stderr already closed
+                handler.flush()
 
 
 def setup_logging(
@@ -163,9 +187,9 @@ def setup_logging(
     output = _BatchedStream()
     output.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
-    handler = _ScrubbedQueue(records)
-    handler.addFilter(RedactingFilter(secrets))
     listener = _Listener(records, output)
+    handler = _ScrubbedQueue(records, listener.wake)
+    handler.addFilter(RedactingFilter(secrets))
     listener.start()
     _listener.append(listener)
     # None of the formats prints where a call came from, or which thread/process made it:

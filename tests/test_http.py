@@ -8,6 +8,7 @@ import json
 import logging
 import re
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -182,8 +183,15 @@ def base(app: AppProcess) -> str:
     return f"http://127.0.0.1:{app.port}"
 
 
-def request_lines(app: AppProcess) -> list[str]:
-    return [line for line in app.logs().splitlines() if "pendulum.requests" in line]
+def request_lines(app: AppProcess, expected: int) -> list[str]:
+    """The request log lines, once `expected` of them are out: they are written in batches
+    (bot/logs.py), up to 50 ms after the request."""
+    deadline = time.monotonic() + 10
+    while True:
+        lines = [line for line in app.logs().splitlines() if "pendulum.requests" in line]
+        if len(lines) >= expected or time.monotonic() > deadline:
+            return lines
+        time.sleep(0.02)
 
 
 def test_http_mode_end_to_end(emu: Emulator, http_app: AppProcess) -> None:
@@ -214,7 +222,7 @@ def test_http_mode_end_to_end(emu: Emulator, http_app: AppProcess) -> None:
     assert samples["pendulum_workspaces"] == 1
     assert "pendulum_pending_sends" in text
 
-    lines = request_lines(http_app)
+    lines = request_lines(http_app, 3)
     assert len(lines) == 3, lines  # one per Slack request; none for /healthz or /metrics
     for line in lines:
         assert re.search(r"POST /slack/events .* id=\d+-[0-9a-f]{10} .*status=200 \d+\.\dms$", line)
@@ -233,7 +241,7 @@ def test_forged_requests_are_counted_as_unverified(emu: Emulator, http_app: AppP
     emu.clear_problems()
     samples = parse_exposition(fetch(base(http_app) + "/metrics")[1])
     assert samples['pendulum_slack_requests_total{kind="unverified",status="401"}'] == 1
-    assert "status=401" in request_lines(http_app)[-1]
+    assert "status=401" in request_lines(http_app, 1)[-1]
 
 
 @pytest.fixture
@@ -267,6 +275,6 @@ def test_socket_mode_serves_health_and_metrics_too(emu: Emulator, app: AppProces
     samples = parse_exposition(fetch(base(app) + "/metrics")[1])
     assert samples['pendulum_commands_total{subcommand="help"}'] == 1
     assert samples['pendulum_ack_latency_seconds_count{kind="command"}'] == 1
-    (line,) = request_lines(app)
+    (line,) = request_lines(app, 1)
     assert "SOCKET socket_mode command:/pendulum help" in line and "status=200" in line
     assert fetch(base(app) + "/slack/events")[0] == 404  # no HTTP door into Socket Mode
