@@ -136,4 +136,3 @@ def test_patience_is_a_short_wait_on_a_connection_of_its_own(tmp_path: Path) -> 
         assert store.db is usual and timeout() == 15_000
         store.db.execute("DELETE FROM app_state WHERE key = 'k'")
     store.close()
-
