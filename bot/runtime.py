@@ -105,15 +105,14 @@ def prepare_workspaces(services: Services, identity: Identity) -> None:
 
 
 def settle() -> None:
-    """Move everything built at start-up (content, templates, routes, libraries) out of the
-    garbage collector's sight: it lives as long as the process, and full collections under
-    load would otherwise walk all of it again and again."""
+    """Once connected: move everything built at start-up (content, routes, libraries) out of
+    the garbage collector's sight. It lives as long as the process, and full collections
+    under load would otherwise walk all of it again and again."""
     gc.collect()
     gc.freeze()
 
 
 def _announce(mode: str, identity: Identity, services: Services, extra: str = "") -> None:
-    settle()
     log.info(
         "Pendulum connected: mode=%s workspace=%s (%s) db=%s%s",
         mode,
@@ -136,6 +135,7 @@ def serve_socket(services: Services, identity: Identity, stop: StopSignal) -> No
     ops = start_http(services, None)  # /healthz and /metrics beside Socket Mode
     handler.connect()  # type: ignore[no-untyped-call]
     _announce("socket", identity, services)
+    settle()
     stop.event.wait()
     close_socket_mode(handler)
     ops.close()
@@ -179,7 +179,6 @@ def serve_http(services: Services, identity: Identity, stop: StopSignal) -> None
     server = start_http(services, app)
     if config.mode == "oauth":
         installed = services.store.db.execute("SELECT COUNT(*) FROM installations").fetchone()[0]
-        settle()
         log.info(
             "Pendulum connected: mode=oauth installations=%d db=%s listening=%s:%d "
             "(/slack/events, install at /slack/install)",
@@ -192,5 +191,6 @@ def serve_http(services: Services, identity: Identity, stop: StopSignal) -> None
         _announce(
             "http", identity, services, f" listening={config.host}:{config.port}/slack/events"
         )
+    settle()
     stop.event.wait()
     server.close()
