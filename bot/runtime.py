@@ -125,7 +125,7 @@ def _announce(mode: str, identity: Identity, services: Services, extra: str = ""
 
 def serve_socket(services: Services, identity: Identity, stop: StopSignal) -> None:
     config = services.config
-    app = create_app(services)
+    app = create_app(services, identity.auth_test)
     handler = SocketModeHandler(
         app,
         app_token=config.app_token,
@@ -175,7 +175,7 @@ def start_http(services: Services, app: App | None) -> HttpServer:
 
 def serve_http(services: Services, identity: Identity, stop: StopSignal) -> None:
     config = services.config
-    app = create_app(services)
+    app = create_app(services, identity.auth_test)
     server = start_http(services, app)
     if config.mode == "oauth":
         installed = services.store.db.execute("SELECT COUNT(*) FROM installations").fetchone()[0]
