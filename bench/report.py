@@ -253,6 +253,13 @@ def merge(published: str, fresh: str) -> str:
     _, old = _sections(published)
     kept = {**old, **new}
     body = "".join(kept[k] for k in sorted(kept))
+    older = sorted(set(old) - set(new))
+    if older:
+        which = " and ".join(", ".join(older).rsplit(", ", 1))
+        note = f"Section{'s' if len(older) > 1 else ''} {which}: not measured in this run"
+        top = top.replace(
+            "\n\n| Machine |", f" {note}; each section says when it was.\n\n| Machine |", 1
+        )
     return f"{START}\n{top.strip()}\n\n{body.strip()}\n\n{END}"
 
 
