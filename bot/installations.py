@@ -357,7 +357,7 @@ class WorkspaceTracker:
         self._lock = threading.Lock()
 
     def see(self, team_id: str | None, enterprise_id: str | None = None) -> None:
-        if not team_id:
+        if not team_id or team_id in self._seen:  # the usual case, answered without the lock
             return
         with self._lock:
             if team_id in self._seen:

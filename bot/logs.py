@@ -161,6 +161,14 @@ class _ScrubbedQueue(QueueHandler):
     def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
         return record
 
+    def handle(self, record: logging.LogRecord) -> bool:
+        """As `Handler.handle`, without its lock: the queue is thread-safe, and a lock every
+        request thread takes is one they queue on under load."""
+        if not self.filter(record):
+            return False
+        self.emit(record)
+        return True
+
     def enqueue(self, record: logging.LogRecord) -> None:
         super().enqueue(record)
         if record.name != BATCHED or record.levelno >= logging.WARNING:

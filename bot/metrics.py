@@ -98,16 +98,26 @@ class Metrics:
         )
         self._collectors: list[Collector] = []
         self._lock = threading.Lock()
+        self._children: dict[tuple[str, int, str | None], tuple[Any, Any, Any]] = {}
         self.registry.register(_Computed(self))
 
     # -- recording ---------------------------------------------------------------------------
     def observe_request(
         self, kind: str, status: int, seconds: float, subcommand: str | None = None
     ) -> None:
-        self.requests.labels(kind, str(status)).inc()
-        self.ack_latency.labels(kind).observe(seconds)
-        if subcommand is not None:
-            self.commands.labels(subcommand).inc()
+        key = (kind, status, subcommand)
+        children = self._children.get(key)
+        if children is None:  # `labels()` takes the metric's lock: look each set up once
+            children = self._children[key] = (
+                self.requests.labels(kind, str(status)),
+                self.ack_latency.labels(kind),
+                self.commands.labels(subcommand) if subcommand is not None else None,
+            )
+        requests, latency, commands = children
+        requests.inc()
+        latency.observe(seconds)
+        if commands is not None:
+            commands.inc()
 
     def count_delivery(self, outcome: str, n: int = 1) -> None:
         if n <= 0:

@@ -56,7 +56,7 @@ def request_key(body: Mapping[str, Any]) -> str | None:
 @dataclass
 class _First:
     started: float = field(default_factory=time.monotonic)
-    done: bool = False  # set under Redeliveries._lock; repeats wait on Redeliveries._finished
+    done: bool = False  # repeats wait for it on Redeliveries._finished
     response: BoltResponse | None = None
 
 
@@ -76,6 +76,7 @@ class Redeliveries:
         self._lock = threading.Lock()
         self._finished = threading.Condition(self._lock)  # one for all: no Event per request
         self._seen: OrderedDict[str, _First] = OrderedDict()
+        self._waiting = 0  # repeats waiting for their first (changed under the lock)
         self.repeats = 0
 
     def around(self, req: BoltRequest, dispatch: Dispatch) -> BoltResponse:
@@ -97,19 +98,30 @@ class Redeliveries:
             response = dispatch(req)
             return response
         finally:
-            with self._lock:
-                if response is not None and response.status < 500:
-                    mine.response = response
-                elif self._seen.get(key) is mine:  # failed: a retry may try again
-                    del self._seen[key]
-                mine.done = True
-                self._finished.notify_all()
+            if response is not None and response.status < 500:
+                mine.response = response
+                mine.done = True  # before reading _waiting: see _repeat
+                if self._waiting:  # usually nobody: then no shared lock on the way out
+                    with self._lock:
+                        self._finished.notify_all()
+            else:
+                with self._lock:
+                    if self._seen.get(key) is mine:  # failed: a retry may try again
+                        del self._seen[key]
+                    mine.done = True
+                    self._finished.notify_all()
 
     def _repeat(
         self, key: str, first: _First, req: BoltRequest, dispatch: Dispatch
     ) -> BoltResponse:
         with self._lock:
-            done = self._finished.wait_for(lambda: first.done, timeout=self.wait)
+            # counted before `done` is read, so a first that finishes meanwhile either sees
+            # the count and notifies, or has set `done` already
+            self._waiting += 1
+            try:
+                done = self._finished.wait_for(lambda: first.done, timeout=self.wait)
+            finally:
+                self._waiting -= 1
         if not done:
             log.info("redelivery of %s while the first is still running: acked", key.split(":")[0])
             return BoltResponse(status=200, body="")
