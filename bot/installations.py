@@ -8,6 +8,13 @@
 - `WorkspaceTracker`: records each workspace (and its Grid org) the first time it is seen.
 - `app_uninstalled` / `tokens_revoked` (bot token): delete every row of that workspace, which
   also stops its schedules (the tick reads schedules from the database).
+
+slack_sdk's own `SQLiteInstallationStore` / `SQLiteOAuthStateStore` were weighed against these
+two classes and not used: they open a connection of their own per call (no WAL, no busy
+timeout, no BEGIN IMMEDIATE, not the short wait a request thread must keep), create their own
+tables (a history row per install, org-wide installs without a team id, so the generic
+per-workspace deletion and the Grid token look-up would need special cases), and read the
+system clock, not the injected `Clock` that tests and the workbench move.
 """
 
 from __future__ import annotations
