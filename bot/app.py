@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App
+from slack_bolt.middleware.authorization import SingleTeamAuthorization
 from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
 
@@ -54,7 +55,15 @@ class _SkipTokenFromEnvironmentWarning(logging.Filter):
 logging.getLogger("slack_bolt").addFilter(_SkipTokenFromEnvironmentWarning())
 
 
-def create_app(services: Services) -> App:
+def reuse_auth_test(app: App, auth_test: Any) -> None:
+    """Give Bolt's single-workspace authorization the auth.test answer start-up already has:
+    without one it would call auth.test again, on the first request's way to its ack."""
+    for middleware in app._middleware_list:
+        if isinstance(middleware, SingleTeamAuthorization):
+            middleware.auth_test_result = auth_test
+
+
+def create_app(services: Services, auth_test: Any = None) -> App:
     """The Bolt app: one workspace's token (Socket Mode, HTTP), or OAuth for many.
 
     `process_before_response=True` runs each listener in the thread that received the request
@@ -67,28 +76,29 @@ def create_app(services: Services) -> App:
         from bot.oauth import build_oauth_flow
 
         auth = {"oauth_flow": build_oauth_flow(config, services.store, services.clock)}
-    else:
-        auth = {"token_verification_enabled": True}  # the client carries the token
+    else:  # the client carries the token; start-up has checked it already (`auth_test`)
+        auth = {"token_verification_enabled": auth_test is None}
     app = ObservedApp(
         signing_secret=config.signing_secret or "socket-mode-does-not-sign",
         client=make_client(config.bot_token, config.api_url),
         process_before_response=True,
-        request_verification_enabled=config.mode != "socket",
+        # HTTP: bot/slack_http.py verifies every signature before Bolt sees the request
+        request_verification_enabled=False,
         logger=logging.getLogger("slack_bolt"),
         **auth,
     )
+    if auth_test is not None:
+        reuse_auth_test(app, auth_test)
     app.observer = RequestObserver(services.metrics, services.router)
+    tracker = installations.WorkspaceTracker(services.store, services.clock)
+    services.extras["workspace_tracker"] = tracker
     app.guards = (
         clean_request,  # user text is made storable once, before any listener reads it
         brief_database_waits(services.store),
-        Redeliveries(
-            config.signing_secret if config.mode != "socket" else None,
-            durable=DurableKeys(services.store, services.clock),
-        ).around,
+        tracker.around,
+        # a request reaches Bolt only once its signature is checked (bot/slack_http.py)
+        Redeliveries(None, durable=DurableKeys(services.store, services.clock)).around,
     )
-    tracker = installations.WorkspaceTracker(services.store, services.clock)
-    services.extras["workspace_tracker"] = tracker
-    tracker.attach(app)
     register_all(app, services)
 
     @app.error

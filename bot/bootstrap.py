@@ -7,7 +7,7 @@ and Slack has accepted the token.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,8 @@ class Identity:
     team_id: str
     team_name: str
     bot_user_id: str
+    # Slack's answer to auth.test, handed to Bolt so that it does not ask again at start-up
+    auth_test: Any = field(default=None, compare=False, repr=False)
 
 
 def load_content(prompts_dir: Path) -> Library:
@@ -53,7 +55,8 @@ _QUIET.addHandler(logging.NullHandler())
 def check_token(config: Config) -> Identity:
     client = make_client(config.bot_token, config.api_url, logger=_QUIET)
     try:
-        result: dict[str, Any] = client.auth_test().data  # type: ignore[assignment]
+        response = client.auth_test()
+        result: dict[str, Any] = response.data  # type: ignore[assignment]
     except SlackApiError as exc:
         error = exc.response.get("error", "unknown_error")
         raise ConfigError(
@@ -72,6 +75,7 @@ def check_token(config: Config) -> Identity:
         team_id=str(result.get("team_id", "")),
         team_name=str(result.get("team", "")),
         bot_user_id=str(result.get("user_id", "")),
+        auth_test=response,
     )
 
 

@@ -16,15 +16,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from jinja2 import meta
-
 from bot.blocks.build import actions, button, context, divider, header, message, section
 from bot.coaching.profile import GOALS, ROLES, Profile, build_profile
 from bot.coaching.reading import Reading, make_reading
 from bot.content.compose import template_message
 from bot.content.library import Library
 from bot.content.markup import escape
-from bot.content.render import make_environment
+from bot.content.render import environment
 from bot.listeners.common import answer_privately
 from bot.router import ActionContext, CommandContext, Reply, Router, Subcommand, ViewContext
 from bot.store.db import Store
@@ -322,8 +320,10 @@ def _template_uses(library: Library, message_id: str, name: str) -> bool:
 
 @functools.lru_cache(maxsize=32)
 def _variables(source: str) -> frozenset[str]:
+    from jinja2 import meta
+
     try:
-        return frozenset(meta.find_undeclared_variables(make_environment().parse(source)))
+        return frozenset(meta.find_undeclared_variables(environment().parse(source)))
     except Exception:
         return frozenset()
 
