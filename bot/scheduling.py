@@ -14,12 +14,14 @@ from slack_sdk import WebClient
 
 from bot.delivery import DeliveryEngine, Scheduler, delivery_client
 from bot.delivery.pacing import HISTORY, Rate, RateLimits
+from bot.people import people_of
 from bot.services import Services
 from bot.store.requests import forget_older_than
 
 
 def build_engine(services: Services) -> DeliveryEngine:
-    """The engine, with every composer the features registered bound to `services`.
+    """The engine, with every composer (and after-send hook) the features registered bound
+    to `services`, resolving DM recipients through the people cache (bot/people.py).
 
     Its clients have no automatic retries on 5xx or dropped connections: after such a
     failure a message may have been posted, and the engine checks before trying again.
@@ -37,9 +39,19 @@ def build_engine(services: Services) -> DeliveryEngine:
     composers: dict[str, Any] = {
         kind: partial(composer, services) for kind, composer in services.router.composers.items()
     }
+    after: dict[str, Any] = {
+        kind: partial(hook, services) for kind, hook in services.router.after_send.items()
+    }
     limits, workers = delivery_pacing(dict(config.delivery_limits))
     return DeliveryEngine(
-        services.store, client_for, services.clock, composers, limits=limits, workers=workers
+        services.store,
+        client_for,
+        services.clock,
+        composers,
+        limits=limits,
+        workers=workers,
+        people=people_of(services),
+        after=after,
     )
 
 

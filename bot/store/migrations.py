@@ -275,3 +275,35 @@ def m007_deliveries_by_target(db: sqlite_utils.Database) -> None:
     """A person's deliveries (this week's check-in DMs to update once answered, `forget me`,
     dropping queued sends to someone who left) without scanning the whole ledger."""
     db.execute("CREATE INDEX deliveries_by_target ON deliveries (team_id, target, period)")
+
+
+@MIGRATIONS()
+def m010_people(db: sqlite_utils.Database) -> None:
+    """The people cache (bot/people.py): what delivery needs to know about each recipient —
+    zone, away (and until when), deleted/bot — read in bulk from `users.list` and kept fresh
+    by `user_change` / `user_status_changed` / `team_join`. Only people Pendulum has a reason
+    to know (someone with a schedule or a `people` row) are stored; `fetched_at` bounds the
+    age of a row. `people_sweeps` says when a workspace was last read in bulk."""
+    db.execute(
+        """
+        CREATE TABLE people_cache (
+            team_id TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            tz TEXT,
+            away INTEGER NOT NULL DEFAULT 0,
+            away_until REAL,
+            deleted INTEGER NOT NULL DEFAULT 0,
+            is_bot INTEGER NOT NULL DEFAULT 0,
+            fetched_at TEXT NOT NULL,
+            PRIMARY KEY (team_id, user_id)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE people_sweeps (
+            team_id TEXT PRIMARY KEY,
+            swept_at TEXT NOT NULL
+        )
+        """
+    )
