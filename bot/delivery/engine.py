@@ -282,17 +282,22 @@ class DeliveryEngine:
         progress = _Progress(self, len(rows), collect)
         futures: list[Future[str]] = []
         for row in rows:
-            future = self._lanes.submit(
-                row.team_id, row.key, self._deadline(row), partial(self._deliver_key, row.key)
-            )
+            work = partial(self._deliver_counted, row.key, progress)
+            future = self._lanes.submit(row.team_id, row.key, self._deadline(row), work)
             if future is not None:
                 futures.append(future)
         if futures:
             log.info("delivery: %d message(s) to send", len(futures))
         progress.expect(len(futures))
-        for future in futures:
-            future.add_done_callback(progress.done)
         return futures
+
+    def _deliver_counted(self, key: str, progress: _Progress) -> str:
+        outcome = FAILED
+        try:
+            outcome = self._deliver_key(key)
+        finally:
+            progress.done(outcome)  # before the tick waiting for it can return
+        return outcome
 
     def _outcomes(self, futures: list[Future[str]]) -> Counter[str]:
         wait(futures)
@@ -596,10 +601,10 @@ class _Progress:
         self.lock = threading.Lock()
 
     def expect(self, total: int) -> None:
-        self.total = total
+        with self.lock:
+            self.total = total
 
-    def done(self, future: Future[str]) -> None:
-        outcome = FAILED if future.exception() else future.result()
+    def done(self, outcome: str) -> None:
         if self.collect:
             self.engine._finish(outcome)
         engine = self.engine
