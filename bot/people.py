@@ -7,9 +7,11 @@ take 2.5× what posting alone allows. Instead a whole workspace is read with `us
 "On vacation" an hour ago is skipped by the next check-in without asking Slack again.
 
 A row is trusted for `max_age`; past it, the next `resolve` reads the workspace again (one
-sweep at a time per workspace; the other threads wait for it). Someone a sweep didn't cover
-(enrolled since) is looked up alone with `users.info`. When Slack can't be asked, a stale row
-is better than nothing; with no row at all the recipient is unknown and the DM goes out.
+sweep at a time per workspace, in its own thread; a sender waits only for the page that
+covers its recipient, so sends start after the first page, not the 25th). Someone a sweep
+didn't cover (enrolled since) is looked up alone with `users.info`. When Slack can't be
+asked, a stale row is better than nothing; with no row at all the recipient is unknown and
+the DM goes out.
 
 Only people Pendulum has a reason to know are stored (see bot/store/people_cache.py).
 Listeners (`Router.on_person`) hear of every person stored, e.g. to move a schedule to a new
@@ -98,8 +100,8 @@ class PeopleService:
         self.listeners = list(listeners)
         self.sleep = sleep
         self.pacer = Pacer(clock, LIMITS)
-        self._locks: dict[str, threading.Lock] = {}
-        self._locks_lock = threading.Lock()
+        self._changed = threading.Condition()  # a page of a sweep was stored, or it ended
+        self._sweeping: set[str] = set()  # workspaces being read right now
         self._failed: dict[str, datetime] = {}
 
     # -- reading -------------------------------------------------------------------------------
@@ -109,17 +111,25 @@ class PeopleService:
         person = people_cache.get(self.store, team_id, user_id)
         if person is not None and self._fresh(person):
             return person
-        with self._lock(team_id):
-            person = people_cache.get(self.store, team_id, user_id)
-            if person is not None and self._fresh(person):
-                return person  # another thread's sweep covered them
-            if self._sweep_due(team_id):
-                self._try_sweep(team_id)
+        with self._changed:
+            while True:
                 person = people_cache.get(self.store, team_id, user_id)
                 if person is not None and self._fresh(person):
                     return person
-            if person is not None and team_id in self._failed:
-                return person  # Slack is failing: a stale row beats one call per DM
+                if team_id in self._sweeping:  # wait for the page that covers them
+                    self._changed.wait(1.0)
+                elif self._sweep_due(team_id):
+                    self._sweeping.add(team_id)
+                    threading.Thread(
+                        target=self._sweep_in_background,
+                        args=(team_id,),
+                        name=f"people-sweep-{team_id}",
+                        daemon=True,
+                    ).start()
+                else:
+                    break
+        if person is not None and team_id in self._failed:
+            return person  # fresh; or Slack is failing: a stale row beats a call per DM
         return self.lookup(team_id, user_id) or person
 
     def person(self, team_id: str, user_id: str) -> Person | None:
@@ -153,6 +163,7 @@ class PeopleService:
     def sweep(self, team_id: str) -> int:
         """Read the whole workspace with `users.list`; store the people we know. Raises
         what the client raises (the caller decides what a failed sweep means)."""
+        started = self.clock.now()  # the age of what this sweep reads
         known = people_cache.known_people(self.store, team_id)
         client = self.client_for(team_id)
         cursor: str | None = None
@@ -164,10 +175,12 @@ class PeopleService:
             members = response.get("members") or []
             found = [person_from(u, now) for u in members if str(u.get("id") or "") in known]
             stored += self.remember(team_id, found)
+            with self._changed:  # the threads waiting for these people can go on
+                self._changed.notify_all()
             cursor = str((response.get("response_metadata") or {}).get("next_cursor") or "")
             if not cursor:
                 break
-        people_cache.mark_swept(self.store, team_id, self.clock.now())
+        people_cache.mark_swept(self.store, team_id, started)
         log.info("people: read the workspace in bulk, %d known people refreshed", stored)
         return stored
 
@@ -208,17 +221,17 @@ class PeopleService:
         swept = people_cache.swept_at(self.store, team_id)
         return swept is None or now - swept > self.max_age
 
-    def _try_sweep(self, team_id: str) -> None:
+    def _sweep_in_background(self, team_id: str) -> None:
         try:
             self.sweep(team_id)
             self._failed.pop(team_id, None)
         except Exception as exc:
             self._failed[team_id] = self.clock.now()
             log.warning("people: users.list failed (%s); using what is cached", exc)
-
-    def _lock(self, team_id: str) -> threading.Lock:
-        with self._locks_lock:
-            return self._locks.setdefault(team_id, threading.Lock())
+        finally:
+            with self._changed:
+                self._sweeping.discard(team_id)
+                self._changed.notify_all()
 
     def _nap(self, seconds: float) -> None:
         if seconds > 0:
