@@ -9,9 +9,11 @@ answering 429 with Retry-After as Slack does. Workspace A has `big` recipients, 
 all due at once.
 
 Reported per workspace: when its first and last DM went out, against the posting bound of
-that workspace alone (`fanout.minimum_seconds`); and the whole run against the larger bound
-(1.0× = the two ran fully in parallel; one after the other could not beat the sum of the
-two bounds).
+that workspace alone (`fanout.minimum_seconds`: Slack's bucket, which starts full) and
+against what Pendulum's own pacer allows one workspace alone (`paced_seconds`: its
+conservative workspace rate, 5 a second after a burst of 10); and the whole run against the
+larger bound (1.0× = the two ran fully in parallel; one after the other could not beat the
+sum of the two).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from bench.fanout import minimum_seconds
 from bench.workspace import seed_checkins, user_ids
 from bot.clock import SystemClock
 from bot.delivery import DeliveryEngine, Occurrence, OutgoingMessage, Schedule
+from bot.delivery.pacing import RateLimits as PacerLimits
 from bot.emulator.limits import RateLimits
 from bot.people import PeopleService
 from bot.store.db import Store
@@ -104,6 +107,13 @@ class StandInWorkspace:
         return {"channel": {"id": "D" + str(args["users"])[1:]}}
 
 
+def paced_seconds(n: int) -> float:
+    """When the pacer's last slot for `n` posts in one workspace falls (GCRA: a burst, then
+    the steady rate)."""
+    rate = PacerLimits().workspace
+    return max(0, n - rate.burst) / rate.per_second
+
+
 def _compose(schedule: Schedule, occ: Occurrence) -> OutgoingMessage:
     text = f"Your check-in for {occ.local_date:%G-W%V} is ready."
     return {
@@ -168,17 +178,22 @@ def run(
             "last_dm_seconds": max(times),
             "minimum_seconds": bound,
             "ratio": max(times) / bound if bound else float("nan"),
+            "paced_seconds": paced_seconds(len(users[team_id])),
             "duplicated": len(keys) - len(set(keys)),
             "lost": len(set(users[team_id]) - {channel for _, channel, _ in stand_in.posts}),
             "rate_limited": stand_in.limited,
         }
     floor = max(w["minimum_seconds"] for w in per_workspace.values())
+    paced = max(w["paced_seconds"] for w in per_workspace.values())
     return {
         "workspace_per_minute": workspace_per_minute,
         "wall_seconds": wall,
         "minimum_seconds": floor,
         "ratio": wall / floor if floor else float("nan"),
-        # one workspace after the other could not beat the sum of the two bounds
+        "paced_seconds": paced,
+        "paced_ratio": wall / paced if paced else float("nan"),
+        # one workspace after the other could not beat the sum of the two
         "serial_minimum_seconds": sum(w["minimum_seconds"] for w in per_workspace.values()),
+        "serial_paced_seconds": sum(w["paced_seconds"] for w in per_workspace.values()),
         "workspaces": per_workspace,
     }
