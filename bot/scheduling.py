@@ -17,6 +17,7 @@ from bot.delivery import DeliveryEngine, Scheduler, delivery_client
 from bot.delivery.engine import TickReport
 from bot.delivery.pacing import HISTORY, Rate, RateLimits
 from bot.features.calendar_sync import CalendarRefresh
+from bot.people import people_of
 from bot.redelivery import DURABLE_PREFIX, KEEP_SECONDS
 from bot.services import Services
 from bot.store.requests import forget_older_than
@@ -25,7 +26,8 @@ log = logging.getLogger("pendulum.scheduling")
 
 
 def build_engine(services: Services) -> DeliveryEngine:
-    """The engine, with every composer the features registered bound to `services`.
+    """The engine, with every composer (and after-send hook) the features registered bound
+    to `services`, resolving DM recipients through the people cache (bot/people.py).
 
     Its clients have no automatic retries on 5xx or dropped connections: after such a
     failure a message may have been posted, and the engine checks before trying again.
@@ -43,6 +45,9 @@ def build_engine(services: Services) -> DeliveryEngine:
     composers: dict[str, Any] = {
         kind: partial(composer, services) for kind, composer in services.router.composers.items()
     }
+    after: dict[str, Any] = {
+        kind: partial(hook, services) for kind, hook in services.router.after_send.items()
+    }
     limits, workers = delivery_pacing(dict(config.delivery_limits))
     return DeliveryEngine(
         services.store,
@@ -53,6 +58,8 @@ def build_engine(services: Services) -> DeliveryEngine:
         workers=workers,
         # a long fan-out keeps /healthz fresh while it sends (bot/health.py)
         on_progress=lambda: services.heartbeat.progress(services.clock.now()),
+        people=people_of(services),
+        after=after,
     )
 
 

@@ -3,6 +3,7 @@ subcommands, buttons, modals and events; `install_all` wires them in a fixed ord
 
 from __future__ import annotations
 
+from bot import people as people_service
 from bot.features import assess as assess_feature
 from bot.features import calendar as calendar_feature
 from bot.features import checkins as checkins_feature
@@ -32,3 +33,4 @@ def install_all(router: Router) -> None:
     home_feature.install(router)
     privacy_feature.install(router)
     direct_messages_feature.install(router)
+    people_service.install(router)  # user_change / user_status_changed / team_join
