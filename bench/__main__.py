@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import ack, fanout, idle, queries, report
+from bench import ack, fanout, fanout_workspaces, idle, queries, report
 from bench.workspace import machine
 from tests.support.harness import REPO, make_emulator
 
@@ -44,15 +44,16 @@ class Sizes:
     ack_passes: int
     fanout_recipients: int
     fanout_variants: tuple[bool, ...]  # True: Slack's tier limits on every method too
+    fanout_workspaces: tuple[int, int]  # two workspaces due at once: (big, small) recipients
     idle_starts: int
     idle_seconds: float
     query_people: int
     query_weeks: int
 
 
-FULL = Sizes(1200, 24, 50, 50, 3, 5000, (False, True), 5, 30.0, 10_000, 261)
-QUICK = Sizes(200, 4, 50, 20, 1, 600, (False,), 2, 5.0, 500, 261)
-SMOKE = Sizes(20, 1, 10, 5, 1, 20, (False,), 1, 0.5, 30, 20)
+FULL = Sizes(1200, 24, 50, 50, 3, 5000, (False, True), (1500, 500), 5, 30.0, 10_000, 261)
+QUICK = Sizes(200, 4, 50, 20, 1, 600, (False,), (400, 350), 2, 5.0, 500, 261)
+SMOKE = Sizes(20, 1, 10, 5, 1, 20, (False,), (20, 5), 1, 0.5, 30, 20)
 
 
 def run(
@@ -107,6 +108,17 @@ def run(
                 f"{outcome['lost']} lost; peak RSS {outcome['peak_rss_mib']:.0f} MiB"
             )
             results["fanout"].append(outcome)
+        big, small = sizes.fanout_workspaces
+        log(f"fan-outs in two workspaces at once ({big} and {small} DMs) …")
+        both = fanout_workspaces.run(workdir / "fanout-workspaces", big=big, small=small, log=log)
+        results["fanout_workspaces"] = both
+        for team, w in both["workspaces"].items():
+            log(
+                f"  {team}: first DM after {w['first_dm_seconds']:.1f} s, last after "
+                f"{w['last_dm_seconds']:.0f} s (its own minimum {w['minimum_seconds']:.0f} s); "
+                f"{w['duplicated']} duplicates, {w['lost']} lost"
+            )
+        log(f"  both: {both['wall_seconds']:.0f} s against {both['minimum_seconds']:.0f} s")
         note("fanout", load)
     if "idle" in only:
         log("start-up and idle memory …")

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from slack_bolt import App
+from slack_bolt.middleware.authorization import SingleTeamAuthorization
 from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk import WebClient
@@ -26,7 +27,9 @@ from bot.clock import Clock, OffsetFileClock, SystemClock
 from bot.config import Config, ConfigError, database_error
 from bot.content.library import ContentError, Library, load_library
 from bot.delivery import DeliveryEngine, delivery_client
+from bot.delivery import people as people_service
 from bot.delivery.pacing import HISTORY, Rate, RateLimits
+from bot.delivery.people import people_of
 from bot.errors import report
 from bot.features import assess as assess_feature
 from bot.features import calendar as calendar_feature
@@ -74,6 +77,7 @@ def install_all(router: Router) -> None:
     tip_sends.install(router)
     nudge_sends.install(router)
     focus_sends.install(router)
+    people_service.install(router)  # user_change / user_status_changed / team_join
 
 
 def build_router() -> Router:
@@ -106,7 +110,15 @@ class _SkipTokenFromEnvironmentWarning(logging.Filter):
 logging.getLogger("slack_bolt").addFilter(_SkipTokenFromEnvironmentWarning())
 
 
-def create_app(services: Services) -> App:
+def reuse_auth_test(app: App, auth_test: Any) -> None:
+    """Give Bolt's single-workspace authorization the auth.test answer start-up already has:
+    without one it would call auth.test again, on the first request's way to its ack."""
+    for middleware in app._middleware_list:
+        if isinstance(middleware, SingleTeamAuthorization):
+            middleware.auth_test_result = auth_test
+
+
+def create_app(services: Services, auth_test: Any = None) -> App:
     """The Bolt app: one workspace's token (Socket Mode, HTTP), or OAuth for many.
 
     `process_before_response=True` runs each listener in the thread that received the request
@@ -119,28 +131,29 @@ def create_app(services: Services) -> App:
         from bot.slack.oauth import build_oauth_flow
 
         auth = {"oauth_flow": build_oauth_flow(config, services.store, services.clock)}
-    else:
-        auth = {"token_verification_enabled": True}  # the client carries the token
+    else:  # the client carries the token; start-up has checked it already (`auth_test`)
+        auth = {"token_verification_enabled": auth_test is None}
     app = ObservedApp(
         signing_secret=config.signing_secret or "socket-mode-does-not-sign",
         client=make_client(config.bot_token, config.api_url),
         process_before_response=True,
-        request_verification_enabled=config.mode != "socket",
+        # HTTP: bot/slack/http_guard.py verifies every signature before Bolt sees the request
+        request_verification_enabled=False,
         logger=logging.getLogger("slack_bolt"),
         **auth,
     )
+    if auth_test is not None:
+        reuse_auth_test(app, auth_test)
     app.observer = RequestObserver(services.metrics, services.router)
+    tracker = installations.WorkspaceTracker(services.store, services.clock)
+    services.extras["workspace_tracker"] = tracker
     app.guards = (
         clean_request,  # user text is made storable once, before any listener reads it
         brief_database_waits(services.store),
-        Redeliveries(
-            config.signing_secret if config.mode != "socket" else None,
-            durable=DurableKeys(services.store, services.clock),
-        ).around,
+        tracker.around,
+        # a request reaches Bolt only once its signature is checked (bot/slack/http_guard.py)
+        Redeliveries(None, durable=DurableKeys(services.store, services.clock)).around,
     )
-    tracker = installations.WorkspaceTracker(services.store, services.clock)
-    services.extras["workspace_tracker"] = tracker
-    tracker.attach(app)
     register_all(app, services)
 
     @app.error
@@ -156,6 +169,8 @@ class Identity:
     team_id: str
     team_name: str
     bot_user_id: str
+    # Slack's answer to auth.test, handed to Bolt so that it does not ask again at start-up
+    auth_test: Any = field(default=None, compare=False, repr=False)
 
 
 def load_content(prompts_dir: Path) -> Library:
@@ -180,7 +195,8 @@ _QUIET.addHandler(logging.NullHandler())
 def check_token(config: Config) -> Identity:
     client = make_client(config.bot_token, config.api_url, logger=_QUIET)
     try:
-        result: dict[str, Any] = client.auth_test().data  # type: ignore[assignment]
+        response = client.auth_test()
+        result: dict[str, Any] = response.data  # type: ignore[assignment]
     except SlackApiError as exc:
         error = exc.response.get("error", "unknown_error")
         raise ConfigError(
@@ -199,6 +215,7 @@ def check_token(config: Config) -> Identity:
         team_id=str(result.get("team_id", "")),
         team_name=str(result.get("team", "")),
         bot_user_id=str(result.get("user_id", "")),
+        auth_test=response,
     )
 
 
@@ -246,7 +263,8 @@ def build_services(
 
 
 def build_engine(services: Services) -> DeliveryEngine:
-    """The engine, with every composer the features registered bound to `services`.
+    """The engine, with every composer (and after-send hook) the features registered bound
+    to `services`, resolving DM recipients through the people cache (bot/delivery/people.py).
 
     Its clients have no automatic retries on 5xx or dropped connections: after such a
     failure a message may have been posted, and the engine checks before trying again.
@@ -264,6 +282,9 @@ def build_engine(services: Services) -> DeliveryEngine:
     composers: dict[str, Any] = {
         kind: partial(composer, services) for kind, composer in services.router.composers.items()
     }
+    after: dict[str, Any] = {
+        kind: partial(hook, services) for kind, hook in services.router.after_send.items()
+    }
     limits, workers = delivery_pacing(dict(config.delivery_limits))
     return DeliveryEngine(
         services.store,
@@ -274,6 +295,8 @@ def build_engine(services: Services) -> DeliveryEngine:
         workers=workers,
         # a long fan-out keeps /healthz fresh while it sends (bot/ops/health.py)
         on_progress=lambda: services.heartbeat.progress(services.clock.now()),
+        people=people_of(services),
+        after=after,
     )
 
 

@@ -114,8 +114,14 @@ ActionHandler = Callable[[ActionContext], Reply]
 ViewHandler = Callable[[ViewContext], Reply]
 EventHandler = Callable[[EventContext], None]
 # A composer builds the message for one scheduled send: (services, schedule row, occurrence)
-# -> {"channel", "text", "blocks"} or None to skip. The delivery engine calls it at send time.
-Composer = Callable[["Services", dict[str, Any], Any], Message | None]
+# -> {"channel", "text", "blocks"}, or None / a `Skip(reason)` to skip. The delivery engine
+# calls it at send time; it makes no Slack calls and no writes.
+Composer = Callable[["Services", dict[str, Any], Any], Any]
+# After a scheduled send or skip: (services, schedule, occurrence, Outcome) -> None; the
+# writes that follow (queue a reminder, mark a week away). Runs on the engine's thread.
+AfterSendHook = Callable[["Services", Any, Any, Any], None]
+# (services, team_id, Person) -> None: a person's facts were (re)read (bot/delivery/people.py).
+PersonListener = Callable[["Services", str, Any], None]
 
 
 @dataclass(frozen=True)
@@ -140,6 +146,8 @@ class Router:
         self.events: dict[str, EventHandler] = {}
         self.shortcuts: dict[str, ActionHandler] = {}
         self.composers: dict[str, Composer] = {}
+        self.after_send: dict[str, AfterSendHook] = {}
+        self.person_listeners: list[PersonListener] = []
 
     # -- registration ------------------------------------------------------------------------
     def command(self, sub: Subcommand) -> None:
@@ -165,9 +173,16 @@ class Router:
     def shortcut(self, callback_id: str, handler: ActionHandler) -> None:
         self.shortcuts[callback_id] = handler
 
-    def composer(self, kind: str, fn: Composer) -> None:
-        """Register how to build the message for scheduled sends of `kind`."""
+    def composer(self, kind: str, fn: Composer, after: AfterSendHook | None = None) -> None:
+        """Register how to build the message for scheduled sends of `kind` (pure: no Slack
+        calls, no writes) and, optionally, the writes that follow a send or a skip."""
         self.composers[kind] = fn
+        if after is not None:
+            self.after_send[kind] = after
+
+    def on_person(self, fn: PersonListener) -> None:
+        """Hear of every person the people cache stores (bot/delivery/people.py)."""
+        self.person_listeners.append(fn)
 
     # -- lookup ------------------------------------------------------------------------------
     def resolve_command(self, word: str) -> Subcommand | None:

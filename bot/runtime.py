@@ -6,6 +6,7 @@ schedule the same way."""
 
 from __future__ import annotations
 
+import gc
 import logging
 import signal
 import threading
@@ -133,6 +134,14 @@ def prepare_workspaces(services: Services, identity: Identity) -> None:
     services.metrics.add_collector(heartbeat_collector(services.heartbeat, services.clock))
 
 
+def settle() -> None:
+    """Once connected: move everything built at start-up (content, routes, libraries) out of
+    the garbage collector's sight. It lives as long as the process, and full collections
+    under load would otherwise walk all of it again and again."""
+    gc.collect()
+    gc.freeze()
+
+
 def _announce(mode: str, identity: Identity, services: Services, extra: str = "") -> None:
     log.info(
         "Pendulum connected: mode=%s workspace=%s (%s) db=%s%s",
@@ -146,7 +155,7 @@ def _announce(mode: str, identity: Identity, services: Services, extra: str = ""
 
 def serve_socket(services: Services, identity: Identity, stop: StopSignal) -> None:
     config = services.config
-    app = create_app(services)
+    app = create_app(services, identity.auth_test)
     handler = SocketModeHandler(
         app,
         app_token=config.app_token,
@@ -156,6 +165,7 @@ def serve_socket(services: Services, identity: Identity, stop: StopSignal) -> No
     ops = start_http(services, None)  # /healthz and /metrics beside Socket Mode
     handler.connect()  # type: ignore[no-untyped-call]
     _announce("socket", identity, services)
+    settle()
     stop.event.wait()
     close_socket_mode(handler)
     ops.close()
@@ -203,7 +213,7 @@ def start_http(services: Services, app: App | None) -> HttpServer:
 
 def serve_http(services: Services, identity: Identity, stop: StopSignal) -> None:
     config = services.config
-    app = create_app(services)
+    app = create_app(services, identity.auth_test)
     server = start_http(services, app)
     if config.mode == "oauth":
         installed = services.store.db.execute("SELECT COUNT(*) FROM installations").fetchone()[0]
@@ -219,6 +229,7 @@ def serve_http(services: Services, identity: Identity, stop: StopSignal) -> None
         _announce(
             "http", identity, services, f" listening={config.host}:{config.port}/slack/events"
         )
+    settle()
     stop.event.wait()
     server.close()
 

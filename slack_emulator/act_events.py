@@ -10,7 +10,7 @@ from slack_emulator import payloads
 from slack_emulator.acting import ActorBase
 from slack_emulator.delivery import Delivery
 from slack_emulator.errors import UserActionError
-from slack_emulator.models import Message
+from slack_emulator.models import Message, User
 
 
 class EventActors(ActorBase):
@@ -125,6 +125,43 @@ class EventActors(ActorBase):
             ws.directory.users[user] = updated
         user_json = ws.directory.user_json(updated, ws.clock.now(), with_email=False)
         return self.event("user_change", wait=wait, user=user_json)
+
+    def set_status(
+        self,
+        user: str,
+        text: str,
+        emoji: str = "",
+        *,
+        expiration: int = 0,
+        wait: bool = True,
+    ) -> list[Delivery]:
+        """The user sets their Slack status: as Slack does, `user_status_changed` and
+        `user_change` (each only if the app subscribed to it)."""
+        ws = self._core.workspace
+        with ws.lock:
+            current = ws.directory.users.get(user)
+            if current is None:
+                raise UserActionError(f"no user {user!r}")
+            updated = dataclasses.replace(
+                current, status_text=text, status_emoji=emoji, status_expiration=expiration
+            )
+            ws.directory.users[user] = updated
+        user_json = ws.directory.user_json(updated, ws.clock.now(), with_email=False)
+        return [
+            self.event(event_type, wait=wait, user=user_json)
+            for event_type in ("user_status_changed", "user_change")
+            if self._subscribed(event_type)
+        ]
+
+    def join(self, user: User, *, wait: bool = True) -> Delivery | None:
+        """A new member joins the workspace (`team_join`, if the app subscribed to it)."""
+        ws = self._core.workspace
+        with ws.lock:
+            ws.directory.users[user.id] = user
+        if not self._subscribed("team_join"):
+            return None
+        user_json = ws.directory.user_json(user, ws.clock.now(), with_email=False)
+        return self.event("team_join", wait=wait, user=user_json)
 
     def uninstall(self, *, wait: bool = True) -> list[Delivery]:
         """Remove the app: `app_uninstalled` and `tokens_revoked`, then every bot token dies."""

@@ -9,13 +9,16 @@ reaching Python internals; StrictUndefined turns a typo into an error the linter
 
 from __future__ import annotations
 
+import functools
+import threading
 from collections.abc import Mapping
-from typing import Any
-
-from jinja2 import StrictUndefined, TemplateError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from typing import TYPE_CHECKING, Any
 
 from bot.content.markup import escape
+
+if TYPE_CHECKING:  # Jinja2 is imported on the first render: start-up and the first acks skip it
+    from jinja2 import Template
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 
 def _finalize(value: object) -> str:
@@ -25,6 +28,9 @@ def _finalize(value: object) -> str:
 
 
 def make_environment() -> ImmutableSandboxedEnvironment:
+    from jinja2 import StrictUndefined
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
     env = ImmutableSandboxedEnvironment(
         undefined=StrictUndefined,
         finalize=_finalize,
@@ -53,7 +59,23 @@ def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
 
 
-_ENV = make_environment()
+_ENV: list[ImmutableSandboxedEnvironment] = []
+_ENV_LOCK = threading.Lock()
+
+
+def environment() -> ImmutableSandboxedEnvironment:
+    """The one shared environment, built on first use."""
+    if not _ENV:
+        with _ENV_LOCK:
+            if not _ENV:
+                _ENV.append(make_environment())
+    return _ENV[0]
+
+
+@functools.lru_cache(maxsize=512)
+def compiled(source: str) -> Template:
+    """A template compiled once: the content is fixed for the life of the process."""
+    return environment().from_string(source)
 
 
 class RenderError(Exception):
@@ -61,9 +83,10 @@ class RenderError(Exception):
 
 
 def render(source: str, context: Mapping[str, Any], *, name: str = "<template>") -> str:
+    from jinja2 import TemplateError
+
     try:
-        template = _ENV.from_string(source)
-        text = template.render(**context)
+        text = compiled(source).render(**context)
     except TemplateError as exc:
         line = getattr(exc, "lineno", None)
         where = f"{name}:{line}" if line else name

@@ -22,8 +22,11 @@ Tables (migration m003_delivery; every one has `team_id`):
   its states (pending → claimed → sent | failed | skipped).
 
 Modules: `schedule` (pure time rules), `schedules` (CRUD), `planner` (due schedules →
-ledger rows), `ledger`, `pacing` (rate math), `sender` (one paced, retried send),
-`reconcile` (find a send in conversation history), `engine`, `scheduler`.
+ledger rows), `ledger`, `pacing` (rate math), `lanes` (a queue per workspace, earliest
+deadline first), `sender` (one paced, retried send), `reconcile` (find a send in
+conversation history), `engine`, `scheduler`. DM recipients are resolved through the
+people cache (`bot/delivery/people.py`); composers are pure and a kind's after-send hook does the
+writes that follow a send.
 """
 
 from bot.delivery.client import delivery_client

@@ -6,10 +6,17 @@ A tick does three things:
 1. **Plan** — due schedules become `pending` (or `skipped`) ledger rows (see `planner`).
 2. **Reconcile** — `claimed` rows older than `stale_after` that no thread of this process is
    working on are checked against `conversations.history` (see `reconcile`).
-3. **Drain** — every pending row goes to a worker thread: compose → claim (pending → claimed,
-   storing the exact message) → paced send → record. The DB is never locked during a Slack
-   call. DMs are distinct channels, so with several workers the binding limit is the
-   workspace cap.
+3. **Queue** — every pending row due by now goes into its workspace's lane (see `lanes`):
+   each workspace has its own threads, so one workspace's fan-out never holds another's
+   sends, and inside a lane the earliest deadline goes first across kinds (a DM's deadline
+   is its due time; a channel post may wait `channel_lateness` behind DMs). A worker thread
+   then resolves the recipient (people cache) → composes (pure) → claims (pending →
+   claimed, storing the exact message) → paced send → records, and runs the kind's
+   after-send hook. The DB is never locked during a Slack call.
+
+`tick()` waits for what it queued (tests, one-shot runs); the scheduler calls
+`tick(wait=False)`, which returns at once, so the tick keeps running every interval while a
+long fan-out drains (new due sends join the queue by deadline; the heartbeat stays honest).
 
 `recover()` runs step 2 for every claimed row; call it once at start-up.
 """
@@ -22,17 +29,28 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, wait
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from slack_sdk import WebClient
 
 from bot.clock import Clock
 from bot.delivery import ledger
+from bot.delivery.lanes import Lanes
 from bot.delivery.ledger import CLAIMED, FAILED, PENDING, SENT, SKIPPED, Delivery, delivery_key
-from bot.delivery.model import Composer, NoticeComposer, OutgoingMessage, is_user_id
+from bot.delivery.model import (
+    AfterSend,
+    Composer,
+    NoticeComposer,
+    Outcome,
+    OutgoingMessage,
+    Recipients,
+    Skip,
+    is_user_id,
+)
 from bot.delivery.notices import default_notice
 from bot.delivery.pacing import Pacer, RateLimits
 from bot.delivery.planner import plan_due
@@ -53,6 +71,8 @@ log = logging.getLogger("pendulum.delivery")
 
 ClientFactory = Callable[[str], WebClient]
 DEFERRED, UNSURE, BUSY = "deferred", "unsure", "busy"
+GONE = "account_inactive"  # the people cache says the recipient was deactivated
+NOTHING = "nothing to send"
 
 
 class ComposeFailed(Exception):
@@ -91,6 +111,9 @@ class DeliveryEngine:
         batch_size: int = 500,
         max_attempts_total: int = 50,
         on_progress: Callable[[], None] | None = None,
+        people: Recipients | None = None,
+        after: Mapping[str, AfterSend] | None = None,
+        channel_lateness: timedelta = timedelta(minutes=10),
     ) -> None:
         self.store = store
         self.client_factory = client_factory
@@ -105,26 +128,44 @@ class DeliveryEngine:
         self.max_attempts_total = max_attempts_total
         # called at most every few seconds during a long fan-out (keeps /healthz fresh)
         self.on_progress = on_progress
+        self.people = people  # resolves a DM's recipient; None: composers get no recipient
+        self.after = dict(after or {})
+        self.channel_lateness = channel_lateness
         self.pacer = Pacer(clock, limits)
         self.history = HistoryReader(self.pacer, sleep)
         self.sender = Sender(self.pacer, self.history, sleep, policy=policy, rng=rng)
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="delivery")
+        self._lanes = Lanes(workers)
         self._inflight: Counter[str] = Counter()
         self._inflight_lock = threading.Lock()
+        self._finished: Counter[str] = Counter()  # outcomes of sends no tick waited for
+        self._finished_lock = threading.Lock()
 
     # -- public API --------------------------------------------------------------------------
-    def register(self, kind: str, composer: Composer) -> None:
+    def register(self, kind: str, composer: Composer, after: AfterSend | None = None) -> None:
         self.composers[kind] = composer
+        if after is not None:
+            self.after[kind] = after
 
-    def tick(self) -> TickReport:
-        """Plan what is due, reconcile stale claims, send everything pending."""
+    def tick(self, *, wait: bool = True) -> TickReport:
+        """Plan what is due, reconcile stale claims, queue everything pending. With `wait`,
+        return once what this tick queued is done (its outcomes); without, return at once
+        with the outcomes finished since the previous tick."""
         report = TickReport()
         now = self.clock.now()
         report.planned = self._plan_due(now)
         stale = ledger.open_rows(self.store, CLAIMED, claimed_before=now - self.stale_after)
         report.reconciled = self._reconcile(stale)
-        report.outcomes = self._drain()
+        futures = self._queue_due(now, collect=not wait)
+        if wait:
+            report.outcomes = self._outcomes(futures)
+        else:
+            with self._finished_lock:
+                report.outcomes, self._finished = self._finished, Counter()
         return report
+
+    def queued(self) -> int:
+        """Sends waiting in the lanes (not started yet)."""
+        return self._lanes.queued()
 
     def recover(self) -> int:
         """At start-up: settle every claim a previous process left behind (found in the
@@ -149,7 +190,9 @@ class DeliveryEngine:
         existing = ledger.get(self.store, key)
         if existing is not None and existing.status in (SENT, CLAIMED):
             return existing
-        message = self._call_composer(schedule, Occurrence(today, now, manual=True))
+        occurrence = Occurrence(today, now, manual=True)
+        composed = self._call_composer(schedule, occurrence)
+        message = None if isinstance(composed, Skip) else composed
         fields: dict[str, Any] = {
             "key": key,
             "team_id": schedule.team_id,
@@ -162,8 +205,8 @@ class DeliveryEngine:
             "now": now,
         }
         with self.store.write() as db:
-            if message is None:
-                ledger.insert(db, status=SKIPPED, error="nothing to send", **fields)
+            if isinstance(composed, Skip):
+                ledger.insert(db, status=SKIPPED, error=composed.reason, **fields)
                 claimed = False
             else:
                 claimed = ledger.insert(
@@ -173,8 +216,10 @@ class DeliveryEngine:
                     take_over=(PENDING, SKIPPED, FAILED),
                     **fields,
                 )
-        if claimed and message is not None:
-            self._send_tracked(key, message)
+        if isinstance(composed, Skip):
+            self._after_skip(self._row(key), composed.reason)
+        elif claimed and message is not None and self._send_tracked(key, message) == SENT:
+            self._after_send(schedule, occurrence, Outcome(SENT))
         return self._row(key)
 
     def send_once(
@@ -215,7 +260,9 @@ class DeliveryEngine:
         return self._row(full_key)
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True)
+        """Stop: queued sends not started stay pending (the next start sends them); the
+        ones in progress finish."""
+        self._lanes.close()
 
     # -- plan --------------------------------------------------------------------------------
     def _period(self, kind: str) -> Period:
@@ -224,36 +271,41 @@ class DeliveryEngine:
     def _plan_due(self, now: datetime) -> int:
         return plan_due(self.store, now, self.grace, self._period, self.batch_size)
 
-    # -- drain -------------------------------------------------------------------------------
-    def _drain(self) -> Counter[str]:
-        now = self.clock.now()
+    # -- queue -------------------------------------------------------------------------------
+    def _deadline(self, row: Delivery) -> datetime:
+        """Earliest deadline first across kinds: a DM is due when it is due; a channel post
+        (a broadcast nobody waits for personally) may wait behind DMs for a while."""
+        return row.due_at if is_user_id(row.target) else row.due_at + self.channel_lateness
+
+    def _queue_due(self, now: datetime, *, collect: bool) -> list[Future[str]]:
         rows = ledger.open_rows(self.store, PENDING, due_by=now)
-        outcomes: Counter[str] = Counter()
-        if not rows:
-            return outcomes
-        started = time.monotonic()
-        log.info("delivery: %d message(s) to send", len(rows))
-        futures = [self._pool.submit(self._deliver, row) for row in rows]
-        last_progress = time.monotonic()
-        for done, future in enumerate(as_completed(futures), 1):
-            outcomes[future.result()] += 1
-            if self.on_progress is not None and time.monotonic() - last_progress >= 5:
-                last_progress = time.monotonic()
-                self.on_progress()
-            if done % self.progress_every == 0 or done == len(rows):
-                elapsed = max(time.monotonic() - started, 1e-9)
-                log.info(
-                    "delivery progress: %d/%d done (%d sent, %d failed, %d skipped, "
-                    "%d deferred) %.1f/s",
-                    done,
-                    len(rows),
-                    outcomes[SENT],
-                    outcomes[FAILED],
-                    outcomes[SKIPPED],
-                    outcomes[DEFERRED],
-                    done / elapsed,
-                )
-        return outcomes
+        progress = _Progress(self, len(rows), collect)
+        futures: list[Future[str]] = []
+        for row in rows:
+            work = partial(self._deliver_counted, row.key, progress)
+            future = self._lanes.submit(row.team_id, row.key, self._deadline(row), work)
+            if future is not None:
+                futures.append(future)
+        if futures:
+            log.info("delivery: %d message(s) to send", len(futures))
+        progress.expect(len(futures))
+        return futures
+
+    def _deliver_counted(self, key: str, progress: _Progress) -> str:
+        outcome = FAILED
+        try:
+            outcome = self._deliver_key(key)
+        finally:
+            progress.done(outcome)  # before the tick waiting for it can return
+        return outcome
+
+    def _outcomes(self, futures: list[Future[str]]) -> Counter[str]:
+        wait(futures)
+        return Counter(future.result() for future in futures)  # re-raises a crash
+
+    def _finish(self, outcome: str) -> None:
+        with self._finished_lock:
+            self._finished[outcome] += 1
 
     def _enter(self, key: str, *, exclusive: bool = True) -> bool:
         with self._inflight_lock:
@@ -268,6 +320,14 @@ class DeliveryEngine:
             if self._inflight[key] <= 0:
                 del self._inflight[key]
 
+    def _deliver_key(self, key: str) -> str:
+        """A queued row, read again when its turn comes (it may have been cancelled, sent
+        by hand or re-queued since)."""
+        row = ledger.get(self.store, key)
+        if row is None or row.status != PENDING:
+            return BUSY
+        return self._deliver(row)
+
     def _deliver(self, row: Delivery) -> str:
         """One pending row, start to finish (runs on a worker thread)."""
         if not self._enter(row.key):
@@ -281,43 +341,101 @@ class DeliveryEngine:
                 ledger.mark_failed(self.store, row.key, error=f"gave up: {row.error}", attempts=0)
                 return FAILED
             message = row.payload
+            composed: tuple[Schedule, Occurrence] | None = None
             if message is None:
                 try:
-                    message = self._compose(row)
+                    outcome, composed = self._compose(row)
                 except ComposeFailed as exc:
                     ledger.mark_failed(self.store, row.key, error=str(exc)[:500], attempts=0)
                     return FAILED
-                if message is None:
-                    ledger.mark_skipped(self.store, row.key, reason="nothing to send")
+                if isinstance(outcome, Skip):
+                    if ledger.mark_skipped(self.store, row.key, reason=outcome.reason):
+                        self._after_skip(row, outcome.reason, composed)
                     return SKIPPED
+                message = outcome
             if not ledger.claim(self.store, row.key, message, now):
                 return BUSY
             claimed = replace(row, status=CLAIMED, claimed_at=now, channel=message["channel"])
-            return self._send_claimed(claimed, message)
+            result = self._send_claimed(claimed, message)
+            if result == SENT and composed is not None:
+                self._after_send(*composed, Outcome(SENT))
+            return result
         except Exception:
             log.exception("delivery %s: unexpected error", row.key)
             return FAILED
         finally:
             self._leave(row.key)
 
-    def _compose(self, row: Delivery) -> OutgoingMessage | None:
+    def _compose(
+        self, row: Delivery
+    ) -> tuple[OutgoingMessage | Skip, tuple[Schedule, Occurrence] | None]:
         schedule = load_by_id(self.store.db, row.schedule_id) if row.schedule_id else None
         if schedule is None:
-            return None  # deleted since it was planned
+            return Skip(NOTHING), None  # deleted since it was planned
         if schedule.paused_indefinitely:
-            return None
+            return Skip(NOTHING), None
         occurrence = Occurrence(local_date_of(row.due_at, schedule.slot.tz), row.due_at)
-        return self._call_composer(schedule, occurrence)
+        occurrence = self._with_recipient(schedule, occurrence)
+        return self._call_composer(schedule, occurrence), (schedule, occurrence)
 
-    def _call_composer(self, schedule: Schedule, occ: Occurrence) -> OutgoingMessage | None:
+    def _with_recipient(self, schedule: Schedule, occ: Occurrence) -> Occurrence:
+        """The occurrence with its DM recipient resolved through the people cache."""
+        if self.people is None or occ.recipient is not None or not is_user_id(schedule.target):
+            return occ
+        try:
+            person = self.people.resolve(schedule.team_id, schedule.target)
+        except Exception:
+            log.exception("people: could not resolve a recipient; sending without")
+            return occ
+        return occ if person is None else replace(occ, recipient=person)
+
+    def _call_composer(self, schedule: Schedule, occ: Occurrence) -> OutgoingMessage | Skip:
         composer = self.composers.get(schedule.kind)
         if composer is None:
             raise ComposeFailed(f"no composer registered for kind {schedule.kind!r}")
+        occ = self._with_recipient(schedule, occ)
+        if occ.recipient is not None and occ.recipient.deleted:
+            return Skip(GONE)
+        if occ.recipient is not None and occ.recipient.is_bot:
+            return Skip("the recipient is a bot")
         try:
-            return composer(schedule, occ)
+            message = composer(schedule, occ)
         except Exception as exc:
             log.exception("composer for %r failed on schedule %s", schedule.kind, schedule.id)
             raise ComposeFailed(f"composer error: {type(exc).__name__}: {exc}") from exc
+        return Skip(NOTHING) if message is None else message
+
+    # -- after a send or a skip ----------------------------------------------------------------
+    def _after_send(self, schedule: Schedule, occ: Occurrence, outcome: Outcome) -> None:
+        hook = self.after.get(schedule.kind)
+        if hook is None:
+            return
+        try:
+            hook(schedule, occ, outcome)
+        except Exception:
+            log.exception("after-send hook for %r failed (schedule %s)", schedule.kind, schedule.id)
+
+    def _after_skip(
+        self, row: Delivery, reason: str, composed: tuple[Schedule, Occurrence] | None = None
+    ) -> None:
+        if reason == GONE and is_user_id(row.target):
+            self._drop_recipient(row, reason)
+            return
+        if composed is None:
+            composed = self._occurrence_of(row)
+        if composed is not None:
+            self._after_send(*composed, Outcome(SKIPPED, reason))
+
+    def _after_sent_row(self, row: Delivery) -> None:
+        """The hook for a send confirmed later (found in the conversation at reconcile)."""
+        if row.kind in self.after and (composed := self._occurrence_of(row)) is not None:
+            self._after_send(*composed, Outcome(SENT))
+
+    def _occurrence_of(self, row: Delivery) -> tuple[Schedule, Occurrence] | None:
+        schedule = load_by_id(self.store.db, row.schedule_id) if row.schedule_id else None
+        if schedule is None:
+            return None
+        return schedule, Occurrence(local_date_of(row.due_at, schedule.slot.tz), row.due_at)
 
     # -- send and record ---------------------------------------------------------------------
     def _send_tracked(self, key: str, message: OutgoingMessage) -> str:
@@ -361,21 +479,31 @@ class DeliveryEngine:
         ledger.release(self.store, row.key, error=failure.code, attempts=result.attempts)
         return DEFERRED
 
-    def _on_permanent(self, row: Delivery, code: str) -> None:
-        """Stop the schedule that can't be delivered: unenrol a DM to someone gone, else
-        pause it and tell its owner — once, on the transition to paused."""
+    def _drop_recipient(self, row: Delivery, code: str) -> bool:
+        """Someone left: drop what is queued for them and unenrol the schedule that DMs
+        them. True when the row's schedule was such a DM schedule (now deleted)."""
         if code in RECIPIENT_GONE and is_user_id(row.target):
             dropped = ledger.skip_pending_to(self.store, row.team_id, row.target, reason=code)
             if dropped:
                 log.info("dropped %d queued message(s) to a recipient who left", dropped)
         if row.schedule_id is None:
-            return
+            return False
         schedule = load_by_id(self.store.db, row.schedule_id)
         if schedule is None:
-            return
+            return False
         if code in RECIPIENT_GONE and is_user_id(schedule.target):
             delete_schedule(self.store, schedule.team_id, schedule.id)
             log.info("schedule %s unenrolled: recipient %s", schedule.id, code)
+            return True
+        return False
+
+    def _on_permanent(self, row: Delivery, code: str) -> None:
+        """Stop the schedule that can't be delivered: unenrol a DM to someone gone, else
+        pause it and tell its owner — once, on the transition to paused."""
+        if self._drop_recipient(row, code) or row.schedule_id is None:
+            return
+        schedule = load_by_id(self.store.db, row.schedule_id)
+        if schedule is None:
             return
         now = self.clock.now()
         message = self.notice(schedule, code)
@@ -435,20 +563,73 @@ class DeliveryEngine:
                 self.store, row.key, ts=found.ts, channel=found.channel, now=now, attempts=0
             )
             log.info("delivery %s: found in the conversation, marked sent", row.key)
+            self._after_sent_row(row)
             return 1
         if row.expired(now):
             ledger.mark_skipped(self.store, row.key, reason="missed: interrupted, window closed")
             return 1
         message = row.payload
+        composed: tuple[Schedule, Occurrence] | None = None
         if message is None:
             try:
-                message = self._compose(row)
+                outcome, composed = self._compose(row)
             except ComposeFailed as exc:
                 ledger.mark_failed(self.store, row.key, error=str(exc)[:500], attempts=0)
                 return 1
-            if message is None:
-                ledger.mark_skipped(self.store, row.key, reason="nothing to send")
+            if isinstance(outcome, Skip):
+                if ledger.mark_skipped(self.store, row.key, reason=outcome.reason):
+                    self._after_skip(row, outcome.reason, composed)
                 return 1
+            message = outcome
         log.info("delivery %s: not in the conversation, sending now", row.key)
-        self._send_claimed(row, message)
+        if self._send_claimed(row, message) == SENT and composed is not None:
+            self._after_send(*composed, Outcome(SENT))
         return 1
+
+
+class _Progress:
+    """Counts one tick's sends as they finish: a progress line every `progress_every`, the
+    on-progress hook at most every 5 s, and (for ticks that don't wait) the outcomes."""
+
+    def __init__(self, engine: DeliveryEngine, total: int, collect: bool) -> None:
+        self.engine = engine
+        self.total = total
+        self.collect = collect
+        self.outcomes: Counter[str] = Counter()
+        self.started = time.monotonic()
+        self.last_hook = self.started
+        self.lock = threading.Lock()
+
+    def expect(self, total: int) -> None:
+        with self.lock:
+            self.total = total
+
+    def done(self, outcome: str) -> None:
+        if self.collect:
+            self.engine._finish(outcome)
+        engine = self.engine
+        with self.lock:
+            self.outcomes[outcome] += 1
+            done = sum(self.outcomes.values())
+            now = time.monotonic()
+            hook = engine.on_progress is not None and now - self.last_hook >= 5
+            if hook:
+                self.last_hook = now
+            if done % engine.progress_every == 0 or done == self.total:
+                elapsed = max(now - self.started, 1e-9)
+                log.info(
+                    "delivery progress: %d/%d done (%d sent, %d failed, %d skipped, "
+                    "%d deferred) %.1f/s",
+                    done,
+                    self.total,
+                    self.outcomes[SENT],
+                    self.outcomes[FAILED],
+                    self.outcomes[SKIPPED],
+                    self.outcomes[DEFERRED],
+                    done / elapsed,
+                )
+        if hook and engine.on_progress is not None:
+            try:
+                engine.on_progress()
+            except Exception:
+                log.exception("progress hook failed")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, NotRequired, Protocol, TypedDict
 
 if TYPE_CHECKING:
     from bot.delivery.schedules import Schedule
@@ -18,8 +20,56 @@ class OutgoingMessage(TypedDict):
     blocks: NotRequired[list[dict[str, Any]]]
 
 
-# (schedule, occurrence) -> message, or None for "nothing this time" (recorded as skipped).
-Composer = Callable[["Schedule", "Occurrence"], OutgoingMessage | None]
+@dataclass(frozen=True)
+class Person:
+    """What delivery needs to know about a recipient, from the people cache
+    (bot/delivery/people.py): their zone, whether their Slack status says away (until when),
+    and whether they can get a DM at all. `fetched_at` is when Slack last told us (a sweep, a look-up or an event)."""
+
+    user_id: str
+    tz: str | None
+    away: bool
+    away_until: float | None  # epoch seconds the away status expires; None = no expiry
+    deleted: bool
+    is_bot: bool
+    fetched_at: datetime
+
+    def away_at(self, now: datetime) -> bool:
+        """Away at `now` (an expired status, which Slack clears lazily, does not count)."""
+        if not self.away:
+            return False
+        return self.away_until is None or now.timestamp() < self.away_until
+
+
+class Recipients(Protocol):
+    """Resolves a DM's recipient (bot/delivery/people.py's PeopleService); None = unknown."""
+
+    def resolve(self, team_id: str, user_id: str) -> Person | None: ...
+
+
+@dataclass(frozen=True)
+class Skip:
+    """A composer's "nothing to send this time", saying why (stored on the ledger row and
+    passed to the kind's after-send hook)."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one scheduled occurrence, for the kind's after-send hook."""
+
+    status: str  # ledger status: sent | skipped
+    reason: str | None = None
+
+
+# (schedule, occurrence) -> message, or None / Skip for "nothing this time" (recorded as
+# skipped). Composers are pure: no Slack calls and no writes (the after-send hook writes).
+Composer = Callable[["Schedule", "Occurrence"], "OutgoingMessage | Skip | None"]
+
+# (schedule, occurrence, outcome) -> None: the writes that follow a send or a skip (queue the
+# reminder, mark the week away...). Runs on the engine's thread after the ledger recorded it.
+AfterSend = Callable[["Schedule", "Occurrence", Outcome], None]
 
 # (schedule, Slack error code) -> the DM that tells the owner their schedule was paused.
 NoticeComposer = Callable[["Schedule", str], OutgoingMessage]

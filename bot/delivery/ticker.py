@@ -2,14 +2,20 @@
 
 No per-user jobs and no job store: schedules live in SQLite and the tick reads them, so
 nothing double-fires on DST fall-back, is lost in a crash, or has to be pickled.
-`coalesce=True` + `max_instances=1`: a tick that runs long (a large fan-out) is never
-overlapped by another; missed runs collapse into one. `misfire_grace_time=None`: a late run
-still runs (the engine itself decides what is too late to send).
+Each run calls `engine.tick(wait=False)`: it plans, reconciles and queues, then returns
+while the engine's lanes send, so the tick keeps its interval during a 5,000-person fan-out
+(later due sends join the queue by deadline, the heartbeat stays fresh, and APScheduler never
+finds the previous run still going). Should a run still be slow (a long reconciliation),
+the next one returns at once (`skipped` counts them) instead of APScheduler warning
+"maximum number of running instances" every interval: `max_instances=2` lets it start,
+the run lock makes it a no-op. `coalesce=True`: missed runs collapse into one.
+`misfire_grace_time=None`: a late run still runs (the engine decides what is too late).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -38,12 +44,24 @@ class Scheduler:
         self.interval_s = interval_s
         self._scheduler: BackgroundScheduler | None = None
         self._recovered = False
+        self._running = threading.Lock()
         self.ticks = 0
+        self.skipped = 0  # runs that found the previous one still going
         self.on_tick = on_tick  # e.g. the health heartbeat; called as each run starts
         self.on_report = on_report  # e.g. metrics; called with each tick's outcomes
         self.on_failure = on_failure  # e.g. the health check; called when a tick raises
 
     def _run(self) -> None:
+        if not self._running.acquire(blocking=False):
+            self.skipped += 1
+            log.debug("tick skipped: the previous one is still running")
+            return
+        try:
+            self._tick()
+        finally:
+            self._running.release()
+
+    def _tick(self) -> None:
         if self.on_tick is not None:
             try:
                 self.on_tick()
@@ -53,7 +71,7 @@ class Scheduler:
             if not self._recovered:
                 self.engine.recover()
                 self._recovered = True
-            report = self.engine.tick()
+            report = self.engine.tick(wait=False)
             if self.on_report is not None:
                 self.on_report(report)
         except Exception as exc:
@@ -74,7 +92,7 @@ class Scheduler:
             IntervalTrigger(seconds=self.interval_s, timezone=UTC),
             id=JOB_ID,
             coalesce=True,
-            max_instances=1,
+            max_instances=2,  # the second returns at once (see _run)
             misfire_grace_time=None,
             next_run_time=datetime.now(UTC),
         )

@@ -19,8 +19,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import Enum
 from functools import lru_cache
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+if TYPE_CHECKING:
+    from bot.delivery.model import Person
 
 Period = Literal["week", "day"]
 
@@ -74,6 +77,8 @@ class Occurrence:
     local_date: date
     due_at: datetime  # UTC
     manual: bool = False  # True for "send it now" requests
+    # a DM's recipient as the people cache knows them (None: a channel, or unknown)
+    recipient: Person | None = None
 
 
 def resolve(local_date: date, local_time: time, tz: ZoneInfo) -> datetime:

@@ -24,7 +24,7 @@ from bot.content.blocks import actions, button, context, divider, header, messag
 from bot.content.compose import template_message
 from bot.content.library import Library
 from bot.content.markup import escape
-from bot.content.render import make_environment
+from bot.content.render import environment
 from bot.router import ActionContext, CommandContext, Reply, Router, Subcommand, ViewContext
 from bot.slack.listeners.common import answer_privately
 from bot.store.db import Store
@@ -322,8 +322,9 @@ def _template_uses(library: Library, message_id: str, name: str) -> bool:
 
 @functools.lru_cache(maxsize=32)
 def _variables(source: str) -> frozenset[str]:
+
     try:
-        return frozenset(meta.find_undeclared_variables(make_environment().parse(source)))
+        return frozenset(meta.find_undeclared_variables(environment().parse(source)))
     except Exception:
         return frozenset()
 

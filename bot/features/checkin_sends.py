@@ -2,8 +2,13 @@
 
 * The weekly DM is a stored schedule of kind `checkin` (owner = target = the person) and
   `compose_checkin` is its composer: the engine calls it at send time, once per local ISO
-  week. It skips the week (returns None) when the week is already answered or skipped, or
-  when the person's Slack status says they're away, and unenrols someone who left.
+  week, with the recipient resolved through the people cache (bot/delivery/people.py). It is pure:
+  it skips the week (None) when it is already answered or skipped, or `Skip(away)` when the
+  person's Slack status says they're away; the engine unenrols someone who left. The writes
+  that follow (queue the reminder, mark the week away) are `after_checkin`'s, run by the
+  engine once the send or the skip is recorded.
+* `on_person` hears of every person the people cache stores: a new time zone moves their
+  DM schedules, a deactivated account unenrols them.
 * The one reminder and "remind me later" are one-off ledger rows queued `pending` with a
   future `due_at` and the message already composed; the engine's drain sends them when due
   (exactly once: the ledger key is unique). Answering or skipping the week cancels them.
@@ -22,13 +27,15 @@ from slack_sdk.errors import SlackApiError
 
 from bot.coaching.checkin_rules import (
     AWAY,
-    is_away,
     period_of,
     questions_from,
     thresholds,
 )
 from bot.delivery import ledger
 from bot.delivery.ledger import CLAIMED, PENDING, SENT, delivery_key
+from bot.delivery.model import Outcome, Person, Skip
+from bot.delivery.people import people_of, person_from
+from bot.delivery.people import valid_tz as valid_tz
 from bot.delivery.schedules import (
     Schedule,
     delete_kinds_for,
@@ -39,7 +46,6 @@ from bot.delivery.schedules import (
 from bot.delivery.slack_errors import RECIPIENT_GONE
 from bot.delivery.timing import (
     Occurrence,
-    ScheduleValueError,
     local_date_of,
     resolve,
     utc_text,
@@ -63,6 +69,7 @@ ONE_OFF_KINDS = (REMINDER, LATER)
 REMINDER_WINDOW = timedelta(hours=12)  # a late reminder is still welcome within this
 MORNING = time(9, 0)
 DEFAULT_TZ = "UTC"
+AWAY_SKIP = "away: their Slack status says so"
 
 
 class RecipientGone(Exception):
@@ -109,16 +116,6 @@ def user_info(client: WebClient, user_id: str) -> dict[str, Any]:
     return user
 
 
-def valid_tz(name: object) -> str | None:
-    if not isinstance(name, str) or not name:
-        return None
-    try:
-        zone(name)
-    except ScheduleValueError:
-        return None
-    return name
-
-
 def apply_tz(services: Services, team_id: str, user_id: str, tz: str) -> str | None:
     """Remember a person's zone; when it changed, move their DM schedules to it (the next
     send is the next occurrence in the new zone; the ledger still allows one per week).
@@ -139,7 +136,8 @@ def refresh_person(
     """(zone, previous zone if it just changed), asking Slack (users.info). Falls back to
     the stored zone (or UTC) when Slack can't be asked."""
     try:
-        tz = valid_tz(user_info(client, user_id).get("tz"))
+        info = user_info(client, user_id)
+        tz = valid_tz(info.get("tz"))
     except RecipientGone:
         raise
     except Exception as exc:
@@ -148,12 +146,17 @@ def refresh_person(
     if tz is None:
         stored = people.get_tz(services.store, team_id, user_id)
         return stored or DEFAULT_TZ, None
-    return tz, apply_tz(services, team_id, user_id, tz)
+    previous = apply_tz(services, team_id, user_id, tz)
+    # they are using Pendulum: keep the people cache as fresh as this answer
+    people_of(services).remember(team_id, [person_from(info, services.clock.now())])
+    return tz, previous
 
 
 # -- the weekly DM -------------------------------------------------------------------------
-def compose_checkin(services: Services, schedule: Any, occurrence: Any) -> dict[str, Any] | None:
-    """The composer for kind `checkin` (called by the engine at send time)."""
+def compose_checkin(
+    services: Services, schedule: Any, occurrence: Any
+) -> dict[str, Any] | Skip | None:
+    """The composer for kind `checkin` (called by the engine at send time). Pure."""
     sched = as_schedule(schedule)
     occ: Occurrence = occurrence
     return build_prompt(
@@ -161,9 +164,8 @@ def compose_checkin(services: Services, schedule: Any, occurrence: Any) -> dict[
         sched.team_id,
         sched.target,
         period=period_of(occ.local_date),
-        due_at=occ.due_at,
         manual=bool(getattr(occ, "manual", False)),
-        schedule=sched,
+        recipient=getattr(occ, "recipient", None),
     )
 
 
@@ -173,53 +175,68 @@ def build_prompt(
     user_id: str,
     *,
     period: str,
-    due_at: datetime,
     manual: bool,
-    schedule: Schedule | None = None,
-) -> dict[str, Any] | None:
-    """This week's check-in DM, or None when there is nothing to send: already answered,
-    skipped (unless asked for by hand), away, or the person is gone (then unenrolled)."""
-    store = services.store
-    week = checkin_store.get_week(store, team_id, user_id, period)
+    recipient: Person | None,
+) -> dict[str, Any] | Skip | None:
+    """This week's check-in DM, or None when there is nothing to send (already answered, or
+    skipped unless asked for by hand), or `Skip(AWAY_SKIP)` when their status says away
+    (unless asked for by hand). No Slack calls, no writes."""
+    week = checkin_store.get_week(services.store, team_id, user_id, period)
     if week is not None and (week.answered or not manual):
         return None
-    client = services.client_for(team_id)
-    try:
-        info = user_info(client, user_id)
-    except RecipientGone as gone:
-        log.info("check-in recipient gone (%s): unenrolling", gone)
-        unenrol(services, team_id, user_id)
-        return None
-    except Exception as exc:  # Slack hiccup: send anyway rather than lose the week
-        log.warning("users.info failed before a check-in (%s)", type(exc).__name__)
-        info = {}
-    now = services.clock.now()
-    tz = valid_tz(info.get("tz"))
-    if tz is not None and people.exists(store, team_id, user_id):
-        try:
-            apply_tz(services, team_id, user_id, tz)
-        except Exception:
-            log.exception("could not refresh a time zone")
-    if not manual and is_away(info.get("profile") or {}, now.timestamp()):
-        checkin_store.mark_week(store, team_id, user_id, period, AWAY, now)
-        log.info("check-in skipped: status says away")
-        return None
+    if not manual and recipient is not None and recipient.away_at(services.clock.now()):
+        return Skip(AWAY_SKIP)
     questions = questions_from(services.library.checkin)
-    message = prompt_message(questions, period)
-    hours = thresholds(services.library.rules)["reminder_after_hours"]
-    if hours > 0:
-        queue_one_off(
-            services,
-            team_id=team_id,
-            user_id=user_id,
-            kind=REMINDER,
-            period=period,
-            suffix=period,
-            due_at=max(due_at, now) + timedelta(hours=hours),
-            message=reminder_message(services.library, period),
-            schedule_id=None,
+    return {"channel": user_id, **prompt_message(questions, period)}
+
+
+def after_checkin(services: Services, schedule: Any, occurrence: Any, outcome: Outcome) -> None:
+    """What follows the weekly DM (run by the engine once the ledger recorded it): after a
+    send, queue the week's one reminder; after an away skip, mark the week away."""
+    sched = as_schedule(schedule)
+    occ: Occurrence = occurrence
+    period = period_of(occ.local_date)
+    if outcome.status == SENT:
+        queue_reminder(services, sched.team_id, sched.target, period, occ.due_at)
+    elif outcome.reason == AWAY_SKIP:
+        checkin_store.mark_week(
+            services.store, sched.team_id, sched.target, period, AWAY, services.clock.now()
         )
-    return {"channel": user_id, **message}
+        log.info("check-in skipped: status says away")
+
+
+def queue_reminder(
+    services: Services, team_id: str, user_id: str, period: str, due_at: datetime
+) -> None:
+    """The week's one automatic reminder, `reminder_after_hours` after the DM (once)."""
+    hours = thresholds(services.library.rules)["reminder_after_hours"]
+    if hours <= 0:
+        return
+    queue_one_off(
+        services,
+        team_id=team_id,
+        user_id=user_id,
+        kind=REMINDER,
+        period=period,
+        suffix=period,
+        due_at=max(due_at, services.clock.now()) + timedelta(hours=hours),
+        message=reminder_message(services.library, period),
+        schedule_id=None,
+    )
+
+
+def on_person(services: Services, team_id: str, person: Person) -> None:
+    """The people cache (re)read someone: unenrol them if deactivated; if they use Pendulum
+    and their zone changed, their DM schedules follow."""
+    if person.deleted:
+        if checkin_schedule(services, team_id, person.user_id) is not None:
+            unenrol(services, team_id, person.user_id)
+        return
+    if person.tz is None:
+        return
+    stored = people.get_tz(services.store, team_id, person.user_id)
+    if stored is not None and stored != person.tz:
+        apply_tz(services, team_id, person.user_id, person.tz)
 
 
 # -- one-off sends ---------------------------------------------------------------------------
@@ -357,8 +374,14 @@ def send_checkin_now(services: Services, team_id: str, user_id: str, tz: str) ->
     adhoc = ledger.get(services.store, delivery_key(team_id, ADHOC, user_id, period))
     if adhoc is not None and adhoc.status in (SENT, CLAIMED):
         return "already"
-    message = build_prompt(services, team_id, user_id, period=period, due_at=now, manual=True)
-    if message is None:
+    recipient = people_of(services).person(team_id, user_id)
+    if recipient is not None and recipient.deleted:
+        unenrol(services, team_id, user_id)
+        return "nothing"
+    message = build_prompt(
+        services, team_id, user_id, period=period, manual=True, recipient=recipient
+    )
+    if not isinstance(message, dict):
         return "nothing"
     send_dm(
         services,
@@ -369,6 +392,7 @@ def send_checkin_now(services: Services, team_id: str, user_id: str, tz: str) ->
         user_id,
         period=period,
     )
+    queue_reminder(services, team_id, user_id, period, now)
     return "sent"
 
 

@@ -11,7 +11,8 @@ Commands (group "Check-ins"):
 Action ids: `checkin_start` (value: period → opens the modal), `checkin_skip` (value:
 period), `checkin_later` (select: "2h|<period>" / "tomorrow|<period>").
 Modal callback id: `checkin_modal` (private_metadata `{"period": "2026-W10"}`).
-Events: `user_change` (time zone refresh; unenrol when deactivated).
+People: `sends.on_person` (time zone refresh; unenrol when deactivated), fed by the people
+cache's events (bot/delivery/people.py).
 Composer: kind `checkin` (see checkin_sends).
 
 Nothing here runs a Web API call before a slash command's ack: Slack calls (users.info,
@@ -67,7 +68,6 @@ from bot.features.common import answer
 from bot.router import (
     ActionContext,
     CommandContext,
-    EventContext,
     Reply,
     Router,
     Subcommand,
@@ -557,22 +557,6 @@ def on_submit(ctx: ViewContext) -> Reply:
 
 
 # -- events ----------------------------------------------------------------------------------
-def on_user_change(ctx: EventContext) -> None:
-    """Keep a known person's time zone current; unenrol someone deactivated. People who never
-    used Pendulum are ignored (nothing is stored about them)."""
-    user = ctx.event.get("user") or {}
-    user_id = str(user.get("id") or "")
-    team_id = ctx.team_id or str(user.get("team_id") or "")
-    if not user_id or not team_id or not people.exists(ctx.services.store, team_id, user_id):
-        return
-    if user.get("deleted"):
-        sends.unenrol(ctx.services, team_id, user_id)
-        return
-    tz = sends.valid_tz(user.get("tz"))
-    if tz is not None:
-        sends.apply_tz(ctx.services, team_id, user_id, tz)
-
-
 def install(router: Router) -> None:
     router.command(
         Subcommand(
@@ -601,5 +585,5 @@ def install(router: Router) -> None:
     router.action(views.SKIP, on_skip)
     router.action(views.LATER, on_later)
     router.view(views.MODAL, on_submit)
-    router.event("user_change", on_user_change)
-    router.composer(sends.KIND, sends.compose_checkin)
+    router.on_person(sends.on_person)  # zone changes and deactivations (bot/delivery/people.py)
+    router.composer(sends.KIND, sends.compose_checkin, after=sends.after_checkin)

@@ -53,8 +53,14 @@ def unknown_reply(router: Router, ctx: CommandContext) -> Reply:
 
 
 def install(router: Router) -> None:
+    built: dict[tuple[str, int], dict[str, object]] = {}
+
     def on_help(ctx: CommandContext) -> Reply:
-        return Reply(message=help_message(router, ctx.services.command))
+        # the same for everyone: built once per command name (and set of subcommands)
+        key = (ctx.services.command, len(router.subcommands))
+        if key not in built:
+            built[key] = help_message(router, ctx.services.command)
+        return Reply(message=built[key])
 
     def on_unknown(ctx: CommandContext) -> Reply:
         return unknown_reply(router, ctx)

@@ -1,5 +1,5 @@
-"""Prometheus metrics at `GET /metrics` (text exposition format 0.0.4), hand-written: a few
-thread-safe counters, one histogram, and gauges computed when scraped. No dependency.
+"""Prometheus metrics at `GET /metrics`, kept by `prometheus_client` (which also exports the
+process's CPU, memory, open files and start time: `process_*`).
 
 What is exported:
 
@@ -19,173 +19,110 @@ What is exported:
 from __future__ import annotations
 
 import logging
-import math
 import threading
-import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    ProcessCollector,
+    disable_created_metrics,
+    generate_latest,
+)
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+
 log = logging.getLogger("pendulum.metrics")
 
-CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
-Labels = tuple[tuple[str, str], ...]
+# no `_created` series: every counter here starts with the process (see process_start_time)
+disable_created_metrics()  # type: ignore[no-untyped-call]
+CONTENT_TYPE = CONTENT_TYPE_LATEST
 ACK_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0)
 RETRY_OUTCOMES = frozenset({"deferred", "unsure"})
 
 
-def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
-
-
-def _labels(labels: Labels, extra: Labels = ()) -> str:
-    pairs = labels + extra
-    if not pairs:
-        return ""
-    return "{" + ",".join(f'{k}="{_escape(v)}"' for k, v in pairs) + "}"
-
-
-def _number(value: float) -> str:
-    if math.isinf(value):
-        return "+Inf" if value > 0 else "-Inf"
-    if math.isnan(value):
-        return "NaN"
-    if value == int(value) and abs(value) < 1e15:
-        return str(int(value))
-    return repr(float(value))
-
-
-def _key(labels: Mapping[str, str]) -> Labels:
-    return tuple(sorted((k, str(v)) for k, v in labels.items()))
-
-
-class _Metric:
-    kind = "untyped"
-
-    def __init__(self, name: str, help_text: str) -> None:
-        self.name = name
-        self.help = help_text
-        self._lock = threading.Lock()
-
-    def header(self) -> list[str]:
-        return [f"# HELP {self.name} {self.help}", f"# TYPE {self.name} {self.kind}"]
-
-    def lines(self) -> list[str]:
-        raise NotImplementedError
-
-
-class Counter(_Metric):
-    kind = "counter"
-
-    def __init__(self, name: str, help_text: str, *, labelled: bool = True) -> None:
-        super().__init__(name, help_text)
-        self.labelled = labelled
-        self._values: dict[Labels, float] = {} if labelled else {(): 0.0}
-
-    def inc(self, amount: float = 1.0, **labels: str) -> None:
-        if amount < 0:
-            raise ValueError("a counter only goes up")
-        key = _key(labels)
-        with self._lock:
-            self._values[key] = self._values.get(key, 0.0) + amount
-
-    def value(self, **labels: str) -> float:
-        with self._lock:
-            return self._values.get(_key(labels), 0.0)
-
-    def lines(self) -> list[str]:
-        with self._lock:
-            items = sorted(self._values.items())
-        return [*self.header(), *(f"{self.name}{_labels(k)} {_number(v)}" for k, v in items)]
-
-
-class Histogram(_Metric):
-    kind = "histogram"
-
-    def __init__(self, name: str, help_text: str, buckets: Sequence[float] = ACK_BUCKETS) -> None:
-        super().__init__(name, help_text)
-        self.buckets = tuple(sorted(buckets))
-        self._series: dict[Labels, tuple[list[int], list[float]]] = {}
-
-    def observe(self, value: float, **labels: str) -> None:
-        key = _key(labels)
-        with self._lock:
-            counts, total = self._series.setdefault(key, ([0] * (len(self.buckets) + 1), [0.0]))
-            for i, bound in enumerate(self.buckets):
-                if value <= bound:
-                    counts[i] += 1
-            counts[-1] += 1  # +Inf, also the count
-            total[0] += value
-
-    def count(self, **labels: str) -> int:
-        with self._lock:
-            series = self._series.get(_key(labels))
-            return series[0][-1] if series else 0
-
-    def lines(self) -> list[str]:
-        with self._lock:
-            items = sorted((k, (list(c), t[0])) for k, (c, t) in self._series.items())
-        out = self.header()
-        for key, (counts, total) in items:
-            for bound, n in zip((*self.buckets, math.inf), counts, strict=True):
-                out.append(f"{self.name}_bucket{_labels(key, (('le', _number(bound)),))} {n}")
-            out.append(f"{self.name}_sum{_labels(key)} {_number(total)}")
-            out.append(f"{self.name}_count{_labels(key)} {counts[-1]}")
-        return out
-
-
 @dataclass(frozen=True)
 class Sample:
-    """One gauge value computed at scrape time."""
+    """One value computed at scrape time."""
 
     name: str
     help: str
     value: float
     labels: Mapping[str, str] | None = None
-    kind: str = "gauge"
+    kind: str = "gauge"  # or "counter"
 
 
 Collector = Callable[[], Iterable[Sample]]
 
 
 class Metrics:
-    """Pendulum's metrics: one instance per process, shared by every thread."""
+    """Pendulum's metrics: one instance (and one registry) per process, shared by every
+    thread."""
 
     def __init__(self) -> None:
-        self.started = time.time()
+        self.registry = CollectorRegistry()
+        ProcessCollector(registry=self.registry)
         self.requests = Counter(
-            "pendulum_slack_requests_total", "Slack requests handled, by kind and HTTP status."
+            "pendulum_slack_requests_total",
+            "Slack requests handled, by kind and HTTP status.",
+            ["kind", "status"],
+            registry=self.registry,
         )
-        self.commands = Counter("pendulum_commands_total", "Slash commands handled, by subcommand.")
+        self.commands = Counter(
+            "pendulum_commands_total",
+            "Slash commands handled, by subcommand.",
+            ["subcommand"],
+            registry=self.registry,
+        )
         self.ack_latency = Histogram(
             "pendulum_ack_latency_seconds",
             "Seconds from receiving a Slack request to acking it (Slack allows 3).",
+            ["kind"],
+            buckets=ACK_BUCKETS,
+            registry=self.registry,
         )
         self.deliveries = Counter(
-            "pendulum_deliveries_total", "Scheduled sends finished by a tick, by outcome."
+            "pendulum_deliveries_total",
+            "Scheduled sends finished by a tick, by outcome.",
+            ["outcome"],
+            registry=self.registry,
         )
         self.retries = Counter(
             "pendulum_delivery_retries_total",
             "Sends put back for another attempt (rate limited, Slack errors, outcome unknown).",
-            labelled=False,
+            registry=self.registry,
         )
         self._collectors: list[Collector] = []
         self._lock = threading.Lock()
+        self._children: dict[tuple[str, int, str | None], tuple[Any, Any, Any]] = {}
+        self.registry.register(_Computed(self))
 
     # -- recording ---------------------------------------------------------------------------
     def observe_request(
         self, kind: str, status: int, seconds: float, subcommand: str | None = None
     ) -> None:
-        self.requests.inc(kind=kind, status=str(status))
-        self.ack_latency.observe(seconds, kind=kind)
-        if subcommand is not None:
-            self.commands.inc(subcommand=subcommand)
+        key = (kind, status, subcommand)
+        children = self._children.get(key)
+        if children is None:  # `labels()` takes the metric's lock: look each set up once
+            children = self._children[key] = (
+                self.requests.labels(kind, str(status)),
+                self.ack_latency.labels(kind),
+                self.commands.labels(subcommand) if subcommand is not None else None,
+            )
+        requests, latency, commands = children
+        requests.inc()
+        latency.observe(seconds)
+        if commands is not None:
+            commands.inc()
 
     def count_delivery(self, outcome: str, n: int = 1) -> None:
         if n <= 0:
             return
-        self.deliveries.inc(n, outcome=outcome)
+        self.deliveries.labels(outcome).inc(n)
         if outcome in RETRY_OUTCOMES:
             self.retries.inc(n)
 
@@ -201,47 +138,49 @@ class Metrics:
 
     # -- exposition --------------------------------------------------------------------------
     def render(self) -> str:
-        out: list[str] = []
-        for metric in (
-            self.requests,
-            self.commands,
-            self.ack_latency,
-            self.deliveries,
-            self.retries,
-        ):
-            out.extend(metric.lines())
-        samples: list[Sample] = [
-            Sample(
-                "pendulum_process_start_time_seconds",
-                "Start time of this process (Unix seconds).",
-                self.started,
-            )
-        ]
+        return generate_latest(self.registry).decode()
+
+    def computed(self) -> Iterator[Metric]:
+        """The values collectors read at scrape time; one that fails is logged and counted."""
         with self._lock:
             collectors = list(self._collectors)
+        families: dict[str, Metric] = {}
         errors = 0
         for collector in collectors:
             try:
-                samples.extend(collector())
+                samples = list(collector())
             except Exception as exc:
                 errors += 1
                 log.warning("metrics collector failed: %s", exc)
-        samples.append(
-            Sample(
-                "pendulum_metrics_collector_errors",
-                "Collectors that failed during this scrape.",
-                errors,
-            )
+                continue
+            for sample in samples:
+                labels = dict(sample.labels or {})
+                family = families.get(sample.name)
+                if family is None:
+                    kind = CounterMetricFamily if sample.kind == "counter" else GaugeMetricFamily
+                    family = families[sample.name] = kind(
+                        sample.name, sample.help, labels=list(labels)
+                    )
+                family.add_metric(list(labels.values()), sample.value)  # type: ignore[attr-defined]
+        yield from families.values()
+        yield GaugeMetricFamily(
+            "pendulum_metrics_collector_errors",
+            "Collectors that failed during this scrape.",
+            errors,
         )
-        seen: dict[str, list[Sample]] = {}
-        for sample in samples:
-            seen.setdefault(sample.name, []).append(sample)
-        for name, group in seen.items():
-            out.append(f"# HELP {name} {group[0].help}")
-            out.append(f"# TYPE {name} {group[0].kind}")
-            for sample in group:
-                out.append(f"{name}{_labels(_key(sample.labels or {}))} {_number(sample.value)}")
-        return "\n".join(out) + "\n"
+
+
+class _Computed:
+    """The registry's view of `Metrics.computed` (prometheus_client calls `collect`)."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self.metrics = metrics
+
+    def collect(self) -> Iterator[Metric]:
+        return self.metrics.computed()
+
+    def describe(self) -> list[Metric]:
+        return []  # names are only known at scrape time: never checked for clashes up front
 
 
 # -- collectors reading the database and the heartbeat --------------------------------------

@@ -59,7 +59,11 @@ class PendulumWsgi:
     ) -> None:
         self.app = app
         # signature first, then a strict parse, then Bolt (bot/slack/http_guard.py says why)
-        self.slack = CheckedSlackHandler(app, path, signing_secret) if app is not None else None
+        self.slack: CheckedSlackHandler | None = None
+        if app is not None:
+            if not signing_secret:
+                raise ValueError("serving Slack's requests over HTTP needs the signing secret")
+            self.slack = CheckedSlackHandler(app, path, signing_secret)
         self.path = path
         self.health = health
         self.metrics = metrics or Metrics()

@@ -95,7 +95,7 @@ class DurableKeys:
 @dataclass
 class _First:
     started: float = field(default_factory=time.monotonic)
-    done: threading.Event = field(default_factory=threading.Event)
+    done: bool = False  # repeats wait for it on Redeliveries._finished
     response: BoltResponse | None = None
 
 
@@ -115,7 +115,9 @@ class Redeliveries:
         self.max_kept = max_kept
         self.wait = wait
         self._lock = threading.Lock()
+        self._finished = threading.Condition(self._lock)  # one for all: no Event per request
         self._seen: OrderedDict[str, _First] = OrderedDict()
+        self._waiting = 0  # repeats waiting for their first (changed under the lock)
         self.repeats = 0
 
     def around(self, req: BoltRequest, dispatch: Dispatch) -> BoltResponse:
@@ -146,18 +148,31 @@ class Redeliveries:
         finally:
             if response is not None and response.status < 500:
                 mine.response = response
+                mine.done = True  # before reading _waiting: see _repeat
+                if self._waiting:  # usually nobody: then no shared lock on the way out
+                    with self._lock:
+                        self._finished.notify_all()
             else:  # failed: a retry may try again
                 if recorded and self.durable is not None:
                     self.durable.forget(key)
                 with self._lock:
-                    if self._seen.get(key) is mine:
+                    if self._seen.get(key) is mine:  # failed: a retry may try again
                         del self._seen[key]
-            mine.done.set()
+                    mine.done = True
+                    self._finished.notify_all()
 
     def _repeat(
         self, key: str, first: _First, req: BoltRequest, dispatch: Dispatch
     ) -> BoltResponse:
-        if not first.done.wait(self.wait):
+        with self._lock:
+            # counted before `done` is read, so a first that finishes meanwhile either sees
+            # the count and notifies, or has set `done` already
+            self._waiting += 1
+            try:
+                done = self._finished.wait_for(lambda: first.done, timeout=self.wait)
+            finally:
+                self._waiting -= 1
+        if not done:
             log.info("redelivery of %s while the first is still running: acked", key.split(":")[0])
             return BoltResponse(status=200, body="")
         if first.response is None:  # the first failed; this one gets its own try

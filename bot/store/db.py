@@ -104,10 +104,11 @@ class Store:
             self._local.db = db
         return db
 
-    def _open(self) -> sqlite_utils.Database:
+    def _open(self, busy_timeout_ms: int | None = None) -> sqlite_utils.Database:
+        wait = self.busy_timeout_ms if busy_timeout_ms is None else busy_timeout_ms
         try:
-            conn = sqlite3.connect(str(self.path), timeout=self.busy_timeout_ms / 1000)
-            conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+            conn = sqlite3.connect(str(self.path), timeout=wait / 1000)
+            conn.execute(f"PRAGMA busy_timeout = {int(wait)}")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA foreign_keys = ON")
             # deleted rows (`forget me`, `calendar off`) are overwritten, not left in free
@@ -135,14 +136,22 @@ class Store:
     @contextmanager
     def patience(self, busy_timeout_ms: int) -> Iterator[None]:
         """Within the block, this thread waits at most `busy_timeout_ms` for a lock held
-        elsewhere (then sqlite3.OperationalError, see `is_busy`)."""
-        conn = self.db.conn
-        conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        elsewhere (then sqlite3.OperationalError, see `is_busy`).
+
+        It does so through a second connection of its own, opened once with that timeout, so
+        a request pays no PRAGMA on the way in and out (each one gives up the GIL: under load,
+        a wait for it to come back)."""
+        local = self._local
+        impatient: tuple[int, sqlite_utils.Database] | None = getattr(local, "impatient", None)
+        if impatient is None or impatient[0] != busy_timeout_ms:
+            impatient = (busy_timeout_ms, self._open(busy_timeout_ms))
+            local.impatient = impatient
+        usual = getattr(local, "db", None)
+        local.db = impatient[1]
         try:
             yield
         finally:
-            with contextlib.suppress(sqlite3.ProgrammingError):  # closed meanwhile
-                conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+            local.db = usual  # None: the usual connection opens when this thread next needs it
 
     # -- transactions ------------------------------------------------------------------------
     @contextmanager
@@ -184,7 +193,8 @@ class Store:
         if unknown:
             raise NewerDatabase(newer_database_problem(self.path, unknown))
         pending = [m.name for m in MIGRATIONS.pending(self.db)]
-        MIGRATIONS.apply(self.db)
+        if pending:  # the usual start: nothing to do, and nothing written
+            MIGRATIONS.apply(self.db)
         return pending
 
     def schema_version(self) -> list[str]:

@@ -314,6 +314,38 @@ def m008_unique_optins(db: sqlite_utils.Database) -> None:
 
 
 @MIGRATIONS()
+def m010_people(db: sqlite_utils.Database) -> None:
+    """The people cache (bot/delivery/people.py): what delivery needs to know about each recipient —
+    zone, away (and until when), deleted/bot — read in bulk from `users.list` and kept fresh
+    by `user_change` / `user_status_changed` / `team_join`. Only people Pendulum has a reason
+    to know (someone with a schedule or a `people` row) are stored; `fetched_at` bounds the
+    age of a row. `people_sweeps` says when a workspace was last read in bulk."""
+    db.execute(
+        """
+        CREATE TABLE people_cache (
+            team_id TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            tz TEXT,
+            away INTEGER NOT NULL DEFAULT 0,
+            away_until REAL,
+            deleted INTEGER NOT NULL DEFAULT 0,
+            is_bot INTEGER NOT NULL DEFAULT 0,
+            fetched_at TEXT NOT NULL,
+            PRIMARY KEY (team_id, user_id)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE people_sweeps (
+            team_id TEXT PRIMARY KEY,
+            swept_at TEXT NOT NULL
+        )
+        """
+    )
+
+
+@MIGRATIONS()
 def m011_calendars(db: sqlite_utils.Database) -> None:
     """A manager's read-only calendar feed (bot/features/calendar.py) and what it yields.
 

@@ -32,6 +32,12 @@ DESCRIPTIONS: Mapping[str, TableInfo] = {
         "your Slack user id and time zone, so messages reach you at your local time",
         "until you run `forget me`; the time zone is refreshed from Slack when it changes",
     ),
+    "people_cache": TableInfo(
+        "what Slack says about you that decides whether a message goes out now: your time "
+        "zone, whether your status says you're away (not the status text itself), and "
+        "whether your account is active",
+        "until you run `forget me`; refreshed from Slack at least every hour it's needed",
+    ),
     "assessments": TableInfo(
         "your self-assessments: role, years in engineering and management, months since "
         "hands-on work, and your goal",

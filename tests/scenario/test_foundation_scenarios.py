@@ -7,12 +7,21 @@ import signal
 import sqlite3
 import subprocess
 from pathlib import Path
+from typing import Literal
 
 import pytest
 
 from blockkit.validate import message_problems
 from slack_emulator import Emulator
-from tests.support.harness import ALICE, TEAM, AppProcess, app_env, console_script, free_port
+from tests.support.harness import (
+    ALICE,
+    TEAM,
+    AppProcess,
+    app_env,
+    console_script,
+    free_port,
+    start_app,
+)
 
 
 def assert_help(delivery_ack: dict[str, object] | None) -> None:
@@ -33,6 +42,20 @@ def test_socket_mode_help_is_acked_fast_with_valid_block_kit(
     assert "mode=socket" in app.logs() and "Acme" in app.logs() and str(app.db_path) in app.logs()
     for secret in (emu.auth.bot_token, emu.auth.app_token):
         assert secret not in app.logs()
+
+
+@pytest.mark.parametrize("mode", ["socket", "http"])
+def test_the_token_is_checked_once_at_start_up_and_not_again_per_request(
+    emu: Emulator, tmp_path: Path, mode: Literal["socket", "http"]
+) -> None:
+    process = start_app(emu, tmp_path / "app", mode=mode)
+    try:
+        assert len(emu.calls_to("auth.test")) == 1  # start-up's check; Bolt reuses its answer
+        for text in ("help", "check write the migration for Friday's launch"):
+            assert emu.slash_command(ALICE, TEAM, text).ok
+        assert len(emu.calls_to("auth.test")) == 1
+    finally:
+        process.stop()
 
 
 def test_empty_command_shows_help(emu: Emulator, app: AppProcess) -> None:

@@ -8,14 +8,16 @@ import json
 import logging
 import re
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from prometheus_client import Histogram
 
-from bot.ops.metrics import CONTENT_TYPE, Counter, Histogram, Metrics
+from bot.ops.metrics import CONTENT_TYPE, Metrics
 from bot.slack.http_server import PendulumWsgi
 from bot.slack.requestlog import classify, request_id_from_headers
 from slack_emulator import Emulator
@@ -44,33 +46,40 @@ def parse_exposition(text: str) -> dict[str, float]:
 
 
 def test_histogram_buckets_are_cumulative_and_labels_escaped() -> None:
-    histogram = Histogram("t_seconds", "test", buckets=(0.1, 1.0))
+    metrics = Metrics()
+    histogram = Histogram(
+        "t_seconds", "test", ["kind"], buckets=(0.1, 1.0), registry=metrics.registry
+    )
     for value in (0.05, 0.5, 0.5, 7.0):
-        histogram.observe(value, kind='say "hi"\\')
-    samples = parse_exposition("\n".join(histogram.lines()))
+        histogram.labels(kind='say "hi"\\').observe(value)
+    samples = parse_exposition(metrics.render())
     label = 'kind="say \\"hi\\"\\\\"'
     assert samples[f't_seconds_bucket{{{label},le="0.1"}}'] == 1
-    assert samples[f't_seconds_bucket{{{label},le="1"}}'] == 3
+    assert samples[f't_seconds_bucket{{{label},le="1.0"}}'] == 3
     assert samples[f't_seconds_bucket{{{label},le="+Inf"}}'] == 4
     assert samples[f"t_seconds_count{{{label}}}"] == 4
     assert samples[f"t_seconds_sum{{{label}}}"] == pytest.approx(8.05)
 
 
 def test_counters_are_thread_safe_and_only_go_up() -> None:
-    counter = Counter("t_total", "test")
+    metrics = Metrics()
+    counter = metrics.requests
 
     def bump() -> None:
         for _ in range(10_000):
-            counter.inc(kind="x")
+            metrics.observe_request("x", 200, 0.001)
 
     threads = [threading.Thread(target=bump) for _ in range(8)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert counter.value(kind="x") == 80_000
+    assert (
+        parse_exposition(metrics.render())['pendulum_slack_requests_total{kind="x",status="200"}']
+        == 80_000
+    )
     with pytest.raises(ValueError):
-        counter.inc(-1)
+        counter.labels("x", "200").inc(-1)
 
 
 def test_tick_outcomes_feed_delivery_counters() -> None:
@@ -174,8 +183,15 @@ def base(app: AppProcess) -> str:
     return f"http://127.0.0.1:{app.port}"
 
 
-def request_lines(app: AppProcess) -> list[str]:
-    return [line for line in app.logs().splitlines() if "pendulum.requests" in line]
+def request_lines(app: AppProcess, expected: int) -> list[str]:
+    """The request log lines, once `expected` of them are out: they are written in batches
+    (bot/ops/logs.py), up to 50 ms after the request."""
+    deadline = time.monotonic() + 10
+    while True:
+        lines = [line for line in app.logs().splitlines() if "pendulum.requests" in line]
+        if len(lines) >= expected or time.monotonic() > deadline:
+            return lines
+        time.sleep(0.02)
 
 
 def test_http_mode_end_to_end(emu: Emulator, http_app: AppProcess) -> None:
@@ -202,11 +218,11 @@ def test_http_mode_end_to_end(emu: Emulator, http_app: AppProcess) -> None:
     assert samples['pendulum_slack_requests_total{kind="command",status="200"}'] == 2
     assert samples['pendulum_slack_requests_total{kind="url_verification",status="200"}'] == 1
     assert samples['pendulum_ack_latency_seconds_count{kind="command"}'] == 2
-    assert samples['pendulum_ack_latency_seconds_bucket{kind="command",le="3"}'] == 2
+    assert samples['pendulum_ack_latency_seconds_bucket{kind="command",le="3.0"}'] == 2
     assert samples["pendulum_workspaces"] == 1
     assert "pendulum_pending_sends" in text
 
-    lines = request_lines(http_app)
+    lines = request_lines(http_app, 3)
     assert len(lines) == 3, lines  # one per Slack request; none for /healthz or /metrics
     for line in lines:
         assert re.search(r"POST /slack/events .* id=\d+-[0-9a-f]{10} .*status=200 \d+\.\dms$", line)
@@ -225,7 +241,7 @@ def test_forged_requests_are_counted_as_unverified(emu: Emulator, http_app: AppP
     emu.clear_problems()
     samples = parse_exposition(fetch(base(http_app) + "/metrics")[1])
     assert samples['pendulum_slack_requests_total{kind="unverified",status="401"}'] == 1
-    assert "status=401" in request_lines(http_app)[-1]
+    assert "status=401" in request_lines(http_app, 1)[-1]
 
 
 @pytest.fixture
@@ -259,6 +275,6 @@ def test_socket_mode_serves_health_and_metrics_too(emu: Emulator, app: AppProces
     samples = parse_exposition(fetch(base(app) + "/metrics")[1])
     assert samples['pendulum_commands_total{subcommand="help"}'] == 1
     assert samples['pendulum_ack_latency_seconds_count{kind="command"}'] == 1
-    (line,) = request_lines(app)
+    (line,) = request_lines(app, 1)
     assert "SOCKET socket_mode command:/pendulum help" in line and "status=200" in line
     assert fetch(base(app) + "/slack/events")[0] == 404  # no HTTP door into Socket Mode

@@ -264,9 +264,9 @@ def test_each_workspace_is_recorded_once_with_its_grid_org(store: Store) -> None
         return SimpleNamespace(body=body, context=context)
 
     for team, org in (("T5", "E1"), ("T5", "E1"), ("T6", None)):
-        tracker.middleware(request(team, org), None, lambda: calls.append("next"))  # type: ignore[arg-type]
+        tracker.around(request(team, org), lambda req: calls.append("next"))  # type: ignore[arg-type,func-returns-value]
     # the uninstall event itself must not bring the workspace back
-    tracker.middleware(request("T7", None, "app_uninstalled"), None, lambda: calls.append("next"))  # type: ignore[arg-type]
+    tracker.around(request("T7", None, "app_uninstalled"), lambda req: calls.append("next"))  # type: ignore[arg-type,func-returns-value]
     assert calls == ["next"] * 4
     rows = store.db.execute("SELECT team_id, enterprise_id FROM workspaces ORDER BY 1").fetchall()
     assert rows == [("T5", "E1"), ("T6", None)]

@@ -22,6 +22,7 @@ from bot.clock import FakeClock
 from bot.config import Config
 from bot.content.library import load_library
 from bot.delivery.engine import DeliveryEngine
+from bot.delivery.people import PeopleService
 from bot.router import ActionContext, CommandContext, EventContext, Reply, ViewContext, run_command
 from bot.services import Services
 from bot.store.db import Store
@@ -98,6 +99,15 @@ class StubSlack:
         self.problems += [f"{method}: {p}" for p in message_problems(body)]
 
     # -- Web API -------------------------------------------------------------------------
+    def users_list(self, **args: Any) -> dict[str, Any]:
+        """Everyone in one page; gone people come back deleted, as Slack lists them."""
+        self._record("users.list", args)
+        members = [
+            {**user, "deleted": True} if uid in self.gone else user
+            for uid, user in self.users.items()
+        ]
+        return {"ok": True, "members": members, "response_metadata": {"next_cursor": ""}}
+
     def users_info(self, **args: Any) -> dict[str, Any]:
         self._record("users.info", args)
         user = args["user"]
@@ -341,6 +351,14 @@ def build_world(
     )
     services.client_for = lambda team_id: slack  # type: ignore[method-assign,assignment,return-value]
     composers = {kind: partial(fn, services) for kind, fn in router.composers.items()}
+    people = PeopleService(
+        store,
+        clock,
+        lambda team_id: slack,  # type: ignore[arg-type,return-value]
+        listeners=[partial(fn, services) for fn in router.person_listeners],
+        sleep=lambda seconds: None,
+    )
+    services.extras["people"] = people
     engine = DeliveryEngine(
         store,
         lambda team_id: slack,  # type: ignore[arg-type,return-value]
@@ -348,6 +366,8 @@ def build_world(
         composers,  # type: ignore[arg-type]
         sleep=lambda seconds: None,
         workers=2,
+        people=people,
+        after={kind: partial(fn, services) for kind, fn in router.after_send.items()},
     )
     services.engine = engine
     return World(services, slack, clock, engine, tmp_path)

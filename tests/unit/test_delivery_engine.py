@@ -643,7 +643,7 @@ def test_scheduler_runs_recovery_then_ticks(store: Store) -> None:
     scheduler.start()
     assert scheduler._scheduler is not None
     [job] = scheduler._scheduler.get_jobs()  # one tick job, nothing per user
-    assert (job.coalesce, job.max_instances, job.misfire_grace_time) == (True, 1, None)
+    assert (job.coalesce, job.max_instances, job.misfire_grace_time) == (True, 2, None)
     deadline = time.monotonic() + 5
     while scheduler.ticks < 3 and time.monotonic() < deadline:
         time.sleep(0.01)

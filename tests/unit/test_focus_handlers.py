@@ -106,6 +106,7 @@ def test_changing_blocks_mid_week_keeps_unchanged_ones_and_loses_no_dm(world: Wo
 def test_blocks_follow_the_person_to_a_new_time_zone(world: World) -> None:
     world.command("focus set tue 09:00-11:00")
     world.command("nudge on")
+    world.slack.users[ALICE]["tz"] = "Asia/Tokyo"  # Slack's directory says so from now on
     world.event({"type": "user_change", "user": {"id": ALICE, "tz": "Asia/Tokyo"}})
     owned = sch.list_by_owner(world.store, TEAM, ALICE)
     assert {s.tz for s in owned} == {"Asia/Tokyo"}

@@ -118,3 +118,21 @@ def test_a_persons_deliveries_are_found_by_index_not_a_scan(tmp_path: Path) -> N
     ).fetchall()
     detail = " ".join(str(row[3]) for row in plan)
     assert "USING INDEX deliveries_by_target" in detail, detail
+
+
+def test_patience_is_a_short_wait_on_a_connection_of_its_own(tmp_path: Path) -> None:
+    store = Store(tmp_path / "p.db")
+    store.migrate()
+
+    def timeout() -> int:
+        return int(store.db.execute("PRAGMA busy_timeout").fetchone()[0])
+
+    usual = store.db
+    assert timeout() == 15_000
+    for _ in range(2):  # the second time reuses the short-wait connection
+        with store.patience(250):
+            assert timeout() == 250 and store.db is not usual
+            store.db.execute("INSERT INTO app_state VALUES ('k', 'v', 'now')")
+        assert store.db is usual and timeout() == 15_000
+        store.db.execute("DELETE FROM app_state WHERE key = 'k'")
+    store.close()
