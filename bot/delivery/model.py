@@ -24,7 +24,8 @@ class OutgoingMessage(TypedDict):
 class Person:
     """What delivery needs to know about a recipient, from the people cache
     (bot/delivery/people.py): their zone, whether their Slack status says away (until when),
-    and whether they can get a DM at all. `fetched_at` is when Slack last told us (a sweep, a look-up or an event)."""
+    and whether they can get a DM at all. `fetched_at` is when Slack last told us (a sweep,
+    a look-up or an event)."""
 
     user_id: str
     tz: str | None
