@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from blockkit.validate import message_problems
-from bot.coaching.critical_path import load_model
+from bot.coaching.critical.classifier import load_model
 from bot.coaching.profile import SAMPLE_ASSESSMENT, build_profile
 from bot.content.compose import (
     render_card,

@@ -1,7 +1,7 @@
 """Is this task on my critical path? `/pendulum check <task>`, the checklist (`/pendulum check`
 or `/pendulum ❓`), and the "Critical path?" message shortcut.
 
-The verdict comes from the clause-level reader (`bot/coaching/critical_reader.py`): ✅ keep your
+The verdict comes from the clause-level reader (`bot/coaching/critical/reader.py`): ✅ keep your
 hands warm with it or ⛔ hand it off, with the user's own deciding words quoted; ❓ only when
 the deciding facts are missing, and then the same message asks them ("Is anyone waiting on
 it?", "Is there a date on it?") as buttons and turns into ✅ or ⛔ once answered. Text that
@@ -16,8 +16,8 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bot.coaching import critical_reader
-from bot.coaching.critical_path import (
+from bot.coaching.critical import reader as critical_reader
+from bot.coaching.critical.classifier import (
     Classification,
     Model,
     Question,

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from blockkit.validate import message_problems
-from bot.coaching import critical_path as cp
-from bot.coaching.critical_path import (
+from bot.coaching.critical import classifier as cp
+from bot.coaching.critical.classifier import (
     checklist,
     checklist_verdict,
     classify,
