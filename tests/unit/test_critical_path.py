@@ -20,7 +20,8 @@ from bot.coaching.critical.classifier import (
     stem,
     words,
 )
-from bot.features.critical_path import model_for, parse_state, verdict_message
+from bot.features.critical_path import model_for, verdict_message
+from bot.features.critical_path_blocks import parse_state
 from bot.router import run_command
 from bot.services import Services
 from tests.support.commands_fakes import (
