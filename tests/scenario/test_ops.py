@@ -17,7 +17,8 @@ import sqlite_utils
 
 from bot.cli import build_parser, main
 from bot.store import Store
-from bot.store.admin import DatabaseLock, export, live_reasons, record_tick, stats
+from bot.store.admin import export, record_tick, stats
+from bot.store.backup import DatabaseLock, live_reasons
 from bot.store.migrations import MIGRATIONS
 from slack_emulator import Emulator
 from tests.support.harness import AppProcess, app_env, console_script, free_port
