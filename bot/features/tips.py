@@ -44,7 +44,7 @@ from bot.coaching.tips import (
 from bot.coaching.when import DAY_NAMES
 from bot.content.blocks import context, message, section
 from bot.content.compose import render_template
-from bot.content.markup import channel_link, code, escape, mention
+from bot.content.markup import code, escape, mention
 from bot.delivery import ledger
 from bot.delivery.ledger import CLAIMED, FAILED, SENT, SKIPPED, delivery_key
 from bot.delivery.schedules import (
@@ -62,6 +62,7 @@ from bot.delivery.slack_errors import PERMANENT
 from bot.delivery.timing import local_date_of, period_key, zone
 from bot.features import common
 from bot.features.tip_sends import KIND
+from bot.features.tips_channels import INVITE, channel_problem, is_member, link, target_channel
 from bot.router import CommandContext, Reply, Router, Subcommand, split_command
 
 if TYPE_CHECKING:
@@ -70,7 +71,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("pendulum.tips")
 
 MAX_LIST = 40
-INVITE = "`/invite @Pendulum`"
 USAGE = (
     "`{cmd} remind [#channel] [day] [HH:MM] [tz]` · `{cmd} remind list` · "
     "`{cmd} remind off [#channel]` · `{cmd} remind now [#channel]` · "
@@ -84,79 +84,6 @@ def channel_schedule(services: Services, team_id: str, channel: str) -> Schedule
         if schedule.target == channel:
             return schedule
     return None
-
-
-def link(channel: str) -> str:
-    try:
-        return channel_link(channel)
-    except ValueError:
-        return code(channel)
-
-
-def _error_code(exc: SlackApiError) -> str:
-    data = getattr(exc.response, "data", None)
-    return str(data.get("error", "")) if isinstance(data, dict) else ""
-
-
-def is_member(client: WebClient, channel: str, user_id: str) -> bool:
-    """Whether `user_id` is in the channel (conversations.members, every page)."""
-    cursor: str | None = None
-    for _ in range(200):
-        kwargs: dict[str, Any] = {"channel": channel, "limit": 500}
-        if cursor:
-            kwargs["cursor"] = cursor
-        response = client.conversations_members(**kwargs)
-        if user_id in (response.get("members") or []):
-            return True
-        cursor = str((response.get("response_metadata") or {}).get("next_cursor") or "")
-        if not cursor:
-            return False
-    return False
-
-
-def channel_problem(
-    client: WebClient, channel: str, user_id: str, command: str, *, need_bot: bool = True
-) -> str | None:
-    """Why tips can't go to this channel for this person, in words; None when they can."""
-    where = link(channel)
-    try:
-        info = dict(client.conversations_info(channel=channel).get("channel") or {})
-    except SlackApiError as exc:
-        error = _error_code(exc)
-        if error == "channel_not_found":
-            return (
-                f"I can't see {where}. If it's a private channel, invite me first: type "
-                f"{INVITE} in it, then run `{command} remind` there again."
-            )
-        if error == "missing_scope":
-            return (
-                "I'm missing a permission to look up channels (`channels:read`, "
-                "`groups:read`). Ask whoever installed me to reinstall the app."
-            )
-        raise
-    if info.get("is_im") or info.get("is_mpim"):
-        return "Weekly tips are for team channels, not direct messages. Name a channel."
-    if info.get("is_archived"):
-        return f"{where} is archived, so nobody would read a tip there."
-    if not is_member(client, channel, user_id):
-        return (
-            f"You can only set up tips for a channel you're in. Join {where} first, "
-            "or ask one of its members to do it."
-        )
-    if need_bot and not info.get("is_member"):
-        return (
-            f"I'm not a member of {where}, so I couldn't post tips there. Invite me by typing "
-            f"{INVITE} in {where}, then run `{command} remind` again."
-        )
-    return None
-
-
-def target_channel(ctx: CommandContext, named: str | None) -> str | None:
-    """The named channel, else the one the command was typed in (None in a DM)."""
-    if named:
-        return named
-    channel = ctx.channel_id or ""
-    return channel if channel[:1] in ("C", "G") else None
 
 
 NAME_A_CHANNEL = (
