@@ -383,3 +383,30 @@ def record_tick(store: Store, now: datetime) -> None:
                 " updated_at = excluded.updated_at",
                 [key, value, when],
             )
+
+
+# -- the health checks' and metrics' reads ---------------------------------------------------
+def quick_check(db: sqlite_utils.Database) -> list[str]:
+    """`PRAGMA quick_check`'s findings: `["ok"]` for a sound file."""
+    return [str(r[0]) for r in db.execute("PRAGMA quick_check").fetchall()]
+
+
+def ping(db: sqlite_utils.Database) -> None:
+    """A trivial read: raises when the database can't answer."""
+    db.execute("SELECT 1").fetchone()
+
+
+def ledger_counts(db: sqlite_utils.Database, due_by: str) -> tuple[dict[str, int], int]:
+    """Ledger rows by status, and how many pending or claimed ones are due by `due_by` (ISO
+    UTC). Raises sqlite3.OperationalError before the ledger exists."""
+    rows = db.execute("SELECT status, COUNT(*) FROM deliveries GROUP BY status").fetchall()
+    due = db.execute(
+        "SELECT COUNT(*) FROM deliveries WHERE status IN ('pending', 'claimed') AND due_at <= ?",
+        [due_by],
+    ).fetchone()[0]
+    return {str(s): int(n) for s, n in rows}, int(due)
+
+
+def workspace_count(db: sqlite_utils.Database) -> int:
+    """Workspaces known to this database (raises sqlite3.OperationalError before the table)."""
+    return int(db.execute("SELECT COUNT(*) FROM workspaces").fetchone()[0])
