@@ -52,6 +52,8 @@ PRIVATE_COLUMNS: dict[str, frozenset[str]] = {
     "calendar_weeks": frozenset(
         {"meeting_hours", "focus_hours", "fragmented_hours", "ooo_days", "focus_blocks"}
     ),
+    # a sent message's body: a follow-up DM quotes the manager's check-in answers back to them
+    "deliveries": frozenset({"payload"}),
 }
 REDACTED = "[redacted]"
 LAST_TICK_KEY = "last_tick_at"
@@ -211,8 +213,9 @@ def known_migrations() -> list[str]:
 # -- export ----------------------------------------------------------------------------------
 def export(db: sqlite_utils.Database, now: datetime, team_id: str | None = None) -> dict[str, Any]:
     """Workspace data as one JSON-ready document: every workspace, or only `team_id`, stamped
-    `now` (the caller's clock). Tokens and check-in answers are redacted; the global tables
-    (install states, app state) are not included."""
+    `now` (the caller's clock). Tokens, check-in answers and message bodies (a follow-up DM
+    quotes the answers) are redacted; the global tables (install states, app state) are not
+    included."""
     teams = [team_id] if team_id else team_ids(db)
     return {
         "format": EXPORT_FORMAT,
