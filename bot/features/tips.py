@@ -210,11 +210,10 @@ def subscribe(
     args: RemindArgs,
 ) -> str:
     """Create or change a channel's subscription (after checking the channel); the answer."""
-    cmd = services.command
     existing = channel_schedule(services, team_id, channel)
     if existing is None and at_tip_limit(services, team_id, user_id):
         return tip_limit_text(services)
-    problem = channel_problem(client, channel, user_id, cmd)
+    problem = channel_problem(client, channel, user_id, services.strings)
     if problem is not None:
         return problem
     tz = args.tz
@@ -261,7 +260,6 @@ def send_now(
     services: Services, client: WebClient, team_id: str, user_id: str, channel: str
 ) -> str:
     """`remind now`: this week's tip, posted now; it counts as this week's."""
-    cmd = services.command
     schedule = channel_schedule(services, team_id, channel)
     if schedule is None:
         return not_subscribed(services, channel)
@@ -274,7 +272,7 @@ def send_now(
         return services.strings.say("tips_already_sent", channel=link(channel)) + (
             common.next_text(services, schedule).removeprefix("Next: ")
         )
-    problem = channel_problem(client, channel, user_id, cmd)
+    problem = channel_problem(client, channel, user_id, services.strings)
     if problem is not None:
         return problem
     try:

@@ -8,7 +8,8 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.content.markup import channel_link, code
+from bot.content.markup import Trusted, channel_link, code
+from bot.content.strings import Strings
 from bot.router import CommandContext
 
 INVITE = "`/invite @Pendulum`"
@@ -43,7 +44,7 @@ def is_member(client: WebClient, channel: str, user_id: str) -> bool:
 
 
 def channel_problem(
-    client: WebClient, channel: str, user_id: str, command: str, *, need_bot: bool = True
+    client: WebClient, channel: str, user_id: str, strings: Strings, *, need_bot: bool = True
 ) -> str | None:
     """Why tips can't go to this channel for this person, in words; None when they can."""
     where = link(channel)
@@ -52,30 +53,18 @@ def channel_problem(
     except SlackApiError as exc:
         error = _error_code(exc)
         if error == "channel_not_found":
-            return (
-                f"I can't see {where}. If it's a private channel, invite me first: type "
-                f"{INVITE} in it, then run `{command} remind` there again."
-            )
+            return strings.say("tips_cant_see", channel=where, invite=Trusted(INVITE))
         if error == "missing_scope":
-            return (
-                "I'm missing a permission to look up channels (`channels:read`, "
-                "`groups:read`). Ask whoever installed me to reinstall the app."
-            )
+            return strings.say("tips_missing_scope")
         raise
     if info.get("is_im") or info.get("is_mpim"):
-        return "Weekly tips are for team channels, not direct messages. Name a channel."
+        return strings.say("tips_not_in_dms")
     if info.get("is_archived"):
-        return f"{where} is archived, so nobody would read a tip there."
+        return strings.say("tips_archived", channel=where)
     if not is_member(client, channel, user_id):
-        return (
-            f"You can only set up tips for a channel you're in. Join {where} first, "
-            "or ask one of its members to do it."
-        )
+        return strings.say("tips_join_first", channel=where)
     if need_bot and not info.get("is_member"):
-        return (
-            f"I'm not a member of {where}, so I couldn't post tips there. Invite me by typing "
-            f"{INVITE} in {where}, then run `{command} remind` again."
-        )
+        return strings.say("tips_invite_me", channel=where, invite=Trusted(INVITE))
     return None
 
 
