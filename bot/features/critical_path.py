@@ -46,6 +46,7 @@ from bot.features.critical_path_blocks import (
     question_blocks,
     questions_text,
     reader_text,
+    say,
     task_echo,
     task_value,
     topic_button,
@@ -108,10 +109,10 @@ def verdict_message(library: Library, task: str) -> dict[str, Any]:
         question = reader_text(library, "questions", first) or first
         blocks += fact_question_blocks(task, "", first, question)
     elif questions:
-        blocks.append(section(questions_text(questions)))
+        blocks.append(section(questions_text(library, questions)))
     blocks.append(
         actions(
-            button("Walk through the checklist", "cp_start", task_value(task)),
+            button(say(library, "cp_walk_checklist"), "cp_start", task_value(task)),
             *topic_button(library),
             block_id="cp_actions",
         )
@@ -167,7 +168,7 @@ def fact_message(library: Library, task: str, answers: str) -> dict[str, Any]:
     blocks += _fact_answers(library, given)
     blocks.append(
         actions(
-            button("Walk through the checklist", "cp_start", task_value(task)),
+            button(say(library, "cp_walk_checklist"), "cp_start", task_value(task)),
             *topic_button(library),
             block_id="cp_done",
         )
@@ -187,7 +188,7 @@ def _fact_answers(library: Library, given: Mapping[str, bool]) -> list[dict[str,
 
 def language_message(library: Library, task: str) -> dict[str, Any]:
     """Not English: say so honestly and offer the checklist instead of a guess."""
-    title = reader_text(library, "language", "title") or "I only read English for now"
+    title = reader_text(library, "language", "title") or say(library, "cp_english_only")
     questions = checklist(library.critical_path)
     blocks = [
         header(f"🌐 {title}"),
@@ -197,7 +198,7 @@ def language_message(library: Library, task: str) -> dict[str, Any]:
     ]
     if questions:
         blocks += question_blocks(questions, [], task)
-        blocks.append(context(hand_off_rule(questions)))
+        blocks.append(context(hand_off_rule(library, questions)))
     return message(title, blocks)
 
 
@@ -208,21 +209,21 @@ def checklist_message(
     questions = checklist(library.critical_path)
     if not questions:
         return message(
-            "The critical-path checklist is not set up.",
-            [section("The critical-path checklist isn't set up in this workspace's content yet.")],
+            say(library, "cp_checklist_missing_title"),
+            [section(say(library, "cp_checklist_missing"))],
         )
     answers = list(answers)[: len(questions)]
     verdict = checklist_verdict(questions, answers)
     blocks: list[dict[str, Any]] = []
     if verdict is None:
-        blocks.append(header("Is it on your critical path?"))
+        blocks.append(header(say(library, "cp_checklist_title")))
         if note:
             blocks.append(section(note))
         if task:
             blocks.append(section(f"*Your task:* {task_echo(task)}"))
         blocks += answered_context(questions, answers)
         blocks += question_blocks(questions, answers, task)
-        blocks.append(context(hand_off_rule(questions)))
+        blocks.append(context(hand_off_rule(library, questions)))
         return message("Critical-path checklist", blocks)
     info = verdict_info(library, verdict)
     decided = deciding_question(questions, answers)
@@ -230,9 +231,9 @@ def checklist_message(
         answer = ANSWER_WORDS[decided.hand_off_if].lower()
         why = f"You answered *{answer}* to “{escape(decided.question)}”"
     elif verdict == "keep":
-        why = "None of your answers puts it on the critical path."
+        why = say(library, "cp_checklist_keep")
     else:
-        why = "You weren't sure about some of these. Find out, then run the checklist again."
+        why = say(library, "cp_checklist_unsure")
     blocks = [header(f"{info['emoji']} {info['title']}")]
     if task:
         blocks.append(section(f"*Your task:* {task_echo(task)}"))
@@ -282,10 +283,7 @@ def install(router: Router) -> None:
         library = ctx.services.library
         text = str((ctx.body.get("message") or {}).get("text") or "")
         if not readable(text).strip():
-            note = (
-                ":information_source: That message has no text I can read, "
-                "so let's use the checklist."
-            )
+            note = say(library, "cp_shortcut_no_text")
             return Reply(message=checklist_message(library, note=note))
         return Reply(message=verdict_message(library, text))
 

@@ -8,10 +8,25 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bot.coaching.critical.classifier import Classification, Question, readable
+from bot.coaching.critical.classifier import Question, readable
+from bot.config import DEFAULT_COMMAND
 from bot.content.blocks import actions, button, context, section
-from bot.content.library import Library
+from bot.content.library import Library, StringText
 from bot.content.markup import code, escape
+from bot.content.strings import Strings
+
+_strings: dict[int, tuple[Mapping[str, StringText], Strings]] = {}
+
+
+def say(library: Library, string_id: str, /, **values: object) -> str:
+    """A sentence of prompts/strings/critical_path.yaml. These messages are built from the
+    library alone (the reader's tests call them so) and their sentences name no command."""
+    texts = library.strings
+    cached = _strings.get(id(texts))
+    if cached is None or cached[0] is not texts:
+        cached = _strings[id(texts)] = (texts, Strings(texts, command=DEFAULT_COMMAND))
+    return cached[1].say(string_id, **values)
+
 
 TASK_ECHO_CHARS = 200
 TASK_STATE_CHARS = 300  # how much of the task rides along in the checklist buttons
@@ -41,61 +56,12 @@ def task_echo(task: str) -> str:
     return code(text)
 
 
-def _words(found: Sequence[str]) -> str:
-    unique = list(dict.fromkeys(found))[:3]
-    return ", ".join(code(w) for w in unique)
-
-
-def _join(parts: Sequence[str]) -> str:
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-
-
-def explain(result: Classification) -> str:
-    """One "Why: …" sentence for a classification (user words escaped with code())."""
-    if result.decided_by == "empty":
-        return "I couldn't find words I know in it, so I can't tell from the text alone."
-    example = result.example
-    if result.decided_by == "example" and example is not None:
-        return f"it's like “{escape(example.text)}”: {escape(example.why)}"
-    hand_off = [f"{escape(r)} ({_words(w)})" for r, w in result.reasons("hand_off")[:2]]
-    keep = [f"{escape(r)} ({_words(w)})" for r, w in result.reasons("keep")[:2]]
-    if result.verdict == "hand_off":
-        if hand_off:
-            return _join(hand_off) + "."
-    elif result.verdict == "keep":
-        if keep:
-            return _join(keep) + "."
-    elif result.decided_by == "conflict":
-        return f"there are signs both ways: {_join(hand_off)}, but {_join(keep)}."
-    else:
-        either = [f"{escape(r)} ({_words(w)})" for r, w in result.reasons("ambiguous")[:1]]
-        lead = hand_off[:1] or keep[:1] or either
-        sentence = "the description doesn't say whether anyone is waiting on it"
-        if lead:
-            sentence += f"; all I have is that {lead[0]}"
-        if (
-            example is not None
-            and example.verdict == "depends"
-            and result.neighbours[0].similarity >= 0.3
-        ):
-            sentence += f". It's like “{escape(example.text)}”: {escape(example.why)}"
-        return sentence + "."
-    if example is not None:  # decided by similar examples rather than signal words
-        label = verdict_info_label(example.verdict)
-        return f"it's close to “{escape(example.text)}” ({label}): {escape(example.why)}"
-    return "the balance of what it says points this way."
-
-
-def verdict_info_label(verdict: str) -> str:
-    return {"keep": "keep it", "hand_off": "hand it off", "depends": "it depends"}[verdict]
-
-
-def questions_text(questions: Sequence[Question]) -> str:
+def questions_text(library: Library, questions: Sequence[Question]) -> str:
     lines = [
         f"{i}. {escape(q.question)} _({q.hand_off_if} → hand it off)_"
         for i, q in enumerate(questions, 1)
     ]
-    return "*Check it yourself*\n" + "\n".join(lines)
+    return say(library, "cp_check_it_yourself") + "\n" + "\n".join(lines)
 
 
 def _state(answers: str, task: str) -> str:
@@ -146,11 +112,8 @@ def reader_text(library: Library, *keys: str) -> str:
     return str(node or "")
 
 
-FOOTER = "Only you can see this. A rule of thumb, not a law: you know your team."
-
-
 def footer(library: Library) -> str:
-    return escape(reader_text(library, "footer") or FOOTER)
+    return escape(reader_text(library, "footer") or say(library, "cp_footer"))
 
 
 FACT_CODES = {"yes": "y", "no": "n"}
@@ -193,14 +156,15 @@ def task_value(task: str) -> str | None:
 
 def topic_button(library: Library) -> list[dict[str, Any]]:
     if TOPIC_ID in library.topics:
-        return [button("Read: off the critical path", f"topic_open:{TOPIC_ID}", TOPIC_ID)]
+        label = say(library, "cp_read_topic")
+        return [button(label, f"topic_open:{TOPIC_ID}", TOPIC_ID)]
     return []
 
 
-def hand_off_rule(questions: Sequence[Question]) -> str:
+def hand_off_rule(library: Library, questions: Sequence[Question]) -> str:
     if all(q.hand_off_if == "yes" for q in questions):
-        return "Any yes: hand it off. All no: keep it."
-    return "Any answer that matches the hand-off side decides it; otherwise keep it."
+        return say(library, "cp_rule_any_yes")
+    return say(library, "cp_rule_matching_side")
 
 
 def answered_context(questions: Sequence[Question], answers: Sequence[str]) -> list[dict[str, Any]]:
