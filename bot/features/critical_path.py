@@ -33,7 +33,7 @@ from bot.content.blocks import (
     section,
 )
 from bot.content.library import Library
-from bot.content.markup import escape
+from bot.content.markup import Trusted, escape
 from bot.features.critical_path_blocks import (
     ANSWER_WORDS,
     TASK_STATE_CHARS,
@@ -85,7 +85,7 @@ def reason(library: Library, reading: critical_reader.Reading) -> str:
     template = reader_text(library, "reasons", key)
     quoted = escape(critical_reader.quote(reading.clause))
     if not template:
-        return f"you wrote “{quoted}”."
+        return say(library, "cp_you_wrote", quote=Trusted(quoted))
     return template.replace("{quote}", quoted)
 
 
