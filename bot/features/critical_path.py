@@ -229,7 +229,7 @@ def checklist_message(
     decided = deciding_question(questions, answers)
     if decided is not None:
         answer = ANSWER_WORDS[decided.hand_off_if].lower()
-        why = f"You answered *{answer}* to “{escape(decided.question)}”"
+        why = say(library, "cp_checklist_answered", answer=answer, question=decided.question)
     elif verdict == "keep":
         why = say(library, "cp_checklist_keep")
     else:
