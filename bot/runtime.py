@@ -37,7 +37,8 @@ from bot.services import Services, make_client
 from bot.slack.http_server import HttpServer, PendulumWsgi
 from bot.slack.installations import remember_workspace, token_for_team
 from bot.slack.redelivery import DURABLE_PREFIX, KEEP_SECONDS
-from bot.store.admin import DatabaseLock, OpsError, record_tick
+from bot.store.admin import OpsError, record_tick
+from bot.store.backup import DatabaseLock
 from bot.store.requests import forget_older_than
 
 log = logging.getLogger("pendulum")

@@ -29,7 +29,7 @@ from bot.delivery.timing import parse_utc
 from bot.runtime import lock_database, prepare_workspaces, start_scheduler, stop_scheduler
 from bot.services import Services, make_client
 from bot.store import Store
-from bot.store.admin import DatabaseLock
+from bot.store.backup import DatabaseLock
 from slack_emulator import Emulator
 from workbench.calendars import connect_sample_calendars, install_sample_feeds
 from workbench.clock import MovableClock

@@ -29,8 +29,8 @@ from bot.coaching.checkin_rules import (
     AWAY,
     period_of,
     questions_from,
-    thresholds,
 )
+from bot.coaching.followups import thresholds
 from bot.delivery import ledger
 from bot.delivery.ledger import CLAIMED, PENDING, SENT, delivery_key
 from bot.delivery.model import Outcome, Person, Skip

@@ -9,7 +9,8 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from bot.coaching.checkin_rules import NOTE_MAX, WHAT_MAX, Checkin, Followup, Question, Questions
+from bot.coaching.checkin_rules import NOTE_MAX, WHAT_MAX, Checkin, Question, Questions
+from bot.coaching.followups import Followup
 from bot.coaching.profile import Profile
 from bot.content.blocks import actions, button, context, header, message, plain, section
 from bot.content.compose import template_message

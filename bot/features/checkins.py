@@ -32,23 +32,25 @@ from slack_sdk import WebClient
 
 from bot.coaching.checkin_rules import (
     BLOCK_IDS,
-    DAY_NAMES,
-    DEFAULT_TIME,
-    DEFAULT_WEEKDAY,
     SKIPPED,
-    WhenError,
-    followups,
     is_period,
-    parse_pause_until,
-    parse_when,
     period_of,
     period_start,
     questions_from,
     shift_period,
     validate,
 )
+from bot.coaching.followups import followups
 from bot.coaching.profile import Profile
 from bot.coaching.trends import HISTORY_WEEKS, history_lines, last_weeks, summary
+from bot.coaching.when import (
+    DAY_NAMES,
+    DEFAULT_TIME,
+    DEFAULT_WEEKDAY,
+    WhenError,
+    parse_pause_until,
+    parse_when,
+)
 from bot.content.blocks import actions, button, context, header, message, section
 from bot.content.markup import code, escape
 from bot.delivery.schedules import (

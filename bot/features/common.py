@@ -91,11 +91,11 @@ def upcoming(services: Services, schedule: Schedule, now: datetime) -> Occurrenc
 
 def next_text(services: Services, schedule: Schedule) -> str:
     if schedule.paused_indefinitely:
-        return "It's paused."
+        return services.strings.say("schedule_paused")
     occ = upcoming(services, schedule, services.clock.now())
     if occ is None:
-        return "Nothing is coming up."
-    return f"Next: {format_local(occ.due_at, schedule.tz)}."
+        return services.strings.say("schedule_nothing_next")
+    return services.strings.say("schedule_next", when=format_local(occ.due_at, schedule.tz))
 
 
 def this_period(services: Services, tz: str) -> str:

@@ -20,8 +20,12 @@ from cryptography.fernet import Fernet
 from blockkit.validate import view_problems
 from bot.calendar.fetch import FetchPolicy
 from bot.calendar.model import WorkingHours
-from bot.coaching.checkin_rules import Checkin, followups, questions_from
+from bot.coaching.checkin_rules import (
+    Checkin,
+    questions_from,
+)
 from bot.coaching.focus_week import hours_text
+from bot.coaching.followups import followups
 from bot.config import ConfigError, load_config
 from bot.features import calendar, calendar_sync, privacy
 from bot.features.calendar_sync import CalendarRefresh, secret_box

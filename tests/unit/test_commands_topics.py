@@ -240,7 +240,9 @@ def test_share_posts_in_channel_unpersonalised_and_names_the_sharer(
     ((url, body),) = posts
     assert url.startswith("https://hooks.slack.test/")
     assert body["response_type"] == "in_channel" and body["replace_original"] is False
-    expected = topic_message(library(), library().topics["ladder"], shared_by=USER)
+    expected = topic_message(
+        library(), library().topics["ladder"], shared_by=USER, command="/pendulum"
+    )
     assert {k: body[k] for k in ("text", "blocks")} == expected
     assert f"Shared by <@{USER}>" in repr(body)
     assert "topic_share" not in repr(body)  # no share button on the shared copy

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from blockkit.validate import message_problems
-from bot.coaching import critical_path as cp
-from bot.coaching.critical_path import (
+from bot.coaching.critical import classifier as cp
+from bot.coaching.critical.classifier import (
     checklist,
     checklist_verdict,
     classify,
@@ -20,7 +20,8 @@ from bot.coaching.critical_path import (
     stem,
     words,
 )
-from bot.features.critical_path import model_for, parse_state, verdict_message
+from bot.features.critical_path import model_for, verdict_message
+from bot.features.critical_path_blocks import parse_state
 from bot.router import run_command
 from bot.services import Services
 from tests.support.commands_fakes import (
