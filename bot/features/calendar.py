@@ -30,6 +30,7 @@ from bot.content.compose import render_template, template_message
 from bot.features import calendar_focus, common
 from bot.features import calendar_sync as sync
 from bot.features.calendar_week import week_context, week_text, week_view
+from bot.features.home_view import publish_home_later
 from bot.router import CommandContext, Reply, Router, Subcommand, ViewContext, split_command
 from bot.store import calendars, people
 
@@ -242,7 +243,7 @@ def on_command(ctx: CommandContext) -> Reply:
         client, team_id, user_id = ctx.client, ctx.team_id, ctx.user_id
         return Reply(
             message=common.note(text),
-            later=lambda: _home_later(services, client, team_id, user_id),
+            later=lambda: publish_home_later(services, client, team_id, user_id),
         )
     if word in ("status", "show"):
         return Reply(message=common.note(status_text(services, ctx.team_id, ctx.user_id)))
@@ -365,7 +366,7 @@ def check_and_save(
         return
     week = week_text(services.library, week_view(cal, tz, now, sync.min_focus(services)))
     _update(client, view_id, done_view(services, week))
-    _home_later(services, client, team_id, user_id)
+    publish_home_later(services, client, team_id, user_id)
 
 
 def _update(client: WebClient, view_id: str, view: dict[str, Any]) -> None:
@@ -373,12 +374,6 @@ def _update(client: WebClient, view_id: str, view: dict[str, Any]) -> None:
         client.views_update(view_id=view_id, view=view)
     except SlackApiError as exc:  # closed by the person meanwhile: nothing to show
         log.info("calendar modal not updated: %s", exc.response.get("error"))
-
-
-def _home_later(services: Services, client: WebClient, team_id: str, user_id: str) -> None:
-    from bot.features.checkins import publish_home_later
-
-    publish_home_later(services, client, team_id, user_id)
 
 
 def week_message(services: Services, team_id: str, user_id: str) -> dict[str, Any] | None:

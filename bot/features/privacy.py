@@ -24,6 +24,13 @@ from bot.content.compose import template_message
 from bot.content.markup import escape
 from bot.delivery.timing import utc_text
 from bot.features.calendar_sync import secret_box
+from bot.features.home_view import (
+    PRIVACY_EXPORT,
+    PRIVACY_FORGET,
+    PRIVACY_SHOW,
+    privacy_actions,
+    publish_home_later,
+)
 from bot.router import ActionContext, CommandContext, Reply, Router, Subcommand, split_command
 from bot.slack.ratelimit import slow_down
 from bot.store import personal
@@ -34,9 +41,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("pendulum.privacy")
 
-SHOW = "privacy_show"
-EXPORT = "privacy_export"
-FORGET = "privacy_forget"
 CONFIRM = "forget_confirm"
 CANCEL = "forget_cancel"
 
@@ -51,15 +55,6 @@ NOT_ABOUT_YOU = {
     "that name you)",
     "workspaces": "this workspace's id and name",
 }
-
-
-def privacy_actions(block_id: str) -> dict[str, Any]:
-    return actions(
-        button("What's stored about me", SHOW, "show"),
-        button("Export my data", EXPORT, "export"),
-        button("Forget me", FORGET, "forget", style="danger"),
-        block_id=block_id,
-    )
 
 
 def privacy_message(services: Services, team_id: str, user_id: str) -> dict[str, Any]:
@@ -204,12 +199,6 @@ def forgotten_message(deleted: dict[str, int], command: str) -> dict[str, Any]:
 
 
 # -- handlers ------------------------------------------------------------------------------
-def _home_later(services: Services, client: WebClient, team_id: str, user_id: str) -> None:
-    from bot.features.checkins import publish_home_later
-
-    publish_home_later(services, client, team_id, user_id)
-
-
 def on_privacy(ctx: CommandContext | ActionContext) -> Reply:
     return Reply(message=privacy_message(ctx.services, ctx.team_id, ctx.user_id))
 
@@ -246,7 +235,7 @@ def on_confirm(ctx: ActionContext) -> Reply:
     deleted = forget_person(services, team_id, user_id)
     return Reply(
         message=forgotten_message(deleted, services.command),
-        later=lambda: _home_later(services, client, team_id, user_id),
+        later=lambda: publish_home_later(services, client, team_id, user_id),
     )
 
 
@@ -284,8 +273,8 @@ def install(router: Router) -> None:
             group="Privacy",
         )
     )
-    router.action(SHOW, on_privacy)
-    router.action(EXPORT, on_export)
-    router.action(FORGET, on_forget_button)
+    router.action(PRIVACY_SHOW, on_privacy)
+    router.action(PRIVACY_EXPORT, on_export)
+    router.action(PRIVACY_FORGET, on_forget_button)
     router.action(CONFIRM, on_confirm)
     router.action(CANCEL, on_cancel)

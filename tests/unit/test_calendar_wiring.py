@@ -222,7 +222,7 @@ def test_a_bad_secret_key_names_the_variable_never_the_value(tmp_path: Path) -> 
 def test_the_chart_is_uploaded_again_only_when_its_figures_change(
     world: World, feeds: FeedServer
 ) -> None:
-    from bot.features.home import publish_home
+    from bot.features.home_view import publish_home
 
     deleted: list[str] = []
     world.slack.files_delete = lambda **args: deleted.append(args["file"]) or {"ok": True}  # type: ignore[attr-defined]
