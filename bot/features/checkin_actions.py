@@ -15,6 +15,7 @@ from bot.coaching.checkin_rules import (
     shift_period,
     validate,
 )
+from bot.content.markup import Trusted
 from bot.features import calendar
 from bot.features import checkin_sends as sends
 from bot.features import checkin_views as views
@@ -46,7 +47,7 @@ def on_start(ctx: ActionContext) -> Reply:
         calendar.checkin_prefill(services, ctx.team_id, ctx.user_id, period_start(period)),
     )
     if not ctx.trigger_id:
-        return Reply(message=views.note_message("Please press the button again."))
+        return Reply(message=views.note_message(services.strings.say("checkin_press_again")))
     ctx.client.views_open(trigger_id=ctx.trigger_id, view=view)
     return Reply()
 
@@ -56,15 +57,12 @@ def on_skip(ctx: ActionContext) -> Reply:
     period = _period_from(ctx, ctx.value)
     week = checkin_store.get_week(services.store, ctx.team_id, ctx.user_id, period)
     if week is not None and week.answered:
-        return Reply(message=views.note_message("You've already checked in this week. Thanks!"))
+        return Reply(message=views.note_message(services.strings.say("checkin_already_thanks")))
     checkin_store.mark_week(
         services.store, ctx.team_id, ctx.user_id, period, SKIPPED, services.clock.now()
     )
     sends.cancel_pending(services, ctx.team_id, ctx.user_id, period, "skipped by the person")
-    text = (
-        f"Skipped the check-in for the week of {week_label(period)}. No reminder; "
-        "see you next week."
-    )
+    text = services.strings.say("checkin_skipped_week", week=week_label(period))
     return Reply(
         message=views.note_message(text, replace=True),
         later=lambda: publish_home_later(services, ctx.client, ctx.team_id, ctx.user_id),
@@ -79,10 +77,11 @@ def on_later(ctx: ActionContext) -> Reply:
     period = _period_from(ctx, raw_period)
     week = checkin_store.get_week(services.store, ctx.team_id, ctx.user_id, period)
     if week is not None and week.answered:
-        return Reply(message=views.note_message("You've already checked in this week. Thanks!"))
+        return Reply(message=views.note_message(services.strings.say("checkin_already_thanks")))
     tz = person_tz(services, ctx.team_id, ctx.user_id)
     due = sends.remind_later(services, ctx.team_id, ctx.user_id, period, choice, tz)
-    text = f":alarm_clock: OK, I'll bring your check-in back {views.format_local(due, tz)}."
+    when = Trusted(views.format_local(due, tz))
+    text = services.strings.say("checkin_reminder_set", when=when)
     return Reply(message=views.note_message(text, replace=True))
 
 

@@ -24,7 +24,7 @@ from bot.coaching.checkin_rules import (
 from bot.coaching.profile import Profile
 from bot.coaching.trends import HISTORY_WEEKS, history_lines, last_weeks, summary
 from bot.content.blocks import context, header, message, section
-from bot.content.markup import escape
+from bot.content.markup import Trusted, escape
 from bot.delivery.schedules import (
     Schedule,
     create_schedule,
@@ -61,8 +61,19 @@ def week_label(period: str) -> str:
     return f"{start:%A} {start.day} {start:%B}"
 
 
-def when_text(weekday: int, local_time: str, tz: str) -> str:
-    return f"{DAY_NAMES[weekday].capitalize()}s at {local_time}, {escape(tz)} time"
+def when_text(services: Services, weekday: int, local_time: str, tz: str) -> Trusted:
+    day = DAY_NAMES[weekday].capitalize()
+    return Trusted(services.strings.say("checkin_when", day=day, time=local_time, tz=tz))
+
+
+def long_date(day: date) -> str:
+    """`Monday 3 March 2026`."""
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def privacy_note(services: Services) -> str:
+    """The line under every check-in: who sees the answers, and the privacy command."""
+    return services.strings.say("checkin_privacy_note")
 
 
 def enable(
@@ -104,29 +115,27 @@ def enable(
     return schedule
 
 
-def next_text(services: Services, schedule: Schedule) -> str:
+def next_text(services: Services, schedule: Schedule) -> Trusted:
     occ = sends.next_send(services, schedule, services.clock.now())
     if occ is None:
-        return "No check-in is coming up while it's paused."
-    return f"Next: {views.format_local(occ.due_at, schedule.tz)}."
+        return Trusted(services.strings.say("checkin_none_while_paused"))
+    when = Trusted(views.format_local(occ.due_at, schedule.tz))
+    return Trusted(services.strings.say("checkin_next", when=when))
 
 
-def status_lines(services: Services, schedule: Schedule | None, command: str) -> list[str]:
+def status_lines(services: Services, schedule: Schedule | None) -> list[str]:
+    say = services.strings.say
     if schedule is None:
-        return [
-            "*You're not signed up for the weekly check-in.* It's opt-in: "
-            f"`{command} checkin on` sends you a private check-in every Friday at 15:00 your "
-            f"time (or pick yours, e.g. `{command} checkin on monday 9:30`)."
-        ]
-    when = when_text(schedule.weekday, schedule.local_time, schedule.tz)
-    lines = [f"*Your weekly check-in is on:* {when}."]
+        return [say("checkin_status_off")]
+    when = when_text(services, schedule.weekday, schedule.local_time, schedule.tz)
+    lines = [say("checkin_status_on", when=when)]
     if schedule.paused_indefinitely:
-        lines.append(f"It's paused. `{command} checkin resume` turns it back on.")
+        lines.append(say("checkin_status_paused"))
     elif schedule.paused_until is not None and schedule.paused_until > local_date_of(
         services.clock.now(), zone(schedule.tz)
     ):
         until = schedule.paused_until
-        lines.append(f"Paused until {until:%A} {until.day} {until:%B %Y}.")
+        lines.append(say("checkin_status_paused_until", until=long_date(until)))
     lines.append(next_text(services, schedule))
     return lines
 
@@ -157,20 +166,18 @@ def history_message(services: Services, team_id: str, user_id: str) -> dict[str,
     )
     weeks = last_weeks(rows, period, HISTORY_WEEKS)
     if not any(w.checkin for w in weeks):
-        text = (
-            "*Your last 12 weeks:* no check-ins yet. "
-            f"`{services.command} checkin on` signs you up; `{services.command} checkin now` "
-            "sends one right away."
-        )
-        return message("Your check-in history: nothing yet", [section(text)])
+        text = services.strings.say("checkin_history_empty")
+        return message(services.strings.say("checkin_history_empty_title"), [section(text)])
     table = "\n".join(history_lines(weeks, questions)).replace("`", "'")
     return message(
-        f"Your check-in history: {summary(weeks, questions)}",
+        services.strings.say("checkin_history_title", summary=Trusted(summary(weeks, questions))),
         [
-            header("Your last 12 weeks"),
+            header(services.strings.say("checkin_history_header")),
             section(f"```{escape(table)}```"),
-            context(escape(summary(weeks, questions)) + "  ✎ = you left a note."),
-            context(views.PRIVACY_NOTE),
+            context(
+                services.strings.say("checkin_history_legend", summary=summary(weeks, questions))
+            ),
+            context(privacy_note(services)),
         ],
     )
 
@@ -192,9 +199,10 @@ def refresh_later(
             if previous is not None:
                 schedule = sends.checkin_schedule(ctx.services, ctx.team_id, ctx.user_id)
                 tz = person_tz(ctx.services, ctx.team_id, ctx.user_id)
-                text = f":globe_with_meridians: Your Slack time zone is now {escape(tz)}."
+                text = ctx.services.strings.say("checkin_tz_changed", tz=tz)
                 if schedule is not None:
-                    text += " Your check-in follows it. " + next_text(ctx.services, schedule)
+                    after = next_text(ctx.services, schedule)
+                    text += ctx.services.strings.say("checkin_tz_followed", next=after)
                 answer(ctx, views.note_message(text))
         if then is not None:
             then()

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.coaching.checkin_rules import WhenError, parse_pause_until, parse_when
 from bot.content.blocks import actions, button, context, message, section
-from bot.content.markup import code, escape
+from bot.content.markup import Trusted, code, escape
 from bot.delivery.schedules import pause_schedule, resume_schedule
 from bot.delivery.timing import local_date_of, zone
 from bot.features import checkin_sends as sends
@@ -38,7 +38,9 @@ from bot.features.checkin_status import (
     current_period,
     enable,
     history_message,
+    long_date,
     next_text,
+    privacy_note,
     refresh_later,
     skip_next,
     status_lines,
@@ -52,12 +54,6 @@ if TYPE_CHECKING:
     from bot.services import Services
 
 log = logging.getLogger("pendulum.checkins")
-
-USAGE = (
-    "`{cmd} checkin` status · `{cmd} checkin on [day] [HH:MM]` · `{cmd} checkin off` · "
-    "`{cmd} checkin now` · `{cmd} checkin skip` · `{cmd} checkin pause until YYYY-MM-DD` · "
-    "`{cmd} checkin resume` · `{cmd} history`"
-)
 
 
 # -- /pendulum checkin ---------------------------------------------------------------------
@@ -81,19 +77,23 @@ class CheckinCommand:
             "unpause": self.resume,
         }.get(word)
         if handler is None:
-            usage = USAGE.format(cmd=ctx.services.command)
-            return Reply(
-                message=views.note_message(f"I don't know {code(word)} for check-ins. {usage}")
-            )
+            say = ctx.services.strings.say
+            usage = Trusted(say("checkin_usage"))
+            text = say("checkin_unknown", word=code(word), usage=usage)
+            return Reply(message=views.note_message(text))
         return handler(ctx, rest)
 
     def status(self, ctx: CommandContext, rest: str) -> Reply:
         schedule = sends.checkin_schedule(ctx.services, ctx.team_id, ctx.user_id)
-        lines = status_lines(ctx.services, schedule, ctx.services.command)
-        usage = USAGE.format(cmd=ctx.services.command)
+        lines = status_lines(ctx.services, schedule)
+        say = ctx.services.strings.say
         msg = message(
-            "Your weekly check-in",
-            [section("\n".join(lines)), context(usage), context(views.PRIVACY_NOTE)],
+            say("checkin_status_title"),
+            [
+                section("\n".join(lines)),
+                context(say("checkin_usage")),
+                context(privacy_note(ctx.services)),
+            ],
         )
         return Reply(message=msg, later=refresh_later(ctx))
 
@@ -112,12 +112,12 @@ class CheckinCommand:
                 )
             except sends.RecipientGone:
                 return
-            when = when_text(schedule.weekday, schedule.local_time, schedule.tz)
-            head = "Updated" if was_on else ":white_check_mark: You're signed up"
-            text = (
-                f"{head}: your private check-in comes {when}. {next_text(services, schedule)}\n"
-                f"`{services.command} checkin skip` skips one, `{services.command} checkin off` "
-                "stops them. Only you see your answers."
+            say = services.strings.say
+            text = say(
+                "checkin_on_done",
+                head=Trusted(say("checkin_on_updated" if was_on else "checkin_on_signed_up")),
+                when=when_text(services, schedule.weekday, schedule.local_time, schedule.tz),
+                next=next_text(services, schedule),
             )
             answer(ctx, views.note_message(text))
             publish_home_later(services, ctx.client, ctx.team_id, ctx.user_id)
@@ -126,13 +126,7 @@ class CheckinCommand:
 
     def off(self, ctx: CommandContext, rest: str) -> Reply:
         removed = sends.unenrol(ctx.services, ctx.team_id, ctx.user_id)
-        cmd = ctx.services.command
-        text = (
-            f"Your weekly check-in is off. Your past answers stay yours (`{cmd} privacy`); "
-            f"`{cmd} checkin on` turns it back on."
-            if removed
-            else f"You're not signed up for the weekly check-in. `{cmd} checkin on` signs you up."
-        )
+        text = ctx.services.strings.say("checkin_off" if removed else "checkin_off_not_on")
 
         def job() -> None:
             publish_home_later(ctx.services, ctx.client, ctx.team_id, ctx.user_id)
@@ -151,34 +145,26 @@ class CheckinCommand:
             where = {
                 c for c, _ts in sends.prompt_location(services, ctx.team_id, ctx.user_id, period)
             }
-            answer(ctx, now_reply(result, period, in_dm=ctx.channel_id in where))
+            answer(ctx, now_reply(services, result, period, in_dm=ctx.channel_id in where))
 
         return Reply(later=job)
 
     def skip(self, ctx: CommandContext, rest: str) -> Reply:
-        cmd = ctx.services.command
+        say = ctx.services.strings.say
         result = skip_next(ctx.services, ctx.team_id, ctx.user_id)
         if result is None:
             schedule = sends.checkin_schedule(ctx.services, ctx.team_id, ctx.user_id)
-            text = (
-                f"You're not signed up for the weekly check-in (`{cmd} checkin on`)."
-                if schedule is None
-                else "There's no check-in coming up to skip while it's paused."
-            )
+            text = say("checkin_not_on" if schedule is None else "checkin_skip_while_paused")
             return Reply(message=views.note_message(text), later=refresh_later(ctx))
         day, after = result
-        text = f"Skipping your check-in on {day:%A} {day.day} {day:%B}. {after}"
+        text = say("checkin_skipping", day=f"{day:%A} {day.day} {day:%B}", next=after)
         return Reply(message=views.note_message(text), later=refresh_later(ctx))
 
     def pause(self, ctx: CommandContext, rest: str) -> Reply:
         services = ctx.services
         schedule = sends.checkin_schedule(services, ctx.team_id, ctx.user_id)
         if schedule is None:
-            return Reply(
-                message=views.note_message(
-                    "You're not signed up for the weekly check-in, so there's nothing to pause."
-                )
-            )
+            return Reply(message=views.note_message(services.strings.say("checkin_pause_not_on")))
         today = local_date_of(services.clock.now(), zone(schedule.tz))
         try:
             until = parse_pause_until(rest, today)
@@ -188,9 +174,8 @@ class CheckinCommand:
             services.store, services.clock, ctx.team_id, schedule.id, until=until, reason="pause"
         )
         sends.cancel_pending(services, ctx.team_id, ctx.user_id, None, "paused")
-        text = (
-            f":palm_tree: Paused until {until:%A} {until.day} {until:%B %Y}: no check-ins or "
-            f"reminders before then. {next_text(services, schedule)}"
+        text = services.strings.say(
+            "checkin_paused", until=long_date(until), next=next_text(services, schedule)
         )
         return Reply(message=views.note_message(text), later=refresh_later(ctx))
 
@@ -198,52 +183,43 @@ class CheckinCommand:
         services = ctx.services
         schedule = sends.checkin_schedule(services, ctx.team_id, ctx.user_id)
         if schedule is None:
-            return Reply(
-                message=views.note_message(
-                    f"You're not signed up for the weekly check-in "
-                    f"(`{services.command} checkin on`)."
-                )
-            )
+            return Reply(message=views.note_message(services.strings.say("checkin_not_on")))
         schedule = resume_schedule(services.store, services.clock, ctx.team_id, schedule.id)
-        text = f"Your weekly check-in is back on. {next_text(services, schedule)}"
+        text = services.strings.say("checkin_resumed", next=next_text(services, schedule))
         return Reply(message=views.note_message(text), later=refresh_later(ctx))
 
 
-def now_reply(result: str, period: str, *, in_dm: bool = False) -> dict[str, Any]:
+def now_reply(
+    services: Services, result: str, period: str, *, in_dm: bool = False
+) -> dict[str, Any]:
     """The answer to `checkin now`; `in_dm` when it was typed in the DM the check-in went to."""
+    say = services.strings.say
     if result == "sent":
-        if in_dm:
-            return views.note_message(
-                ":incoming_envelope: Here's this week's check-in, just above."
-            )
-        return views.note_message(":incoming_envelope: Your check-in is in our DM.")
+        return views.note_message(say("checkin_now_above" if in_dm else "checkin_now_in_dm"))
     if result == "answered":
         return message(
-            "You've checked in this week",
+            say("checkin_now_answered_title"),
             [
-                section(
-                    ":white_check_mark: You've already checked in this week. "
-                    "Want to change an answer?"
-                ),
+                section(say("checkin_now_answered")),
                 actions(
-                    button("Edit this week's answers", views.START, period),
+                    button(say("checkin_edit_button"), views.START, period),
                     block_id="checkin_edit",
                 ),
             ],
         )
     if result == "already":
-        where = "further up in this conversation" if in_dm else "in our DM"
+        where = Trusted(say("checkin_where_here" if in_dm else "checkin_where_dm"))
         return message(
-            f"This week's check-in is waiting {where}",
+            say("checkin_now_waiting_title", where=where),
             [
-                section(f"This week's check-in is already {where}. You can start it here too:"),
+                section(say("checkin_now_waiting", where=where)),
                 actions(
-                    button("Start check-in", views.START, period, style="primary"),
+                    button(say("checkin_start_button"), views.START, period, style="primary"),
                     block_id="checkin_start_here",
                 ),
             ],
         )
-    return views.note_message("I couldn't send a check-in right now. Please try again later.")
+    return views.note_message(say("checkin_now_failed"))
 
 
 # -- events ----------------------------------------------------------------------------------

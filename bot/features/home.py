@@ -89,7 +89,11 @@ def on_checkin_now(ctx: ActionContext) -> Reply:
     except sends.RecipientGone:
         return Reply()
     result = sends.send_checkin_now(ctx.services, ctx.team_id, ctx.user_id, tz)
-    reply = None if result == "sent" else now_reply(result, status.current_period(ctx.services, tz))
+    reply = (
+        None
+        if result == "sent"
+        else now_reply(ctx.services, result, status.current_period(ctx.services, tz))
+    )
     return Reply(message=reply, later=lambda: _refresh(ctx))
 
 

@@ -101,7 +101,7 @@ def pendulum_blocks(me: Profile | None, command: str) -> list[dict[str, Any]]:
 def checkin_blocks(
     services: Services, team_id: str, user_id: str, schedule: Schedule | None
 ) -> list[dict[str, Any]]:
-    lines = status.status_lines(services, schedule, services.command)
+    lines = status.status_lines(services, schedule)
     blocks = [section("\n".join(lines), block_id="home_checkin_status")]
     if schedule is None:
         blocks.append(
@@ -166,7 +166,7 @@ def trend_blocks(services: Services, team_id: str, user_id: str, tz: str) -> lis
 
 def schedule_line(services: Services, schedule: Schedule) -> str:
     where = "by DM" if is_user_id(schedule.target) else _channel(schedule.target)
-    when = status.when_text(schedule.weekday, schedule.local_time, schedule.tz)
+    when = status.when_text(services, schedule.weekday, schedule.local_time, schedule.tz)
     text = f"*{escape(kind_label(schedule.kind))}* {where}: {when}."
     if schedule.paused_reason is not None and schedule.paused_until is None:
         text += " _Paused._"
