@@ -45,6 +45,7 @@ def on_start(ctx: ActionContext) -> Reply:
         existing,
         week_label(period),
         calendar.checkin_prefill(services, ctx.team_id, ctx.user_id, period_start(period)),
+        strings=services.strings,
     )
     if not ctx.trigger_id:
         return Reply(message=views.note_message(services.strings.say("checkin_press_again")))
@@ -127,7 +128,7 @@ def on_submit(ctx: ViewContext) -> Reply:
         me = profile_of(services, team_id, user_id)
         msg = views.followup_message(services.library, earned[0], me, earned[1:])
         sends.send_dm(services, client, team_id, (sends.FOLLOWUP, user_id, view_id), msg, user_id)
-        done = views.done_message(week_label(period))
+        done = views.done_message(services.strings, week_label(period))
         for channel, ts in sends.prompt_location(services, team_id, user_id, period):
             try:
                 client.chat_update(channel=channel, ts=ts, text=done["text"], blocks=done["blocks"])

@@ -155,7 +155,14 @@ def test_the_check_in_keeps_an_answer_already_given(world: World, feeds: FeedSer
     from bot.features.checkin_views import checkin_modal
 
     answered = Checkin("2026-W10", status="answered", focus_blocks=4)
-    view = checkin_modal(questions, "2026-W10", answered, "Monday 2 March", (2, "hint"))
+    view = checkin_modal(
+        questions,
+        "2026-W10",
+        answered,
+        "Monday 2 March",
+        (2, "hint"),
+        strings=world.services.strings,
+    )
     focus = next(b for b in view["blocks"] if b.get("block_id") == "focus_blocks")
     assert focus["element"]["initial_option"]["value"] == "4"
 
