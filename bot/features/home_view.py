@@ -17,7 +17,8 @@ from bot.coaching.checkin_rules import questions_from, shift_period
 from bot.coaching.profile import Profile
 from bot.coaching.trends import CHART_WEEKS, LEGEND, chart_lines, last_weeks, summary
 from bot.content.blocks import actions, button, context, divider, header, plain, section
-from bot.content.markup import channel_link, escape
+from bot.content.markup import Trusted, channel_link, escape
+from bot.content.strings import Strings
 from bot.delivery.model import is_user_id
 from bot.delivery.schedules import Schedule, list_by_owner
 from bot.features import calendar_home
@@ -64,76 +65,77 @@ PRIVACY_EXPORT = "privacy_export"
 PRIVACY_FORGET = "privacy_forget"
 
 
-def privacy_actions(block_id: str) -> dict[str, Any]:
+def privacy_actions(strings: Strings, block_id: str) -> dict[str, Any]:
     return actions(
-        button("What's stored about me", PRIVACY_SHOW, "show"),
-        button("Export my data", PRIVACY_EXPORT, "export"),
-        button("Forget me", PRIVACY_FORGET, "forget", style="danger"),
+        button(strings.say("privacy_show_button"), PRIVACY_SHOW, "show"),
+        button(strings.say("privacy_export_button"), PRIVACY_EXPORT, "export"),
+        button(strings.say("privacy_forget_button"), PRIVACY_FORGET, "forget", style="danger"),
         block_id=block_id,
     )
 
 
 # -- the view --------------------------------------------------------------------------------
-def pendulum_blocks(me: Profile | None, command: str) -> list[dict[str, Any]]:
+def pendulum_blocks(me: Profile | None, strings: Strings) -> list[dict[str, Any]]:
     if me is None:
-        return [
-            section(
-                "*Where you are on the pendulum*\nTake the one-minute self-assessment with "
-                f"`{command} assess` and I'll show where you sit between hands-on engineering "
-                "and management, and what that means for your next move."
-            )
-        ]
+        return [section(strings.say("home_pendulum_none"))]
     months = me.months_since_hands_on
-    since = "hands-on now" if months == 0 else f"{months} months since hands-on work"
+    since = (
+        strings.say("home_hands_on_now")
+        if months == 0
+        else strings.say("home_months_since_hands_on", months=months)
+    )
     return [
         section(
-            f"*Where you are on the pendulum: {escape(me.position_label)}*\n"
-            f"{escape(me.role_label).capitalize()}, {escape(since)}. "
-            f"{escape(me.position_summary)}"
+            strings.say(
+                "home_pendulum",
+                position=me.position_label,
+                role=Trusted(escape(me.role_label).capitalize()),
+                since=since,
+                summary=me.position_summary,
+            )
         ),
-        context(
-            "From your latest self-assessment; the time since hands-on work keeps counting. "
-            f"`{command} assess` to retake it."
-        ),
+        context(strings.say("home_pendulum_note")),
     ]
 
 
 def checkin_blocks(
     services: Services, team_id: str, user_id: str, schedule: Schedule | None
 ) -> list[dict[str, Any]]:
+    say = services.strings.say
     lines = status.status_lines(services, schedule)
     blocks = [section("\n".join(lines), block_id="home_checkin_status")]
     if schedule is None:
         blocks.append(
             actions(
-                button("Turn on weekly check-in", CHECKIN_ON, "on", style="primary"),
-                button("Check in now", CHECKIN_NOW, "now"),
+                button(say("home_checkin_on_button"), CHECKIN_ON, "on", style="primary"),
+                button(say("home_checkin_now_button"), CHECKIN_NOW, "now"),
                 block_id="home_checkin_actions",
             )
         )
         return blocks
     paused = schedule.paused_reason is not None or schedule.paused_until is not None
     buttons = [
-        button("Check in now", CHECKIN_NOW, "now", style="primary"),
-        button("Change day or time", EDIT, str(schedule.id)),
-        button("Skip the next one", CHECKIN_SKIP, "skip"),
+        button(say("home_checkin_now_button"), CHECKIN_NOW, "now", style="primary"),
+        button(say("home_change_button"), EDIT, str(schedule.id)),
+        button(say("home_skip_next_button"), CHECKIN_SKIP, "skip"),
         button("Resume", RESUME, str(schedule.id))
         if paused
         else button("Pause", PAUSE, str(schedule.id)),
-        _delete_button(schedule, "Turn off"),
+        _delete_button(services, schedule, "Turn off"),
     ]
     blocks.append(actions(*buttons, block_id="home_checkin_actions"))
     return blocks
 
 
-def _delete_button(schedule: Schedule, label: str) -> dict[str, Any]:
+def _delete_button(services: Services, schedule: Schedule, label: str) -> dict[str, Any]:
     element = button(label, DELETE, str(schedule.id), style="danger")
     element["confirm"] = {
         "title": plain(f"{label}?", 100),
         "text": {
             "type": "mrkdwn",
-            "text": f"This stops your {kind_label(schedule.kind).lower()}. You can set it up "
-            "again any time.",
+            "text": services.strings.say(
+                "home_delete_confirm", kind=Trusted(kind_label(schedule.kind).lower())
+            ),
         },
         "confirm": plain(label, 30),
         "deny": plain("Keep it", 30),
@@ -150,17 +152,15 @@ def trend_blocks(services: Services, team_id: str, user_id: str, tz: str) -> lis
     )
     weeks = last_weeks(rows, period, CHART_WEEKS)
     if not any(w.checkin for w in weeks):
-        return [
-            section(
-                "*Your last 8 weeks*\nNothing yet. After your first check-in, this shows your "
-                "hands-on time, critical-path work, focus blocks and energy, week by week."
-            )
-        ]
+        return [section(services.strings.say("home_trend_empty"))]
     chart = "\n".join(chart_lines(weeks, questions)).replace("`", "'")
     return [
-        section(f"*Your last 8 weeks*\n```{escape(chart)}```"),
+        section(services.strings.say("home_trend", chart=chart)),
         context(escape(summary(weeks, questions)) + "  " + escape(LEGEND)),
-        actions(button("Show 12 weeks as a table", HISTORY, "12"), block_id="home_history"),
+        actions(
+            button(services.strings.say("home_history_button"), HISTORY, "12"),
+            block_id="home_history",
+        ),
     ]
 
 
@@ -187,23 +187,18 @@ def _channel(target: str) -> str:
 
 def other_schedule_blocks(services: Services, schedules: list[Schedule]) -> list[dict[str, Any]]:
     if not schedules:
-        return [
-            section(
-                "*Your other schedules*\nFocus blocks and channel tips you set up show here, "
-                f"with buttons to change them. See `{services.command} help`."
-            )
-        ]
+        return [section(services.strings.say("home_other_schedules_none"))]
     blocks = [section("*Your other schedules*")]
     for schedule in schedules[:MAX_SCHEDULES]:
         paused = schedule.paused_reason is not None or schedule.paused_until is not None
         blocks.append(section(schedule_line(services, schedule)))
         blocks.append(
             actions(
-                button("Change day or time", EDIT, str(schedule.id)),
+                button(services.strings.say("home_change_button"), EDIT, str(schedule.id)),
                 button("Resume", RESUME, str(schedule.id))
                 if paused
                 else button("Pause", PAUSE, str(schedule.id)),
-                _delete_button(schedule, "Delete"),
+                _delete_button(services, schedule, "Delete"),
                 block_id=f"home_schedule_{schedule.id}",
             )
         )
@@ -217,7 +212,7 @@ def topic_blocks(services: Services) -> list[dict[str, Any]]:
     if not topics:
         return []
     return [
-        section("*Topics*\nShort reads on the pendulum, the ladder, and keeping your hands warm."),
+        section(services.strings.say("home_topics")),
         actions(
             # action ids must be unique within a block; the router matches "topic_open"
             *[button(t.title, f"{TOPIC_OPEN}:{t.id}", t.id) for t in topics],
@@ -238,12 +233,9 @@ def home_view(
     me = status.profile_of(services, team_id, user_id)
     blocks: list[dict[str, Any]] = [
         header("Pendulum"),
-        section(
-            "Your private coaching space for the engineer/manager pendulum. "
-            "Everything here is visible to you only."
-        ),
+        section(services.strings.say("home_intro")),
         divider(),
-        *pendulum_blocks(me, services.command),
+        *pendulum_blocks(me, services.strings),
         divider(),
         header("Weekly check-in"),
         *checkin_blocks(services, team_id, user_id, checkin),
@@ -256,11 +248,8 @@ def home_view(
         divider(),
         *topic_blocks(services),
         divider(),
-        section(
-            "*Privacy*\n:lock: Your check-in answers are visible to you only: never posted to a "
-            "channel, never shown to admins or teammates, and never written to logs."
-        ),
-        privacy_actions("home_privacy"),
+        section(services.strings.say("home_privacy")),
+        privacy_actions(services.strings, "home_privacy"),
     ]
     if len(blocks) > HOME_BLOCKS_MAX:
         blocks = [*blocks[: HOME_BLOCKS_MAX - 1], context("_(shortened)_")]

@@ -80,7 +80,7 @@ def privacy_message(services: Services, team_id: str, user_id: str) -> dict[str,
             f"`{cmd} export` sends you all of it as a file. `{cmd} forget me` deletes all of it "
             "(after you confirm). Nothing is shared with anyone else."
         ),
-        privacy_actions("privacy_actions"),
+        privacy_actions(services.strings, "privacy_actions"),
     ]
     total = sum(counts.values())
     return message(f"What Pendulum stores about you: {total} records", blocks)
