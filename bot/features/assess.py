@@ -21,8 +21,9 @@ from bot.coaching.reading import Reading, make_reading
 from bot.content.blocks import actions, button, context, divider, header, message, section
 from bot.content.compose import template_message
 from bot.content.library import Library
-from bot.content.markup import escape
+from bot.content.markup import Trusted, escape
 from bot.content.render import environment
+from bot.content.strings import Strings
 from bot.features.assess_form import CALLBACK_ID, Answers, assess_view, submitted_values, validate
 from bot.router import ActionContext, CommandContext, Reply, Router, Subcommand, ViewContext
 from bot.slack.listeners.common import answer_privately
@@ -86,6 +87,7 @@ def _variables(source: str) -> frozenset[str]:
 def reading_message(library: Library, reading: Reading, command: str) -> dict[str, Any]:
     """The reading DM: the `reading` template (position and goal), then the topics that
     matter most now as buttons, then one next step."""
+    say = Strings(library.strings, command=command).say
     me = reading.profile
     topics = [library.topics[t] for t in reading.topics if t in library.topics]
     extra = {
@@ -98,13 +100,15 @@ def reading_message(library: Library, reading: Reading, command: str) -> dict[st
         text = str(base["text"])
     else:
         blocks = [
-            header("Your pendulum reading"),
-            section(f"*You're here: {escape(me.position_label)}.* {escape(me.position_summary)}"),
+            header(say("assess_reading_header")),
+            section(
+                say("assess_reading_here", position=me.position_label, summary=me.position_summary)
+            ),
         ]
-        text = f"Your pendulum reading: {me.position_label}"
+        text = say("assess_reading_title", position=Trusted(me.position_label))
     if topics and not _template_uses(library, "reading", "topics"):
         blocks.append(divider())
-        blocks.append(section("*What matters most for you now*"))
+        blocks.append(section(say("assess_reading_topics")))
         for topic in topics:
             blocks.append(
                 section(
@@ -114,20 +118,15 @@ def reading_message(library: Library, reading: Reading, command: str) -> dict[st
                 )
             )
     if reading.next_step and not _template_uses(library, "reading", "next_step"):
-        blocks.append(section(f":point_right: *Your next step*\n{reading.next_step}"))
+        blocks.append(section(say("assess_reading_next_step", step=Trusted(reading.next_step))))
     blocks.append(
         actions(
-            button("Check a task", "cp_start"),
+            button(say("assess_check_task_button"), "cp_start"),
             button("All topics", "topics_list", "all"),
             block_id="reading_actions",
         )
     )
-    blocks.append(
-        context(
-            f"Only you can see this. Your answers age with you: months since hands-on keep "
-            f"counting. Run `{command} assess` again whenever things change."
-        )
-    )
+    blocks.append(context(say("assess_reading_note")))
     return message(text, blocks)
 
 
@@ -155,26 +154,23 @@ def submitted_origin(view: Mapping[str, Any]) -> dict[str, str]:
     return {k: str(v) for k, v in meta.items() if k in ("channel", "response_url") and v}
 
 
-def reading_sent_message() -> dict[str, Any]:
+def reading_sent_message(strings: Strings) -> dict[str, Any]:
     return message(
-        "Your reading is in our DM",
-        [section(":incoming_envelope: Thanks! Your reading is in our DM (only you can see it).")],
+        strings.say("assess_reading_sent_title"), [section(strings.say("assess_reading_sent"))]
     )
 
 
-def no_assessment_message(command: str) -> dict[str, Any]:
+def no_assessment_message(strings: Strings) -> dict[str, Any]:
+    say = strings.say
     return message(
-        "You haven't done the self-assessment yet.",
+        say("assess_none_title"),
         [
-            section(
-                "You haven't done the self-assessment yet. It's five questions, and I answer "
-                "with where you are on the pendulum, what to read now, and one next step."
-            ),
+            section(say("assess_none")),
             actions(
-                button("Start the assessment", "assess_open", "start", style="primary"),
+                button(say("assess_start_button"), "assess_open", "start", style="primary"),
                 block_id="assess_start",
             ),
-            context(f"Or type `{command} assess`. Only you see your answers."),
+            context(say("assess_none_note")),
         ],
     )
 
@@ -184,13 +180,8 @@ def install(router: Router) -> None:
         if not ctx.trigger_id:
             return Reply(
                 message=message(
-                    "I can't open the form from here.",
-                    [
-                        section(
-                            ":warning: I can't open the assessment form from here. "
-                            f"Try `{ctx.services.command} assess` again from a message box."
-                        )
-                    ],
+                    ctx.services.strings.say("assess_cannot_open_title"),
+                    [section(ctx.services.strings.say("assess_cannot_open"))],
                 )
             )
         trigger_id = ctx.trigger_id
@@ -219,7 +210,7 @@ def install(router: Router) -> None:
             services.store, services.library, ctx.team_id, ctx.user_id, services.clock.now()
         )
         if me is None:
-            return Reply(message=no_assessment_message(services.command))
+            return Reply(message=no_assessment_message(services.strings))
         reading = reading_for(services.library, me)
         return Reply(message=reading_message(services.library, reading, services.command))
 
@@ -243,7 +234,7 @@ def install(router: Router) -> None:
             if origin.get("channel"):  # typed in a channel: say there where the reading went
                 answer_privately(
                     ctx.client,
-                    reading_sent_message(),
+                    reading_sent_message(services.strings),
                     user_id=ctx.user_id,
                     channel_id=origin["channel"],
                     response_url=origin.get("response_url"),

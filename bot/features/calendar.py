@@ -168,7 +168,6 @@ def checking_view(services: Services, host: str) -> dict[str, Any]:
 
 def done_view(services: Services, week: str) -> dict[str, Any]:
     saved = say(services, "calendar-status", state="saved")
-    cmd = services.command
     return {
         "type": "modal",
         "callback_id": DONE,
@@ -177,7 +176,7 @@ def done_view(services: Services, week: str) -> dict[str, Any]:
         "blocks": [
             *paragraphs(saved),
             *paragraphs(week),
-            context(f"`{cmd} focus` shows this again · `{cmd} calendar off` forgets the feed"),
+            context(services.strings.say("calendar_done_note")),
         ],
     }
 
