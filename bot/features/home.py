@@ -16,7 +16,7 @@ from typing import Any
 
 from bot.coaching.when import DAY_NAMES, parse_time
 from bot.content.blocks import plain, section
-from bot.content.markup import escape
+from bot.content.strings import Strings
 from bot.delivery.schedules import (
     Schedule,
     delete_schedule,
@@ -134,7 +134,7 @@ def on_delete(ctx: ActionContext) -> Reply:
     return Reply(later=lambda: _refresh(ctx))
 
 
-def edit_modal(schedule: Schedule) -> dict[str, Any]:
+def edit_modal(strings: Strings, schedule: Schedule) -> dict[str, Any]:
     days = [{"text": plain(d.capitalize(), 75), "value": str(i)} for i, d in enumerate(DAY_NAMES)]
     return {
         "type": "modal",
@@ -145,8 +145,9 @@ def edit_modal(schedule: Schedule) -> dict[str, Any]:
         "private_metadata": json.dumps({"schedule_id": schedule.id}),
         "blocks": [
             section(
-                f"When should your {escape(kind_label(schedule.kind).lower())} arrive? "
-                f"Times are in {escape(schedule.tz)} time."
+                strings.say(
+                    "home_edit_when", kind=kind_label(schedule.kind).lower(), tz=schedule.tz
+                )
             ),
             {
                 "type": "input",
@@ -177,7 +178,9 @@ def on_edit(ctx: ActionContext) -> Reply:
     schedule = _owned(ctx)
     if schedule is None or not ctx.trigger_id:
         return Reply(later=lambda: _refresh(ctx))
-    ctx.client.views_open(trigger_id=ctx.trigger_id, view=edit_modal(schedule))
+    ctx.client.views_open(
+        trigger_id=ctx.trigger_id, view=edit_modal(ctx.services.strings, schedule)
+    )
     return Reply()
 
 
@@ -194,10 +197,10 @@ def on_edit_submit(ctx: ViewContext) -> Reply:
     raw_day = ctx.value("weekday", views.VALUE) or ""
     weekday = int(raw_day) if raw_day.isdigit() and int(raw_day) < 7 else None
     if weekday is None:
-        errors["weekday"] = "Pick a day of the week."
+        errors["weekday"] = services.strings.say("home_edit_pick_day")
     local_time = parse_time(ctx.value("local_time", views.VALUE) or "")
     if local_time is None:
-        errors["local_time"] = "Pick a time, like 15:00."
+        errors["local_time"] = services.strings.say("home_edit_pick_time")
     if errors:
         return Reply(ack={"response_action": "errors", "errors": errors})
     try:
