@@ -89,12 +89,12 @@ def form_view(
     feed: dict[str, Any] = {
         "type": "input",
         "block_id": FEED,
-        "label": plain("Calendar feed address", 2000),
+        "label": plain(services.strings.say("calendar_feed_label"), 2000),
         "element": {
             "type": "plain_text_input",
             "action_id": VALUE,
             "max_length": ADDRESS_MAX,
-            "placeholder": plain("https://… or webcal://…", 150),
+            "placeholder": plain(services.strings.say("calendar_feed_placeholder"), 150),
         },
     }
     if connected:
@@ -115,7 +115,7 @@ def form_view(
         {
             "type": "input",
             "block_id": START,
-            "label": plain("Working day starts", 2000),
+            "label": plain(services.strings.say("calendar_day_starts_label"), 2000),
             "element": {
                 "type": "timepicker",
                 "action_id": VALUE,
@@ -125,7 +125,7 @@ def form_view(
         {
             "type": "input",
             "block_id": END,
-            "label": plain("Working day ends", 2000),
+            "label": plain(services.strings.say("calendar_day_ends_label"), 2000),
             "element": {
                 "type": "timepicker",
                 "action_id": VALUE,
@@ -135,7 +135,7 @@ def form_view(
         {
             "type": "input",
             "block_id": GOAL,
-            "label": plain("Weekly focus goal (hours)", 2000),
+            "label": plain(services.strings.say("calendar_goal_label"), 2000),
             "element": {
                 "type": "number_input",
                 "action_id": VALUE,
