@@ -188,7 +188,7 @@ def _channel(target: str) -> str:
 def other_schedule_blocks(services: Services, schedules: list[Schedule]) -> list[dict[str, Any]]:
     if not schedules:
         return [section(services.strings.say("home_other_schedules_none"))]
-    blocks = [section("*Your other schedules*")]
+    blocks = [section(services.strings.say("home_other_schedules"))]
     for schedule in schedules[:MAX_SCHEDULES]:
         paused = schedule.paused_reason is not None or schedule.paused_until is not None
         blocks.append(section(schedule_line(services, schedule)))
@@ -237,7 +237,7 @@ def home_view(
         divider(),
         *pendulum_blocks(me, services.strings),
         divider(),
-        header("Weekly check-in"),
+        header(services.strings.say("home_checkin_header")),
         *checkin_blocks(services, team_id, user_id, checkin),
         *trend_blocks(services, team_id, user_id, tz),
         divider(),
