@@ -214,8 +214,8 @@ def query_plans(store: Store, user: str) -> dict[str, list[str]]:
 
 def run_in_process(db_path: Path, user: str, now: datetime, runs: int = 200) -> dict[str, object]:
     from bot.features.checkin_sends import prompt_location
-    from bot.features.checkins import history_message
-    from bot.features.home import home_view
+    from bot.features.checkin_status import history_message
+    from bot.features.home_view import home_view
 
     services = services_for(db_path, now)
     period = period_of(now.date())

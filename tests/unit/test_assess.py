@@ -19,8 +19,9 @@ from bot.coaching.reading import (
     next_step_source,
     recommended_topics,
 )
-from bot.features import assess
-from bot.features.assess import (
+from bot.features import assess_form as assess
+from bot.features.assess import latest_assessment, reading_for, reading_message, save_once
+from bot.features.assess_form import (
     GOAL,
     MONTHS_HANDS_ON,
     ROLE,
@@ -28,11 +29,7 @@ from bot.features.assess import (
     YEARS_MANAGING,
     Answers,
     assess_view,
-    latest_assessment,
     parse_number,
-    reading_for,
-    reading_message,
-    save_once,
     validate,
 )
 from bot.router import run_command

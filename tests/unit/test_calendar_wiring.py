@@ -159,7 +159,14 @@ def test_the_check_in_keeps_an_answer_already_given(world: World, feeds: FeedSer
     from bot.features.checkin_views import checkin_modal
 
     answered = Checkin("2026-W10", status="answered", focus_blocks=4)
-    view = checkin_modal(questions, "2026-W10", answered, "Monday 2 March", (2, "hint"))
+    view = checkin_modal(
+        questions,
+        "2026-W10",
+        answered,
+        "Monday 2 March",
+        (2, "hint"),
+        strings=world.services.strings,
+    )
     focus = next(b for b in view["blocks"] if b.get("block_id") == "focus_blocks")
     assert focus["element"]["initial_option"]["value"] == "4"
 
@@ -226,7 +233,7 @@ def test_a_bad_secret_key_names_the_variable_never_the_value(tmp_path: Path) -> 
 def test_the_chart_is_uploaded_again_only_when_its_figures_change(
     world: World, feeds: FeedServer
 ) -> None:
-    from bot.features.home import publish_home
+    from bot.features.home_view import publish_home
 
     deleted: list[str] = []
     world.slack.files_delete = lambda **args: deleted.append(args["file"]) or {"ok": True}  # type: ignore[attr-defined]

@@ -12,7 +12,8 @@ from slack_sdk.web import SlackResponse
 from blockkit.validate import message_problems
 from bot.content.compose import topic_full_message, topic_message
 from bot.features import topics as topics_feature
-from bot.features.assess import Answers, profile_for, save_once
+from bot.features.assess import profile_for, save_once
+from bot.features.assess_form import Answers
 from bot.features.topics import resolve_topic, topic_candidates
 from bot.router import run_command
 from bot.services import Services
