@@ -38,34 +38,39 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.clock import Clock
-from bot.delivery import ledger
 from bot.delivery.lanes import Lanes
-from bot.delivery.ledger import CLAIMED, FAILED, PENDING, SENT, SKIPPED, Delivery, delivery_key
 from bot.delivery.model import (
+    AWAY_SKIP,
+    CLAIMED,
+    FAILED,
+    PENDING,
+    SENT,
+    SKIPPED,
     AfterSend,
     Composer,
+    Delivery,
     NoticeComposer,
     Outcome,
     OutgoingMessage,
+    Person,
     Recipients,
+    Schedule,
+    ScheduleNotFound,
     Skip,
+    delivery_key,
     is_user_id,
 )
 from bot.delivery.notices import default_notice
+from bot.delivery.outbox import StoredOutbox
 from bot.delivery.pacing import Pacer, RateLimits
 from bot.delivery.planner import plan_due
 from bot.delivery.reconcile import HistoryReader, LookupFailed
-from bot.delivery.schedules import (
-    Schedule,
-    ScheduleNotFound,
-    delete_schedule,
-    load_by_id,
-    pause_for_failure,
-)
 from bot.delivery.sender import NotSent, RetryPolicy, Sender
 from bot.delivery.slack_errors import RECIPIENT_GONE, Kind
 from bot.delivery.timing import Occurrence, Period, local_date_of, period_key, utc_text
+from bot.store import deliveries
 from bot.store.db import Store
+from bot.store.schedules import delete_schedule, load_by_id, pause_for_failure
 
 log = logging.getLogger("pendulum.delivery")
 
@@ -90,7 +95,10 @@ class TickReport:
         return self.outcomes[SENT]
 
 
-class DeliveryEngine:
+class DeliveryEngine(StoredOutbox):
+    """Plans, sends and records scheduled and one-off messages; also the `Outbox` (model.py)
+    of one-offs: `send_once` here, the store-only rest inherited from `StoredOutbox`."""
+
     def __init__(
         self,
         store: Store,
@@ -115,9 +123,8 @@ class DeliveryEngine:
         after: Mapping[str, AfterSend] | None = None,
         channel_lateness: timedelta = timedelta(minutes=10),
     ) -> None:
-        self.store = store
+        super().__init__(store, clock)
         self.client_factory = client_factory
-        self.clock = clock
         self.composers = dict(composers)
         self.grace = grace
         self.periods = dict(periods or {})
@@ -141,11 +148,6 @@ class DeliveryEngine:
         self._finished_lock = threading.Lock()
 
     # -- public API --------------------------------------------------------------------------
-    def register(self, kind: str, composer: Composer, after: AfterSend | None = None) -> None:
-        self.composers[kind] = composer
-        if after is not None:
-            self.after[kind] = after
-
     def tick(self, *, wait: bool = True) -> TickReport:
         """Plan what is due, reconcile stale claims, queue everything pending. With `wait`,
         return once what this tick queued is done (its outcomes); without, return at once
@@ -153,7 +155,7 @@ class DeliveryEngine:
         report = TickReport()
         now = self.clock.now()
         report.planned = self._plan_due(now)
-        stale = ledger.open_rows(self.store, CLAIMED, claimed_before=now - self.stale_after)
+        stale = deliveries.open_rows(self.store, CLAIMED, claimed_before=now - self.stale_after)
         report.reconciled = self._reconcile(stale)
         futures = self._queue_due(now, collect=not wait)
         if wait:
@@ -170,7 +172,7 @@ class DeliveryEngine:
     def recover(self) -> int:
         """At start-up: settle every claim a previous process left behind (found in the
         conversation → sent; not found → sent now, if still inside its window)."""
-        return self._reconcile(ledger.open_rows(self.store, CLAIMED))
+        return self._reconcile(deliveries.open_rows(self.store, CLAIMED))
 
     def send_now(self, kind: str, schedule_id: int, *, team_id: str | None = None) -> Delivery:
         """Send this period's message of a schedule now ("send this week's tip now"). It IS
@@ -187,7 +189,7 @@ class DeliveryEngine:
         today = local_date_of(now, schedule.slot.tz)
         period = period_key(today, self._period(kind))
         key = delivery_key(schedule.team_id, kind, schedule.target, period)
-        existing = ledger.get(self.store, key)
+        existing = deliveries.get(self.store, key)
         if existing is not None and existing.status in (SENT, CLAIMED):
             return existing
         occurrence = Occurrence(today, now, manual=True)
@@ -206,10 +208,10 @@ class DeliveryEngine:
         }
         with self.store.write() as db:
             if isinstance(composed, Skip):
-                ledger.insert(db, status=SKIPPED, error=composed.reason, **fields)
+                deliveries.insert(db, status=SKIPPED, error=composed.reason, **fields)
                 claimed = False
             else:
-                claimed = ledger.insert(
+                claimed = deliveries.insert(
                     db,
                     status=CLAIMED,
                     message=message,
@@ -240,7 +242,7 @@ class DeliveryEngine:
         full_key = f"{team_id}:{parts}"
         now = self.clock.now()
         with self.store.write() as db:
-            claimed = ledger.insert(
+            claimed = deliveries.insert(
                 db,
                 key=full_key,
                 team_id=team_id,
@@ -278,7 +280,7 @@ class DeliveryEngine:
         return row.due_at if is_user_id(row.target) else row.due_at + self.channel_lateness
 
     def _queue_due(self, now: datetime, *, collect: bool) -> list[Future[str]]:
-        rows = ledger.open_rows(self.store, PENDING, due_by=now)
+        rows = deliveries.open_rows(self.store, PENDING, due_by=now)
         progress = _Progress(self, len(rows), collect)
         futures: list[Future[str]] = []
         for row in rows:
@@ -323,7 +325,7 @@ class DeliveryEngine:
     def _deliver_key(self, key: str) -> str:
         """A queued row, read again when its turn comes (it may have been cancelled, sent
         by hand or re-queued since)."""
-        row = ledger.get(self.store, key)
+        row = deliveries.get(self.store, key)
         if row is None or row.status != PENDING:
             return BUSY
         return self._deliver(row)
@@ -335,10 +337,12 @@ class DeliveryEngine:
         try:
             now = self.clock.now()
             if row.expired(now):
-                ledger.mark_skipped(self.store, row.key, reason="missed: its window closed")
+                deliveries.mark_skipped(self.store, row.key, reason="missed: its window closed")
                 return SKIPPED
             if row.attempts >= self.max_attempts_total:
-                ledger.mark_failed(self.store, row.key, error=f"gave up: {row.error}", attempts=0)
+                deliveries.mark_failed(
+                    self.store, row.key, error=f"gave up: {row.error}", attempts=0
+                )
                 return FAILED
             message = row.payload
             composed: tuple[Schedule, Occurrence] | None = None
@@ -346,14 +350,18 @@ class DeliveryEngine:
                 try:
                     outcome, composed = self._compose(row)
                 except ComposeFailed as exc:
-                    ledger.mark_failed(self.store, row.key, error=str(exc)[:500], attempts=0)
+                    deliveries.mark_failed(self.store, row.key, error=str(exc)[:500], attempts=0)
                     return FAILED
                 if isinstance(outcome, Skip):
-                    if ledger.mark_skipped(self.store, row.key, reason=outcome.reason):
+                    if deliveries.mark_skipped(self.store, row.key, reason=outcome.reason):
                         self._after_skip(row, outcome.reason, composed)
                     return SKIPPED
                 message = outcome
-            if not ledger.claim(self.store, row.key, message, now):
+            elif (skip := self._queued_skip(row)) is not None:
+                if deliveries.mark_skipped(self.store, row.key, reason=skip.reason):
+                    self._after_skip(row, skip.reason)
+                return SKIPPED
+            if not deliveries.claim(self.store, row.key, message, now):
                 return BUSY
             claimed = replace(row, status=CLAIMED, claimed_at=now, channel=message["channel"])
             result = self._send_claimed(claimed, message)
@@ -403,7 +411,32 @@ class DeliveryEngine:
         except Exception as exc:
             log.exception("composer for %r failed on schedule %s", schedule.kind, schedule.id)
             raise ComposeFailed(f"composer error: {type(exc).__name__}: {exc}") from exc
-        return Skip(NOTHING) if message is None else message
+        if message is None:
+            return Skip(NOTHING)
+        if not occ.manual and self._away(occ.recipient):
+            return Skip(AWAY_SKIP)
+        return message
+
+    def _away(self, person: Person | None) -> bool:
+        """Every DM not asked for by hand waits out an away status (vacation, sick, OOO)."""
+        return person is not None and person.away_at(self.clock.now())
+
+    def _queued_skip(self, row: Delivery) -> Skip | None:
+        """A queued one-off DM (its message stored when queued): skipped, like a composed one,
+        when the people cache says the recipient left or is away. (A row released for a retry
+        was checked before its first attempt, and a manual send's retry must still go.)"""
+        if self.people is None or row.attempts or row.schedule_id is not None:
+            return None
+        if not is_user_id(row.target):
+            return None
+        try:
+            person = self.people.resolve(row.team_id, row.target)
+        except Exception:
+            log.exception("people: could not resolve a recipient; sending without")
+            return None
+        if person is not None and person.deleted:
+            return Skip(GONE)
+        return Skip(AWAY_SKIP) if self._away(person) else None
 
     # -- after a send or a skip ----------------------------------------------------------------
     def _after_send(self, schedule: Schedule, occ: Occurrence, outcome: Outcome) -> None:
@@ -411,7 +444,7 @@ class DeliveryEngine:
         if hook is None:
             return
         try:
-            hook(schedule, occ, outcome)
+            hook(self, schedule, occ, outcome)
         except Exception:
             log.exception("after-send hook for %r failed (schedule %s)", schedule.kind, schedule.id)
 
@@ -446,7 +479,7 @@ class DeliveryEngine:
             self._leave(key)
 
     def _row(self, key: str) -> Delivery:
-        row = ledger.get(self.store, key)
+        row = deliveries.get(self.store, key)
         if row is None:
             raise LookupError(f"delivery {key} vanished from the ledger")
         return row
@@ -456,7 +489,7 @@ class DeliveryEngine:
         since = row.claimed_at or self.clock.now()
         result = self.sender.post(client, row.team_id, row.key, message, since)
         if not isinstance(result, NotSent):
-            ledger.mark_sent(
+            deliveries.mark_sent(
                 self.store,
                 row.key,
                 ts=result.ts,
@@ -467,23 +500,27 @@ class DeliveryEngine:
             return SENT
         failure = result.failure
         if failure.kind in (Kind.PERMANENT, Kind.REJECTED):
-            ledger.mark_failed(self.store, row.key, error=failure.code, attempts=result.attempts)
+            deliveries.mark_failed(
+                self.store, row.key, error=failure.code, attempts=result.attempts
+            )
             log.warning("delivery %s failed: %s", row.key, failure.code)
             if failure.kind is Kind.PERMANENT:
                 self._on_permanent(row, failure.code)
             return FAILED
         if result.maybe_posted:
-            ledger.note_attempts(self.store, row.key, error=failure.code, attempts=result.attempts)
+            deliveries.note_attempts(
+                self.store, row.key, error=failure.code, attempts=result.attempts
+            )
             log.warning("delivery %s: outcome unknown (%s), will reconcile", row.key, failure.code)
             return UNSURE
-        ledger.release(self.store, row.key, error=failure.code, attempts=result.attempts)
+        deliveries.release(self.store, row.key, error=failure.code, attempts=result.attempts)
         return DEFERRED
 
     def _drop_recipient(self, row: Delivery, code: str) -> bool:
         """Someone left: drop what is queued for them and unenrol the schedule that DMs
         them. True when the row's schedule was such a DM schedule (now deleted)."""
         if code in RECIPIENT_GONE and is_user_id(row.target):
-            dropped = ledger.skip_pending_to(self.store, row.team_id, row.target, reason=code)
+            dropped = deliveries.skip_pending_to(self.store, row.team_id, row.target, reason=code)
             if dropped:
                 log.info("dropped %d queued message(s) to a recipient who left", dropped)
         if row.schedule_id is None:
@@ -513,7 +550,7 @@ class DeliveryEngine:
         with self.store.write() as db:
             if not pause_for_failure(db, schedule.id, code, now):
                 return  # already paused: the owner was told then
-            ledger.insert(
+            deliveries.insert(
                 db,
                 key=key,
                 team_id=schedule.team_id,
@@ -555,18 +592,22 @@ class DeliveryEngine:
         except LookupFailed as exc:
             log.warning("delivery %s: cannot read history (%s)", row.key, exc)
             if row.expired(now):
-                ledger.mark_failed(self.store, row.key, error=f"unverifiable: {exc}", attempts=0)
+                deliveries.mark_failed(
+                    self.store, row.key, error=f"unverifiable: {exc}", attempts=0
+                )
                 return 1
             return 0
         if found is not None:
-            ledger.mark_sent(
+            deliveries.mark_sent(
                 self.store, row.key, ts=found.ts, channel=found.channel, now=now, attempts=0
             )
             log.info("delivery %s: found in the conversation, marked sent", row.key)
             self._after_sent_row(row)
             return 1
         if row.expired(now):
-            ledger.mark_skipped(self.store, row.key, reason="missed: interrupted, window closed")
+            deliveries.mark_skipped(
+                self.store, row.key, reason="missed: interrupted, window closed"
+            )
             return 1
         message = row.payload
         composed: tuple[Schedule, Occurrence] | None = None
@@ -574,10 +615,10 @@ class DeliveryEngine:
             try:
                 outcome, composed = self._compose(row)
             except ComposeFailed as exc:
-                ledger.mark_failed(self.store, row.key, error=str(exc)[:500], attempts=0)
+                deliveries.mark_failed(self.store, row.key, error=str(exc)[:500], attempts=0)
                 return 1
             if isinstance(outcome, Skip):
-                if ledger.mark_skipped(self.store, row.key, reason=outcome.reason):
+                if deliveries.mark_skipped(self.store, row.key, reason=outcome.reason):
                     self._after_skip(row, outcome.reason, composed)
                 return 1
             message = outcome

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from bot.delivery.model import OutgoingMessage, is_user_id
-from bot.delivery.schedules import Schedule
+from bot.delivery.model import OutgoingMessage, Schedule, is_user_id
 
 _WHY = {
     "channel_not_found": "that channel no longer exists or I can't see it",

@@ -17,10 +17,9 @@ from typing import Any
 
 import sqlite_utils
 
-from bot.delivery import ledger
-from bot.delivery.ledger import PENDING, SKIPPED, delivery_key
-from bot.delivery.schedules import Schedule
+from bot.delivery.model import PENDING, SKIPPED, Schedule, delivery_key
 from bot.delivery.timing import Action, Period, Plan, Step, period_key, plan, utc_text
+from bot.store import deliveries
 from bot.store.db import Store
 
 log = logging.getLogger("pendulum.delivery")
@@ -114,12 +113,12 @@ def _record(
         "now": now,
     }
     if step.action is Action.SEND:
-        return int(ledger.insert(db, status=PENDING, take_over=(SKIPPED,), **fields))
+        return int(deliveries.insert(db, status=PENDING, take_over=(SKIPPED,), **fields))
     reason = {
         Action.MISSED: f"missed: not running between {utc_text(occ.due_at)} and "
         f"{utc_text(step.expires_at)}",
         Action.PAUSED: f"paused until {schedule.paused_until}",
         Action.SKIPPED: "skipped by owner",
     }[step.action]
-    ledger.insert(db, status=SKIPPED, error=reason, **fields)
+    deliveries.insert(db, status=SKIPPED, error=reason, **fields)
     return 0

@@ -18,11 +18,10 @@ from bot.coaching.focus import leave_for_later
 from bot.coaching.focus_week import focus_events_starting
 from bot.content.blocks import context
 from bot.content.compose import template_message
-from bot.delivery import ledger
-from bot.delivery.ledger import delivery_key
+from bot.delivery.model import delivery_key
 from bot.delivery.timing import period_key, zone
 from bot.features.checkin_sends import queue_one_off
-from bot.store import calendars
+from bot.store import calendars, deliveries
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -66,7 +65,7 @@ def queue_focus_starts(
     wanted = {delivery_key(team_id, KIND, user_id, event_suffix(e)): e for e in upcoming}
     for key in calendars.pending_sends(services.store, team_id, user_id, KIND):
         if key not in wanted:
-            ledger.mark_skipped(services.store, key, reason="calendar changed")
+            deliveries.mark_skipped(services.store, key, reason="calendar changed")
     queued = 0
     for event in wanted.values():
         local_day = event.start.astimezone(zone(tz)).date()
@@ -88,4 +87,4 @@ def queue_focus_starts(
 
 def drop_queued(services: Services, team_id: str, user_id: str) -> int:
     keys = calendars.pending_sends(services.store, team_id, user_id, KIND)
-    return sum(1 for k in keys if ledger.mark_skipped(services.store, k, reason="calendar off"))
+    return sum(1 for k in keys if deliveries.mark_skipped(services.store, k, reason="calendar off"))

@@ -51,14 +51,7 @@ from bot.coaching.profile import Profile
 from bot.coaching.trends import HISTORY_WEEKS, history_lines, last_weeks, summary
 from bot.content.blocks import actions, button, context, header, message, section
 from bot.content.markup import code, escape
-from bot.delivery.schedules import (
-    Schedule,
-    create_schedule,
-    pause_schedule,
-    resume_schedule,
-    skip_date,
-    update_schedule,
-)
+from bot.delivery.model import Schedule
 from bot.delivery.timing import local_date_of, zone
 from bot.features import calendar
 from bot.features import checkin_sends as sends
@@ -77,6 +70,13 @@ from bot.router import (
 from bot.store import checkins as checkin_store
 from bot.store import people
 from bot.store.requests import first_time
+from bot.store.schedules import (
+    create_schedule,
+    pause_schedule,
+    resume_schedule,
+    skip_date,
+    update_schedule,
+)
 
 if TYPE_CHECKING:
     from bot.services import Services

@@ -35,11 +35,7 @@ from bot.coaching.focus import (
 )
 from bot.content.blocks import context, divider, message, section
 from bot.content.markup import code, escape
-from bot.delivery.schedules import (
-    Schedule,
-    create_schedule,
-    delete_schedule,
-)
+from bot.delivery.model import Schedule
 from bot.features import calendar, common
 from bot.features.focus_sends import (
     KINDS,
@@ -50,6 +46,7 @@ from bot.features.focus_sends import (
 )
 from bot.router import CommandContext, Reply, Router, Subcommand, split_command
 from bot.store import people
+from bot.store.schedules import create_schedule, delete_schedule
 
 if TYPE_CHECKING:
     from bot.services import Services

@@ -24,16 +24,7 @@ from bot.coaching.trends import CHART_WEEKS, LEGEND, chart_lines, last_weeks, su
 from bot.coaching.when import DAY_NAMES, parse_time
 from bot.content.blocks import actions, button, context, divider, header, plain, section
 from bot.content.markup import channel_link, escape
-from bot.delivery.model import is_user_id
-from bot.delivery.schedules import (
-    Schedule,
-    delete_schedule,
-    get_schedule,
-    list_by_owner,
-    pause_schedule,
-    resume_schedule,
-    update_schedule,
-)
+from bot.delivery.model import Schedule, is_user_id
 from bot.delivery.timing import ScheduleValueError
 from bot.features import calendar_home, checkins
 from bot.features import checkin_sends as sends
@@ -41,6 +32,14 @@ from bot.features import checkin_views as views
 from bot.features.privacy import privacy_actions
 from bot.router import ActionContext, EventContext, Reply, Router, ViewContext
 from bot.store import checkins as checkin_store
+from bot.store.schedules import (
+    delete_schedule,
+    get_schedule,
+    list_by_owner,
+    pause_schedule,
+    resume_schedule,
+    update_schedule,
+)
 
 if TYPE_CHECKING:
     from bot.services import Services

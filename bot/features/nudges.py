@@ -25,20 +25,18 @@ from slack_sdk import WebClient
 
 from bot.coaching.when import parse_day, parse_time
 from bot.content.markup import code
-from bot.delivery import ledger
-from bot.delivery.ledger import CLAIMED, SENT, delivery_key
-from bot.delivery.schedules import (
-    Schedule,
+from bot.delivery.model import CLAIMED, SENT, Schedule, delivery_key
+from bot.features import common
+from bot.features.nudge_sends import KIND
+from bot.router import CommandContext, Reply, Router, Subcommand, split_command
+from bot.store import deliveries, people
+from bot.store.schedules import (
     create_schedule,
     delete_kinds_for,
     list_by_owner,
     resume_schedule,
     update_schedule,
 )
-from bot.features import common
-from bot.features.nudge_sends import KIND
-from bot.router import CommandContext, Reply, Router, Subcommand, split_command
-from bot.store import people
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -121,7 +119,7 @@ def send_nudge_now(services: Services, team_id: str, user_id: str) -> str:
     if engine is None:
         return "Scheduled sending isn't running right now. Please try again in a minute."
     key = delivery_key(team_id, KIND, user_id, common.this_period(services, schedule.tz))
-    before = ledger.get(services.store, key)
+    before = deliveries.get(services.store, key)
     if before is not None and before.status in (SENT, CLAIMED):
         return "This week's nudge is already in our DM."
     row = engine.send_now(KIND, schedule.id, team_id=team_id)

@@ -45,11 +45,22 @@ from bot.coaching.when import DAY_NAMES
 from bot.content.blocks import context, message, section
 from bot.content.compose import render_template
 from bot.content.markup import channel_link, code, escape, mention
-from bot.delivery import ledger
-from bot.delivery.ledger import CLAIMED, FAILED, SENT, SKIPPED, delivery_key
-from bot.delivery.schedules import (
+from bot.delivery.model import (
+    CLAIMED,
+    FAILED,
+    SENT,
+    SKIPPED,
     Schedule,
     ScheduleNotFound,
+    delivery_key,
+)
+from bot.delivery.slack_errors import PERMANENT
+from bot.delivery.timing import local_date_of, period_key, zone
+from bot.features import common
+from bot.features.tip_sends import KIND
+from bot.router import CommandContext, Reply, Router, Subcommand, split_command
+from bot.store import deliveries
+from bot.store.schedules import (
     create_schedule,
     delete_schedule,
     list_by_owner,
@@ -58,11 +69,6 @@ from bot.delivery.schedules import (
     skip_date,
     update_schedule,
 )
-from bot.delivery.slack_errors import PERMANENT
-from bot.delivery.timing import local_date_of, period_key, zone
-from bot.features import common
-from bot.features.tip_sends import KIND
-from bot.router import CommandContext, Reply, Router, Subcommand, split_command
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -358,7 +364,7 @@ def send_now(
     if engine is None:
         return "Scheduled sending isn't running right now. Please try again in a minute."
     period = period_key(local_date_of(services.clock.now(), zone(schedule.tz)))
-    before = ledger.get(services.store, delivery_key(team_id, KIND, channel, period))
+    before = deliveries.get(services.store, delivery_key(team_id, KIND, channel, period))
     if before is not None and before.status in (SENT, CLAIMED):
         return f"This week's tip already went out in {link(channel)}. The next one: " + (
             common.next_text(services, schedule).removeprefix("Next: ")

@@ -23,7 +23,7 @@ import logging
 import secrets
 import threading
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from logging import Logger
 from typing import Any
 
@@ -33,9 +33,8 @@ from slack_sdk.oauth.installation_store import Bot, Installation, InstallationSt
 from slack_sdk.oauth.state_store import OAuthStateStore
 
 from bot.clock import Clock, SystemClock
-from bot.router import EventContext, Router
-from bot.store.admin import delete_workspace_rows
 from bot.store.db import Store
+from bot.store.installations import remember_workspace, utc_text
 
 log = logging.getLogger("pendulum.installations")
 
@@ -45,12 +44,6 @@ _COLUMNS = (
     "bot_refresh_token, bot_token_expires_at, user_token, user_scopes, user_refresh_token, "
     "user_token_expires_at, token_type, installed_at"
 )
-
-
-def _utc(instant: datetime | float | None) -> str:
-    if isinstance(instant, int | float):
-        instant = datetime.fromtimestamp(instant, UTC)
-    return (instant or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
 
 
 def _scopes(value: Sequence[str] | str | None) -> str | None:
@@ -66,29 +59,6 @@ def _where(
     (org, workspace) pair; '' stands for "none"."""
     team = "" if is_enterprise_install or team_id is None else team_id
     return "enterprise_id = ? AND team_id = ?", [enterprise_id or "", team]
-
-
-def remember_workspace(
-    store: Store,
-    team_id: str,
-    *,
-    enterprise_id: str | None = None,
-    name: str | None = None,
-    bot_user_id: str | None = None,
-    now: datetime | None = None,
-) -> None:
-    """Create or update the workspace's row (`workspaces`), keeping known values."""
-    if not team_id:
-        return
-    with store.write() as db:
-        db.execute(
-            "INSERT INTO workspaces (team_id, enterprise_id, name, bot_user_id, installed_at)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (team_id) DO UPDATE SET"
-            " enterprise_id = COALESCE(excluded.enterprise_id, workspaces.enterprise_id),"
-            " name = CASE WHEN excluded.name != '' THEN excluded.name ELSE workspaces.name END,"
-            " bot_user_id = COALESCE(excluded.bot_user_id, workspaces.bot_user_id)",
-            [team_id, enterprise_id or None, name or "", bot_user_id or None, _utc(now)],
-        )
 
 
 class SqliteInstallationStore(InstallationStore):
@@ -129,7 +99,7 @@ class SqliteInstallationStore(InstallationStore):
             installation.user_refresh_token,
             installation.user_token_expires_at,
             installation.token_type,
-            _utc(now),
+            utc_text(now),
         ]
         with self.store.write() as db:
             db.execute(
@@ -313,10 +283,10 @@ class SqliteOAuthStateStore(OAuthStateStore):
         state = secrets.token_urlsafe(24)
         now = self.clock.now()
         with self.store.write() as db:
-            db.execute("DELETE FROM oauth_states WHERE expires_at < ?", [_utc(now)])
+            db.execute("DELETE FROM oauth_states WHERE expires_at < ?", [utc_text(now)])
             db.execute(
                 "INSERT INTO oauth_states (state, expires_at) VALUES (?, ?)",
-                [state, _utc(now + timedelta(seconds=self.expiration_seconds))],
+                [state, utc_text(now + timedelta(seconds=self.expiration_seconds))],
             )
         return state
 
@@ -326,30 +296,9 @@ class SqliteOAuthStateStore(OAuthStateStore):
         with self.store.write() as db:
             cursor = db.execute(
                 "DELETE FROM oauth_states WHERE state = ? AND expires_at >= ?",
-                [state, _utc(self.clock.now())],
+                [state, utc_text(self.clock.now())],
             )
             return bool(cursor.rowcount == 1)
-
-
-# -- tokens for scheduled sends --------------------------------------------------------------
-def token_for_team(store: Store, team_id: str) -> str | None:
-    """The bot token of a workspace: its own installation, else its Grid org's org-wide one."""
-    db = store.db
-    row = db.execute(
-        "SELECT bot_token FROM installations WHERE team_id = ? AND bot_token IS NOT NULL"
-        " ORDER BY installed_at DESC, id DESC LIMIT 1",
-        [team_id],
-    ).fetchone()
-    if row is not None:
-        return str(row[0])
-    row = db.execute(
-        "SELECT i.bot_token FROM installations i JOIN workspaces w"
-        " ON w.enterprise_id = i.enterprise_id AND i.enterprise_id != ''"
-        " WHERE w.team_id = ? AND i.is_enterprise_install = 1 AND i.bot_token IS NOT NULL"
-        " ORDER BY i.installed_at DESC, i.id DESC LIMIT 1",
-        [team_id],
-    ).fetchone()
-    return str(row[0]) if row is not None else None
 
 
 # -- knowing which workspaces exist ----------------------------------------------------------
@@ -395,103 +344,4 @@ class WorkspaceTracker:
         return dispatch(req)
 
 
-# -- uninstalling ----------------------------------------------------------------------------
 UNINSTALL_EVENTS = ("app_uninstalled", "tokens_revoked")
-
-
-def forget_workspace(store: Store, team_id: str) -> dict[str, int]:
-    """Delete every row of one workspace, in one transaction. Returns table → rows deleted."""
-    with store.write() as db:
-        return delete_workspace_rows(db, team_id)
-
-
-def forget_org(store: Store, enterprise_id: str) -> dict[str, int]:
-    """An org-wide install removed: every workspace of the org, and the org's installation."""
-    totals: dict[str, int] = {}
-    with store.write() as db:
-        teams = [
-            str(r[0])
-            for r in db.execute(
-                "SELECT team_id FROM workspaces WHERE enterprise_id = ?", [enterprise_id]
-            ).fetchall()
-        ]
-        for team in teams:
-            for table, n in delete_workspace_rows(db, team).items():
-                totals[table] = totals.get(table, 0) + n
-        cursor = db.execute(
-            "DELETE FROM installations WHERE enterprise_id = ? AND team_id = ''", [enterprise_id]
-        )
-        totals["installations"] = totals.get("installations", 0) + cursor.rowcount
-    return totals
-
-
-def _is_org_event(body: dict[str, Any]) -> bool:
-    if body.get("is_enterprise_install"):
-        return True
-    authorizations = body.get("authorizations") or []
-    return bool(
-        authorizations
-        and isinstance(authorizations[0], dict)
-        and authorizations[0].get("is_enterprise_install")
-    )
-
-
-def remove_workspace(ctx: EventContext, reason: str) -> None:
-    services = ctx.services
-    body = ctx.body
-    enterprise_id = str(body.get("enterprise_id") or "")
-    if _is_org_event(body) and enterprise_id:
-        deleted = forget_org(services.store, enterprise_id)
-        where = f"Enterprise Grid org {enterprise_id}"
-        teams: list[str] = []
-    else:
-        if not ctx.team_id:
-            log.warning("%s without a team id; nothing deleted", reason)
-            return
-        deleted = forget_workspace(services.store, ctx.team_id)
-        where = f"workspace {ctx.team_id}"
-        teams = [ctx.team_id]
-    tracker = services.extras.get("workspace_tracker")
-    if isinstance(tracker, WorkspaceTracker):
-        for team in teams:
-            tracker.forget(team)
-    total = sum(deleted.values())
-    log.warning(
-        "%s: deleted %d row(s) of %s and stopped its schedules (%s)",
-        reason,
-        total,
-        where,
-        ", ".join(f"{t} {n}" for t, n in sorted(deleted.items()) if n) or "nothing stored",
-    )
-    if services.config.mode in ("socket", "http"):
-        log.warning(
-            "this process runs with a single workspace's token, which Slack no longer accepts; "
-            "stop it, or reinstall the app and update SLACK_BOT_TOKEN"
-        )
-
-
-def on_app_uninstalled(ctx: EventContext) -> None:
-    remove_workspace(ctx, "app_uninstalled")
-
-
-def on_tokens_revoked(ctx: EventContext) -> None:
-    """A revoked bot token means the app can no longer act in the workspace: same as an
-    uninstall. Revoked user tokens only (Pendulum asks for none) are just forgotten."""
-    tokens = ctx.event.get("tokens") or {}
-    if tokens.get("bot"):
-        remove_workspace(ctx, "tokens_revoked")
-        return
-    users = [str(u) for u in tokens.get("oauth") or []]
-    if users:
-        with ctx.services.store.write() as db:
-            for user in users:
-                db.execute(
-                    "UPDATE installations SET user_token = NULL, user_refresh_token = NULL"
-                    " WHERE team_id = ? AND installer_id = ?",
-                    [ctx.team_id, user],
-                )
-
-
-def install(router: Router) -> None:
-    router.event("app_uninstalled", on_app_uninstalled)
-    router.event("tokens_revoked", on_tokens_revoked)

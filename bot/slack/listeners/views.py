@@ -11,7 +11,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.errors import report
-from bot.router import ViewContext, ViewHandler
+from bot.router import Router, ViewContext, ViewHandler
 from bot.services import Services
 from bot.slack.listeners.common import team_of, tell_sorry, user_of
 from bot.store.db import is_busy
@@ -33,7 +33,7 @@ def first_input(view: dict[str, Any]) -> str | None:
     return None
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App, services: Services, router: Router) -> None:
     def context_for(body: dict[str, Any], view: dict[str, Any], client: WebClient) -> ViewContext:
         return ViewContext(
             services=services,
@@ -95,10 +95,10 @@ def register(app: App, services: Services) -> None:
             )
 
     def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        run(services.router.views, ack, body, view, client)
+        run(router.views, ack, body, view, client)
 
     def on_closed(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        run(services.router.view_closed, ack, body, view, client)
+        run(router.view_closed, ack, body, view, client)
 
     app.view_submission(re.compile(r".+"))(on_submit)
     app.view_closed(re.compile(r".+"))(on_closed)

@@ -9,79 +9,23 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 import sqlite_utils
 
 from bot.clock import Clock
-from bot.delivery import ledger
-from bot.delivery.ledger import CLAIMED, SENT, delivery_key
+from bot.delivery.model import CLAIMED, SENT, Schedule, ScheduleNotFound, delivery_key
 from bot.delivery.timing import (
     Occurrence,
     ScheduleValueError,
     WeeklySlot,
     next_occurrence,
-    parse_utc,
     period_key,
     utc_text,
 )
+from bot.store import deliveries
 from bot.store.db import Store
-
-
-class ScheduleNotFound(LookupError):
-    """No schedule with that id in that workspace."""
-
-
-@dataclass(frozen=True)
-class Schedule:
-    id: int
-    team_id: str
-    kind: str
-    owner_user_id: str
-    target: str
-    weekday: int
-    local_time: str
-    tz: str
-    params: dict[str, Any]
-    paused_reason: str | None
-    paused_until: date | None
-    next_due_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
-
-    @property
-    def slot(self) -> WeeklySlot:
-        return WeeklySlot.parse(self.weekday, self.local_time, self.tz)
-
-    @property
-    def paused_indefinitely(self) -> bool:
-        return self.paused_reason is not None and self.paused_until is None
-
-    def is_paused_on(self, local_day: date) -> bool:
-        if self.paused_indefinitely:
-            return True
-        return self.paused_until is not None and local_day < self.paused_until
-
-    @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Schedule:
-        return cls(
-            id=int(row["id"]),
-            team_id=row["team_id"],
-            kind=row["kind"],
-            owner_user_id=row["owner_user_id"],
-            target=row["target"],
-            weekday=int(row["weekday"]),
-            local_time=row["local_time"],
-            tz=row["tz"],
-            params=json.loads(row["params"] or "{}"),
-            paused_reason=row["paused_reason"],
-            paused_until=date.fromisoformat(row["paused_until"]) if row["paused_until"] else None,
-            next_due_at=parse_utc(row["next_due_at"]) if row["next_due_at"] else None,
-            created_at=parse_utc(row["created_at"]),
-            updated_at=parse_utc(row["updated_at"]),
-        )
 
 
 def _rows(db: sqlite_utils.Database, sql: str, params: list[Any]) -> list[dict[str, Any]]:
@@ -353,7 +297,7 @@ def next_to_send(
             continue
         period = period_key(occ.local_date)
         key = delivery_key(schedule.team_id, schedule.kind, schedule.target, period)
-        row = ledger.get(store, key)
+        row = deliveries.get(store, key)
         if row is not None and row.status in (SENT, CLAIMED):
             continue
         if also_skip is not None and also_skip(period):
