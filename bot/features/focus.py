@@ -45,7 +45,7 @@ from bot.features.focus_sends import (
     is_focus_kind,
 )
 from bot.router import CommandContext, Reply, Router, Subcommand, split_command
-from bot.store import people
+from bot.store import deliveries, people
 from bot.store.schedules import create_schedule, delete_schedule
 
 if TYPE_CHECKING:
@@ -63,12 +63,8 @@ USAGE = (
 def spent_kinds(services: Services, team_id: str, user_id: str, tz: str) -> set[str]:
     """Focus kinds with a delivery this local week (sent, on its way, or queued)."""
     period = common.this_period(services, tz)
-    rows = services.store.db.execute(
-        "SELECT kind FROM deliveries WHERE team_id = ? AND target = ? AND period = ?"
-        " AND status IN ('pending', 'claimed', 'sent')",
-        [team_id, user_id, period],
-    ).fetchall()
-    return {str(r[0]) for r in rows if is_focus_kind(str(r[0]))}
+    kinds = deliveries.kinds_in_period(services.store, team_id, user_id, period)
+    return {kind for kind in kinds if is_focus_kind(kind)}
 
 
 def set_blocks(

@@ -69,9 +69,7 @@ def milestone_message(services: Deps, milestone: Milestone, me: Profile) -> dict
     return msg
 
 
-def check(
-    services: Deps, team_id: str, user_id: str, outbox: Outbox | None = None
-) -> list[str]:
+def check(services: Deps, team_id: str, user_id: str, outbox: Outbox | None = None) -> list[str]:
     """Send every milestone due for this person (once each) through `outbox` (the nudge's
     after-send hook passes the engine's; `Services` bring their own engine). Returns the ids
     sent now."""

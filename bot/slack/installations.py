@@ -1,13 +1,14 @@
-"""Workspaces: who installed Pendulum, each workspace's bot token, and removing a workspace.
+"""Slack's side of workspaces: the OAuth stores and noticing each workspace.
 
 - `SqliteInstallationStore` / `SqliteOAuthStateStore`: slack_sdk's store interfaces on
-  Pendulum's own database (tables `installations`, `oauth_states`), so Bolt's OAuth flow and
-  `authorize` keep everything in the one SQLite file the operator backs up.
-- `token_for_team`: the bot token for scheduled sends (`Services.client_for`), including a
-  workspace inside an Enterprise Grid org where the app was installed org-wide.
+  Pendulum's own database (tables `installations`, `oauth_states`; the SQL is in
+  bot/store/installations.py), so Bolt's OAuth flow and `authorize` keep everything in the one
+  SQLite file the operator backs up.
 - `WorkspaceTracker`: records each workspace (and its Grid org) the first time it is seen.
-- `app_uninstalled` / `tokens_revoked` (bot token): delete every row of that workspace, which
-  also stops its schedules (the tick reads schedules from the database).
+
+Each workspace's bot token (`bot.store.installations.token_for_team`, read by
+`bot.services.Clients`) and removing a workspace on `app_uninstalled` / `tokens_revoked`
+(bot/features/workspace_events.py) live elsewhere.
 
 slack_sdk's own `SQLiteInstallationStore` / `SQLiteOAuthStateStore` were weighed against these
 two classes and not used: they open a connection of their own per call (no WAL, no busy
@@ -33,32 +34,17 @@ from slack_sdk.oauth.installation_store import Bot, Installation, InstallationSt
 from slack_sdk.oauth.state_store import OAuthStateStore
 
 from bot.clock import Clock, SystemClock
+from bot.store import installations
 from bot.store.db import Store
 from bot.store.installations import remember_workspace, utc_text
 
 log = logging.getLogger("pendulum.installations")
-
-_COLUMNS = (
-    "app_id, enterprise_id, enterprise_name, enterprise_url, team_id, team_name, "
-    "is_enterprise_install, installer_id, bot_id, bot_user_id, bot_token, bot_scopes, "
-    "bot_refresh_token, bot_token_expires_at, user_token, user_scopes, user_refresh_token, "
-    "user_token_expires_at, token_type, installed_at"
-)
 
 
 def _scopes(value: Sequence[str] | str | None) -> str | None:
     if value is None:
         return None
     return value if isinstance(value, str) else ",".join(value)
-
-
-def _where(
-    enterprise_id: str | None, team_id: str | None, is_enterprise_install: bool | None
-) -> tuple[str, list[Any]]:
-    """Slack's key for an installation: the org alone for an org-wide install, else the
-    (org, workspace) pair; '' stands for "none"."""
-    team = "" if is_enterprise_install or team_id is None else team_id
-    return "enterprise_id = ? AND team_id = ?", [enterprise_id or "", team]
 
 
 class SqliteInstallationStore(InstallationStore):
@@ -78,58 +64,34 @@ class SqliteInstallationStore(InstallationStore):
     def save(self, installation: Installation) -> None:
         team = "" if installation.is_enterprise_install else (installation.team_id or "")
         now = self.clock.now()
-        row = [
+        installations.save(
+            self.store,
             self.client_id,
-            installation.app_id,
-            installation.enterprise_id or "",
-            installation.enterprise_name,
-            installation.enterprise_url,
-            team,
-            installation.team_name,
-            1 if installation.is_enterprise_install else 0,
-            installation.user_id or "",
-            installation.bot_id,
-            installation.bot_user_id,
-            installation.bot_token,
-            _scopes(installation.bot_scopes),
-            installation.bot_refresh_token,
-            installation.bot_token_expires_at,
-            installation.user_token,
-            _scopes(installation.user_scopes),
-            installation.user_refresh_token,
-            installation.user_token_expires_at,
-            installation.token_type,
-            utc_text(now),
-        ]
-        with self.store.write() as db:
-            db.execute(
-                f"INSERT INTO installations (client_id, {_COLUMNS})"
-                f" VALUES ({', '.join('?' for _ in row)})"
-                " ON CONFLICT (client_id, enterprise_id, team_id, installer_id) DO UPDATE SET "
-                + ", ".join(
-                    f"{c.strip()} = excluded.{c.strip()}"
-                    for c in _COLUMNS.split(",")
-                    if c.strip() not in ("enterprise_id", "team_id", "installer_id")
-                ),
-                row,
-            )
-            if installation.bot_token:  # every row of this workspace uses the newest bot
-                db.execute(
-                    "UPDATE installations SET bot_token = ?, bot_id = ?, bot_user_id = ?,"
-                    " bot_scopes = ?, bot_refresh_token = ?, bot_token_expires_at = ?"
-                    " WHERE client_id = ? AND enterprise_id = ? AND team_id = ?",
-                    [
-                        installation.bot_token,
-                        installation.bot_id,
-                        installation.bot_user_id,
-                        _scopes(installation.bot_scopes),
-                        installation.bot_refresh_token,
-                        installation.bot_token_expires_at,
-                        self.client_id,
-                        installation.enterprise_id or "",
-                        team,
-                    ],
-                )
+            {
+                "app_id": installation.app_id,
+                "enterprise_id": installation.enterprise_id or "",
+                "enterprise_name": installation.enterprise_name,
+                "enterprise_url": installation.enterprise_url,
+                "team_id": team,
+                "team_name": installation.team_name,
+                "is_enterprise_install": 1 if installation.is_enterprise_install else 0,
+                "installer_id": installation.user_id or "",
+                "user_token": installation.user_token,
+                "user_scopes": _scopes(installation.user_scopes),
+                "user_refresh_token": installation.user_refresh_token,
+                "user_token_expires_at": installation.user_token_expires_at,
+                "token_type": installation.token_type,
+                "installed_at": utc_text(now),
+            },
+            {
+                "bot_id": installation.bot_id,
+                "bot_user_id": installation.bot_user_id,
+                "bot_token": installation.bot_token,
+                "bot_scopes": _scopes(installation.bot_scopes),
+                "bot_refresh_token": installation.bot_refresh_token,
+                "bot_token_expires_at": installation.bot_token_expires_at,
+            },
+        )
         if team:
             remember_workspace(
                 self.store,
@@ -149,45 +111,19 @@ class SqliteInstallationStore(InstallationStore):
 
     def save_bot(self, bot: Bot) -> None:
         """A refreshed bot token (token rotation): update every row of that workspace."""
-        where, params = _where(bot.enterprise_id, bot.team_id, bot.is_enterprise_install)
-        with self.store.write() as db:
-            db.execute(
-                "UPDATE installations SET bot_token = ?, bot_id = ?, bot_user_id = ?,"
-                " bot_scopes = ?, bot_refresh_token = ?, bot_token_expires_at = ?"
-                f" WHERE client_id = ? AND {where}",
-                [
-                    bot.bot_token,
-                    bot.bot_id,
-                    bot.bot_user_id,
-                    _scopes(bot.bot_scopes),
-                    bot.bot_refresh_token,
-                    bot.bot_token_expires_at,
-                    self.client_id,
-                    *params,
-                ],
-            )
-
-    def _find(
-        self,
-        enterprise_id: str | None,
-        team_id: str | None,
-        is_enterprise_install: bool | None,
-        user_id: str | None = None,
-    ) -> dict[str, Any] | None:
-        where, params = _where(enterprise_id, team_id, is_enterprise_install)
-        sql = f"SELECT {_COLUMNS} FROM installations WHERE client_id = ? AND {where}"
-        params = [self.client_id, *params]
-        if user_id is not None:
-            sql += " AND installer_id = ?"
-            params.append(user_id)
-        cursor = self.store.db.execute(sql + " ORDER BY installed_at DESC, id DESC LIMIT 1", params)
-        row = cursor.fetchone()
-        if row is None and enterprise_id and team_id and not is_enterprise_install:
-            # a workspace inside a Grid org where the app was installed org-wide
-            return self._find(enterprise_id, None, True, user_id)
-        if row is None:
-            return None
-        return dict(zip([d[0] for d in cursor.description], row, strict=True))
+        installations.update_bot(
+            self.store,
+            self.client_id,
+            installations.Key(bot.enterprise_id, bot.team_id, bot.is_enterprise_install),
+            {
+                "bot_token": bot.bot_token,
+                "bot_id": bot.bot_id,
+                "bot_user_id": bot.bot_user_id,
+                "bot_scopes": _scopes(bot.bot_scopes),
+                "bot_refresh_token": bot.bot_refresh_token,
+                "bot_token_expires_at": bot.bot_token_expires_at,
+            },
+        )
 
     def find_installation(
         self,
@@ -197,7 +133,8 @@ class SqliteInstallationStore(InstallationStore):
         user_id: str | None = None,
         is_enterprise_install: bool | None = False,
     ) -> Installation | None:
-        row = self._find(enterprise_id, team_id, is_enterprise_install, user_id)
+        key = installations.Key(enterprise_id, team_id, is_enterprise_install)
+        row = installations.find(self.store, self.client_id, key, user_id)
         if row is None:
             return None
         return Installation(
@@ -240,25 +177,14 @@ class SqliteInstallationStore(InstallationStore):
         return installation.to_bot()
 
     def delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
-        where, params = _where(enterprise_id, team_id, team_id is None)
-        with self.store.write() as db:
-            db.execute(
-                "UPDATE installations SET bot_token = NULL, bot_refresh_token = NULL,"
-                f" bot_token_expires_at = NULL WHERE client_id = ? AND {where}",
-                [self.client_id, *params],
-            )
+        key = installations.Key(enterprise_id, team_id, team_id is None)
+        installations.clear_bot(self.store, self.client_id, key)
 
     def delete_installation(
         self, *, enterprise_id: str | None, team_id: str | None, user_id: str | None = None
     ) -> None:
-        where, params = _where(enterprise_id, team_id, team_id is None)
-        sql = f"DELETE FROM installations WHERE client_id = ? AND {where}"
-        params = [self.client_id, *params]
-        if user_id is not None:
-            sql += " AND installer_id = ?"
-            params.append(user_id)
-        with self.store.write() as db:
-            db.execute(sql, params)
+        key = installations.Key(enterprise_id, team_id, team_id is None)
+        installations.delete(self.store, self.client_id, key, user_id)
 
     def delete_all(self, *, enterprise_id: str | None, team_id: str | None) -> None:
         self.delete_installation(enterprise_id=enterprise_id, team_id=team_id)
@@ -282,26 +208,16 @@ class SqliteOAuthStateStore(OAuthStateStore):
     def issue(self, *args: Any, **kwargs: Any) -> str:
         state = secrets.token_urlsafe(24)
         now = self.clock.now()
-        with self.store.write() as db:
-            db.execute("DELETE FROM oauth_states WHERE expires_at < ?", [utc_text(now)])
-            db.execute(
-                "INSERT INTO oauth_states (state, expires_at) VALUES (?, ?)",
-                [state, utc_text(now + timedelta(seconds=self.expiration_seconds))],
-            )
+        expires_at = now + timedelta(seconds=self.expiration_seconds)
+        installations.issue_state(self.store, state, now, expires_at)
         return state
 
     def consume(self, state: str) -> bool:
         if not state:
             return False
-        with self.store.write() as db:
-            cursor = db.execute(
-                "DELETE FROM oauth_states WHERE state = ? AND expires_at >= ?",
-                [state, utc_text(self.clock.now())],
-            )
-            return bool(cursor.rowcount == 1)
+        return installations.consume_state(self.store, state, self.clock.now())
 
 
-# -- knowing which workspaces exist ----------------------------------------------------------
 class WorkspaceTracker:
     """Writes a `workspaces` row the first time this process sees a workspace (one insert per
     workspace per process), so stats, export and Grid org uninstalls know every workspace."""

@@ -199,12 +199,12 @@ def pending_to(
     return _select(store.db, where + " ORDER BY due_at, key", params)
 
 
-def kinds_sent_since(store: Store, team_id: str, target: str, since: datetime) -> set[str]:
-    """The kinds sent (or on their way) to `target` since `since`."""
+def kinds_in_period(store: Store, team_id: str, target: str, period: str) -> set[str]:
+    """The kinds sent to `target` in one period, on their way or queued."""
     rows = store.db.execute(
-        "SELECT DISTINCT kind FROM deliveries WHERE team_id = ? AND target = ?"
-        " AND status IN ('pending', 'claimed', 'sent') AND due_at >= ?",
-        [team_id, target, utc_text(since)],
+        "SELECT kind FROM deliveries WHERE team_id = ? AND target = ? AND period = ?"
+        " AND status IN ('pending', 'claimed', 'sent')",
+        [team_id, target, period],
     ).fetchall()
     return {str(r[0]) for r in rows}
 

@@ -329,3 +329,46 @@ def delete_workspace(store: Store, team_id: str) -> None:
     with store.write() as db:
         for table in ("deliveries", "schedule_skips", "schedules"):
             db.execute(f"DELETE FROM {table} WHERE team_id = ?", [team_id])
+
+
+# -- planning (bot/delivery/planner.py) --------------------------------------------------------
+def due_rows(store: Store, now: datetime, limit: int) -> list[dict[str, Any]]:
+    """Schedules whose sweep cursor has passed, earliest first (an indexed range scan)."""
+    return _rows(
+        store.db,
+        "SELECT * FROM schedules WHERE next_due_at IS NOT NULL AND next_due_at <= ?"
+        " ORDER BY next_due_at LIMIT ?",
+        [utc_text(now), limit],
+    )
+
+
+def skips_for(store: Store, ids: list[int]) -> dict[int, frozenset[date]]:
+    """The local dates each schedule's owner skipped."""
+    placeholders = ", ".join("?" for _ in ids)
+    found: dict[int, set[date]] = {}
+    for schedule_id, day in store.db.execute(
+        f"SELECT schedule_id, local_date FROM schedule_skips WHERE schedule_id IN ({placeholders})",
+        ids,
+    ).fetchall():
+        found.setdefault(int(schedule_id), set()).add(date.fromisoformat(day))
+    return {k: frozenset(v) for k, v in found.items()}
+
+
+def park(db: sqlite_utils.Database, schedule_id: int, cursor: str, reason: str) -> None:
+    """An unplannable schedule stops, with the reason (unless another ticker moved it)."""
+    db.execute(
+        "UPDATE schedules SET next_due_at = NULL, paused_reason = ?"
+        " WHERE id = ? AND next_due_at = ?",
+        [reason, schedule_id, cursor],
+    )
+
+
+def move_cursor(
+    db: sqlite_utils.Database, schedule_id: int, cursor: str, next_due_at: datetime
+) -> bool:
+    """Compare-and-set the sweep cursor; False when another ticker moved it first."""
+    moved = db.execute(
+        "UPDATE schedules SET next_due_at = ? WHERE id = ? AND next_due_at = ?",
+        [utc_text(next_due_at), schedule_id, cursor],
+    )
+    return bool(moved.rowcount)
