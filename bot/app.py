@@ -29,6 +29,7 @@ from bot.config import Config, ConfigError, database_error
 from bot.content.library import ContentError, Library, load_library
 from bot.delivery.engine import DeliveryEngine
 from bot.delivery.model import AfterSend, Composer, Kind, Recipients
+from bot.delivery.notices import notice_composer
 from bot.delivery.pacing import HISTORY, Rate, RateLimits
 from bot.delivery.people import PeopleService
 from bot.errors import report
@@ -327,6 +328,7 @@ def build_engine(
         sleep=sleep,
         # a long fan-out keeps /healthz fresh while it sends (bot/ops/health.py)
         on_progress=lambda: deps.heartbeat.progress(deps.clock.now()),
+        notice=notice_composer(deps.strings),
         people=people,
         after=after,
     )

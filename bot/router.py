@@ -235,6 +235,6 @@ def run_command(router: Router, ctx: CommandContext) -> Reply:
     except Exception as exc:
         if is_busy(exc):  # the database is locked elsewhere: don't ack late, ask again
             log.warning("%s %s: database busy, asked to try again", ctx.services.command, word)
-            return Reply(message=busy_message())
+            return Reply(message=busy_message(ctx.services.strings))
         ref = report(exc, where=f"{ctx.services.command} {word}")
-        return Reply(message=sorry_message(ref))
+        return Reply(message=sorry_message(ctx.services.strings, ref))

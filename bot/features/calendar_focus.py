@@ -44,11 +44,7 @@ def focus_start_message(services: Deps, event: CalendarEvent, tz: str) -> dict[s
         None,
         {"until": f"{event.end.astimezone(place):%H:%M}", "leave_for_later": later.rstrip(".")},
     )
-    cmd = services.command
-    msg["blocks"] = [
-        *msg["blocks"],
-        context(f"From your calendar · `{cmd} focus` shows your week · `{cmd} calendar off`"),
-    ]
+    msg["blocks"] = [*msg["blocks"], context(services.strings.say("calendar_focus_footer"))]
     return msg
 
 

@@ -80,10 +80,7 @@ def compose_focus(
     )
     blocks = [
         *msg["blocks"],
-        context(
-            f"Your focus blocks: `{services.command} focus` · change them with "
-            f"`{services.command} focus set …` · `{services.command} focus off`"
-        ),
+        context(services.strings.say("focus_footer")),
     ]
     return {"channel": sched.target, "text": msg["text"], "blocks": blocks}
 

@@ -60,12 +60,7 @@ def milestone_message(services: Deps, milestone: Milestone, me: Profile) -> dict
     msg = template_message(
         library, milestone.message_id, me, {"years": milestone.years}, buttons=buttons
     )
-    msg["blocks"].append(
-        context(
-            "A one-time note from Pendulum, because you took the self-assessment and have the "
-            f"Monday nudge on (`{services.command} nudge off` stops both)."
-        )
-    )
+    msg["blocks"].append(context(services.strings.say("milestone_footer")))
     return msg
 
 

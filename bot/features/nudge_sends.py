@@ -29,7 +29,6 @@ log = logging.getLogger("pendulum.nudges")
 
 KIND = "nudge"
 POOL = "hands_warm"
-FALLBACK_IDEA = "Review one open pull request from a teammate, end to end."
 
 
 def profile_of(services: Deps, team_id: str, user_id: str) -> Profile | None:
@@ -81,7 +80,7 @@ def compose_nudge(
     sched = as_schedule(schedule)
     team_id, user_id = sched.team_id, sched.target
     pool = ideas(services)
-    idea = FALLBACK_IDEA
+    idea = services.strings.say("nudge_fallback_idea")
     if pool:
         idea_id = current_pick(
             services,
@@ -100,11 +99,11 @@ def compose_nudge(
         profile_of(services, team_id, user_id),
         {"idea": idea, "needs_focus_blocks": needs_blocks, "week": week},
     )
-    cmd = services.command
+    say = services.strings.say
     notes = []
     if needs_blocks:
-        notes.append(f"Book them here: `{cmd} focus set tue,thu 09:00-11:00`")
-    notes.append(f"`{cmd} nudge off` stops these Monday nudges")
+        notes.append(say("nudge_book_blocks"))
+    notes.append(say("nudge_turn_off"))
     blocks = [*msg["blocks"], context(" · ".join(notes))]
     return {"channel": user_id, "text": msg["text"], "blocks": blocks}
 

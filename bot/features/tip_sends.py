@@ -107,7 +107,7 @@ def compose_tip(
     msg = tip_message(services.library, tips[tip_id])
     blocks = [
         *msg["blocks"],
-        context(f"Weekly tip for this channel from Pendulum · `{services.command} remind off`"),
+        context(services.strings.say("tip_footer")),
     ]
     return {"channel": sched.target, "text": msg["text"], "blocks": blocks}
 

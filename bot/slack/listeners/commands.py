@@ -44,6 +44,7 @@ def register(app: App, services: Services, router: Router) -> None:
                 reply.later,
                 where=f"{services.command} (deferred)",
                 on_error=lambda ref: tell_sorry(
+                    services.strings,
                     client,
                     ref,
                     user_id=ctx.user_id,

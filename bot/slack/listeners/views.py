@@ -19,12 +19,6 @@ from bot.store.db import is_busy
 log = logging.getLogger("pendulum.listeners")
 
 
-BUSY_TEXT = "I'm busy for a moment and couldn't save this. Please submit again."
-FAILED_TEXT = (
-    "Sorry, I couldn't save this (ref {ref}). Your answers are still here: please try again."
-)
-
-
 def first_input(view: dict[str, Any]) -> str | None:
     """The block id of the modal's first input (where an error message can be shown)."""
     for block in view.get("blocks") or []:
@@ -66,17 +60,25 @@ def register(app: App, services: Services, router: Router) -> None:
                 log.warning(
                     "view %s: database busy, asked to submit again", view.get("callback_id")
                 )
-                ack(response_action="errors", errors={keep_on: BUSY_TEXT})
+                ack(response_action="errors", errors={keep_on: services.strings.say("view_busy")})
                 return
             ref = report(exc, where=f"view {view.get('callback_id')}")
             if keep_on is not None:  # the save failed (disk full, a damaged table…): the
                 # modal stays open with what was typed, so nothing is lost
-                ack(response_action="errors", errors={keep_on: FAILED_TEXT.format(ref=ref)})
+                ack(
+                    response_action="errors",
+                    errors={keep_on: services.strings.say("view_failed", ref=ref)},
+                )
                 return
             ack()
             services.worker.submit(
                 lambda: tell_sorry(
-                    client, ref, user_id=ctx.user_id, channel_id=None, response_url=None
+                    services.strings,
+                    client,
+                    ref,
+                    user_id=ctx.user_id,
+                    channel_id=None,
+                    response_url=None,
                 ),
                 where="view error notice",
             )
@@ -90,7 +92,12 @@ def register(app: App, services: Services, router: Router) -> None:
                 reply.later,
                 where=f"view {view.get('callback_id')} (deferred)",
                 on_error=lambda ref: tell_sorry(
-                    client, ref, user_id=ctx.user_id, channel_id=None, response_url=None
+                    services.strings,
+                    client,
+                    ref,
+                    user_id=ctx.user_id,
+                    channel_id=None,
+                    response_url=None,
                 ),
             )
 
