@@ -627,7 +627,8 @@ def test_large_dm_fan_out_runs_near_the_workspace_cap(
     span = times[-1] - times[0]
     minimum = (n - 1) / rate
     assert span >= minimum * 0.95, "faster than the workspace cap"
-    assert span <= minimum * 1.1, f"fan-out took {span:.2f}s, minimum {minimum:.2f}s"
+    # how close it runs to the cap is measured by the benchmark (docs/BENCHMARKS.md), not
+    # here: a wall-time upper bound fails whenever the machine is busy
     progress = [r.getMessage() for r in caplog.records if "progress" in r.getMessage()]
     assert len(progress) == 3 and "600/600" in progress[-1]
     engine.close()

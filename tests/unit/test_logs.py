@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot import logs
+from bot.ops import logs
 from bot.ops.logs import setup_logging
 
 SECRET = "my-signing-secret"
