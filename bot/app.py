@@ -51,6 +51,7 @@ from bot.router import Router
 from bot.services import CalendarSettings, Clients, Deps, SampleFeeds, Services, make_client
 from bot.slack.installations import WorkspaceTracker
 from bot.slack.listeners import register_all
+from bot.slack.oauth import build_oauth_flow
 from bot.slack.ratelimit import Limiter
 from bot.slack.redelivery import DurableKeys, Redeliveries
 from bot.slack.requestlog import Guard, ObservedApp, RequestObserver
@@ -134,8 +135,6 @@ def create_app(services: Services, router: Router, auth_test: Any = None) -> App
     config = services.config
     auth: dict[str, Any]
     if config.mode == "oauth":  # many workspaces: each request's token comes from the database
-        from bot.slack.oauth import build_oauth_flow
-
         auth = {"oauth_flow": build_oauth_flow(config, services.store, services.clock)}
     else:  # the client carries the token; start-up has checked it already (`auth_test`)
         auth = {"token_verification_enabled": auth_test is None}

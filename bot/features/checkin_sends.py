@@ -333,9 +333,10 @@ def send_dm(
     *,
     period: str = "once",
 ) -> None:
-    """An immediate DM, at most once per key (through the engine). `period` is
-    the ledger's period: a week's check-in prompt carries its ISO week, so it is found (and
-    marked "Checked in") once that week is answered."""
+    """An immediate DM, at most once per key, through the engine's outbox (`client` is unused:
+    the engine posts with its own; the parameter stays for the callers). `period` is the
+    ledger's period: a week's check-in prompt carries its ISO week, so it is found (and marked
+    "Checked in") once that week is answered."""
     outgoing: OutgoingMessage = {
         "channel": user_id,
         "text": message["text"],
