@@ -149,21 +149,18 @@ def _deliveries(people: int, days: list[date]) -> Iterator[tuple[Any, ...]]:
 
 
 def services_for(db_path: Path, now: datetime) -> Any:
-    from bot.app import build_router
+    from bot.app import build_services
     from bot.config import Config, packaged_prompts_dir
     from bot.content.library import load_library
-    from bot.services import Services
-    from bot.worker import Worker
 
     prompts = packaged_prompts_dir()
-    return Services(
-        config=Config(db_path=db_path, prompts_dir=prompts),
-        store=Store(db_path),
+    services, _ = build_services(
+        Config(db_path=db_path, prompts_dir=prompts),
         library=load_library(prompts),
+        store=Store(db_path),
         clock=FakeClock(now),
-        worker=Worker(max_workers=1),
-        router=build_router(),
     )
+    return services
 
 
 def timed(fn: Callable[[], object], runs: int) -> dict[str, float]:

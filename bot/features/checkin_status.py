@@ -23,13 +23,7 @@ from bot.coaching.trends import HISTORY_WEEKS, history_lines, last_weeks, summar
 from bot.coaching.when import DAY_NAMES, DEFAULT_TIME, DEFAULT_WEEKDAY
 from bot.content.blocks import context, header, message, section
 from bot.content.markup import Trusted, escape
-from bot.delivery.schedules import (
-    Schedule,
-    create_schedule,
-    resume_schedule,
-    skip_date,
-    update_schedule,
-)
+from bot.delivery.model import Schedule
 from bot.delivery.timing import local_date_of, zone
 from bot.features import checkin_sends as sends
 from bot.features import checkin_views as views
@@ -38,6 +32,12 @@ from bot.features.common import answer
 from bot.router import CommandContext
 from bot.store import checkins as checkin_store
 from bot.store import people
+from bot.store.schedules import (
+    create_schedule,
+    resume_schedule,
+    skip_date,
+    update_schedule,
+)
 
 if TYPE_CHECKING:
     from bot.services import Services

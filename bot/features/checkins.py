@@ -29,7 +29,6 @@ from typing import TYPE_CHECKING, Any
 from bot.coaching.when import WhenError, parse_pause_until, parse_when
 from bot.content.blocks import actions, button, context, message, section
 from bot.content.markup import Trusted, code, escape
-from bot.delivery.schedules import pause_schedule, resume_schedule
 from bot.delivery.timing import local_date_of, zone
 from bot.features import checkin_sends as sends
 from bot.features import checkin_views as views
@@ -52,6 +51,10 @@ from bot.router import CommandContext, Reply, Router, Subcommand, split_command
 
 if TYPE_CHECKING:
     from bot.services import Services
+from bot.store.schedules import (
+    pause_schedule,
+    resume_schedule,
+)
 
 log = logging.getLogger("pendulum.checkins")
 

@@ -35,11 +35,6 @@ from bot.coaching.focus import (
 )
 from bot.content.blocks import context, divider, message, section
 from bot.content.markup import Trusted, code, escape
-from bot.delivery.schedules import (
-    Schedule,
-    create_schedule,
-    delete_schedule,
-)
 from bot.features import calendar, common
 from bot.features.focus_sends import (
     KINDS,
@@ -53,6 +48,9 @@ from bot.store import people
 
 if TYPE_CHECKING:
     from bot.services import Services
+from bot.delivery.model import Schedule
+from bot.store import deliveries
+from bot.store.schedules import create_schedule, delete_schedule
 
 log = logging.getLogger("pendulum.focus")
 
@@ -61,12 +59,8 @@ log = logging.getLogger("pendulum.focus")
 def spent_kinds(services: Services, team_id: str, user_id: str, tz: str) -> set[str]:
     """Focus kinds with a delivery this local week (sent, on its way, or queued)."""
     period = common.this_period(services, tz)
-    rows = services.store.db.execute(
-        "SELECT kind FROM deliveries WHERE team_id = ? AND target = ? AND period = ?"
-        " AND status IN ('pending', 'claimed', 'sent')",
-        [team_id, user_id, period],
-    ).fetchall()
-    return {str(r[0]) for r in rows if is_focus_kind(str(r[0]))}
+    kinds = deliveries.kinds_in_period(services.store, team_id, user_id, period)
+    return {kind for kind in kinds if is_focus_kind(kind)}
 
 
 def set_blocks(

@@ -12,19 +12,12 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.coaching.when import DAY_NAMES, parse_time
 from bot.content.blocks import plain, section
 from bot.content.strings import Strings
-from bot.delivery.schedules import (
-    Schedule,
-    delete_schedule,
-    get_schedule,
-    pause_schedule,
-    resume_schedule,
-    update_schedule,
-)
+from bot.delivery.model import Schedule
 from bot.delivery.timing import ScheduleValueError
 from bot.features import checkin_sends as sends
 from bot.features import checkin_status as status
@@ -44,6 +37,16 @@ from bot.features.home_view import (
     publish_home,
 )
 from bot.router import ActionContext, EventContext, Reply, Router, ViewContext
+from bot.store.schedules import (
+    delete_schedule,
+    get_schedule,
+    pause_schedule,
+    resume_schedule,
+    update_schedule,
+)
+
+if TYPE_CHECKING:
+    pass
 
 log = logging.getLogger("pendulum.home")
 

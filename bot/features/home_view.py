@@ -19,13 +19,13 @@ from bot.coaching.trends import CHART_WEEKS, LEGEND, chart_lines, last_weeks, su
 from bot.content.blocks import actions, button, context, divider, header, plain, section
 from bot.content.markup import Trusted, channel_link, escape
 from bot.content.strings import Strings
-from bot.delivery.model import is_user_id
-from bot.delivery.schedules import Schedule, list_by_owner
+from bot.delivery.model import Schedule, is_user_id
 from bot.features import calendar_home
 from bot.features import checkin_sends as sends
 from bot.features import checkin_status as status
 from bot.features import checkin_views as views
 from bot.store import checkins as checkin_store
+from bot.store.schedules import list_by_owner
 
 if TYPE_CHECKING:
     from bot.services import Services

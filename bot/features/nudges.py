@@ -25,16 +25,6 @@ from slack_sdk import WebClient
 
 from bot.coaching.when import parse_day, parse_time
 from bot.content.markup import Trusted, code
-from bot.delivery import ledger
-from bot.delivery.ledger import CLAIMED, SENT, delivery_key
-from bot.delivery.schedules import (
-    Schedule,
-    create_schedule,
-    delete_kinds_for,
-    list_by_owner,
-    resume_schedule,
-    update_schedule,
-)
 from bot.features import common
 from bot.features.nudge_sends import KIND
 from bot.router import CommandContext, Reply, Router, Subcommand, split_command
@@ -42,6 +32,15 @@ from bot.store import people
 
 if TYPE_CHECKING:
     from bot.services import Services
+from bot.delivery.model import CLAIMED, SENT, Schedule, delivery_key
+from bot.store import deliveries
+from bot.store.schedules import (
+    create_schedule,
+    delete_kinds_for,
+    list_by_owner,
+    resume_schedule,
+    update_schedule,
+)
 
 log = logging.getLogger("pendulum.nudges")
 
@@ -110,7 +109,7 @@ def send_nudge_now(services: Services, team_id: str, user_id: str) -> str:
     if engine is None:
         return say("sending_not_running")
     key = delivery_key(team_id, KIND, user_id, common.this_period(services, schedule.tz))
-    before = ledger.get(services.store, key)
+    before = deliveries.get(services.store, key)
     if before is not None and before.status in (SENT, CLAIMED):
         return say("nudge_already_sent")
     row = engine.send_now(KIND, schedule.id, team_id=team_id)

@@ -45,19 +45,6 @@ from bot.coaching.when import DAY_NAMES
 from bot.content.blocks import context, message, section
 from bot.content.compose import render_template
 from bot.content.markup import Trusted, code, escape, mention
-from bot.delivery import ledger
-from bot.delivery.ledger import CLAIMED, FAILED, SENT, SKIPPED, delivery_key
-from bot.delivery.schedules import (
-    Schedule,
-    ScheduleNotFound,
-    create_schedule,
-    delete_schedule,
-    list_by_owner,
-    list_by_team,
-    resume_schedule,
-    skip_date,
-    update_schedule,
-)
 from bot.delivery.slack_errors import PERMANENT
 from bot.delivery.timing import local_date_of, period_key, zone
 from bot.features import common
@@ -67,6 +54,25 @@ from bot.router import CommandContext, Reply, Router, Subcommand, split_command
 
 if TYPE_CHECKING:
     from bot.services import Services
+from bot.delivery.model import (
+    CLAIMED,
+    FAILED,
+    SENT,
+    SKIPPED,
+    Schedule,
+    ScheduleNotFound,
+    delivery_key,
+)
+from bot.store import deliveries
+from bot.store.schedules import (
+    create_schedule,
+    delete_schedule,
+    list_by_owner,
+    list_by_team,
+    resume_schedule,
+    skip_date,
+    update_schedule,
+)
 
 log = logging.getLogger("pendulum.tips")
 
@@ -267,7 +273,7 @@ def send_now(
     if engine is None:
         return services.strings.say("sending_not_running")
     period = period_key(local_date_of(services.clock.now(), zone(schedule.tz)))
-    before = ledger.get(services.store, delivery_key(team_id, KIND, channel, period))
+    before = deliveries.get(services.store, delivery_key(team_id, KIND, channel, period))
     if before is not None and before.status in (SENT, CLAIMED):
         return services.strings.say("tips_already_sent", channel=link(channel)) + (
             common.next_text(services, schedule).removeprefix("Next: ")

@@ -35,6 +35,7 @@ from bot.features.assess_form import (
 from bot.router import run_command
 from bot.services import Services
 from tests.support.commands_fakes import (
+    ROUTER,
     START,
     TEAM,
     USER,
@@ -128,7 +129,7 @@ def test_the_modal_is_prefilled_from_the_last_assessment() -> None:
 
 
 def test_assess_opens_the_modal_after_the_ack(services: Services, client: StubClient) -> None:
-    reply = run_command(services.router, command(services, client, "assess"))
+    reply = run_command(ROUTER, command(services, client, "assess"))
     assert reply.message is None and reply.later is not None
     assert client.calls == []  # nothing before the ack
     reply.later()
@@ -139,7 +140,7 @@ def test_assess_opens_the_modal_after_the_ack(services: Services, client: StubCl
 
 
 def test_assess_without_a_trigger_id_explains(services: Services, client: StubClient) -> None:
-    reply = run_command(services.router, command(services, client, "assess", trigger_id=None))
+    reply = run_command(ROUTER, command(services, client, "assess", trigger_id=None))
     assert reply.later is None and reply.message is not None
     assert message_problems(reply.message) == []
 
@@ -147,7 +148,7 @@ def test_assess_without_a_trigger_id_explains(services: Services, client: StubCl
 def test_start_button_opens_the_modal(services: Services, client: StubClient) -> None:
     from tests.support.commands_fakes import action
 
-    handler = services.router.resolve_action("assess_open")
+    handler = ROUTER.resolve_action("assess_open")
     assert handler is not None
     reply = handler(action(services, client, "assess_open", "start"))
     assert reply.later is not None
@@ -227,7 +228,7 @@ def test_several_errors_at_once() -> None:
 
 
 def submit(services: Services, client: StubClient, values: dict[str, str | None], **kw: Any) -> Any:
-    handler = services.router.views["assess"]
+    handler = ROUTER.views["assess"]
     return handler(view_submission(services, client, slack_state(values), **kw))
 
 
@@ -285,10 +286,10 @@ def test_latest_assessment_wins(services: Services) -> None:
 
 
 def test_reading_command(services: Services, client: StubClient) -> None:
-    before = run_command(services.router, command(services, client, "reading"))
+    before = run_command(ROUTER, command(services, client, "reading"))
     assert before.message is not None and "assess_open" in repr(before.message)
     save_once(services.store, TEAM, USER, "V1", Answers("em", 8, 4, 30, "climb"), START)
-    after = run_command(services.router, command(services, client, "reading"))
+    after = run_command(ROUTER, command(services, client, "reading"))
     assert after.message is not None and "Your next step" in repr(after.message)
     assert message_problems(after.message) == []
 

@@ -35,6 +35,8 @@ from tests.support.calendar_feeds import FeedServer, feed_server
 from tests.support.checkin_world import ALICE, TEAM, World, build_world
 
 SECRET = "tok-9f8e7d6c5b4a"
+LOCAL_FEEDS = FetchPolicy(allow_local=True, timeout_s=5)
+UPDATES: list[dict[str, Any]] = []  # the views.update calls of the current test
 
 
 @pytest.fixture
@@ -45,12 +47,11 @@ def feeds() -> Iterator[FeedServer]:
 
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:
-    made = build_world(tmp_path)
-    made.services.extras["calendar_policy"] = FetchPolicy(allow_local=True, timeout_s=5)
-    updates: list[dict[str, Any]] = []
-    made.slack.views_update = lambda **args: updates.append(args) or {"ok": True}  # type: ignore[attr-defined]
-    made.services.extras["updates"] = updates
+    UPDATES.clear()
+    made = build_world(tmp_path, calendar_policy=LOCAL_FEEDS)
+    made.slack.views_update = lambda **args: UPDATES.append(args) or {"ok": True}  # type: ignore[attr-defined]
     yield made
+    UPDATES.clear()
     made.services.worker.drain(10)
     made.services.worker.shutdown()
     made.store.close()
@@ -71,8 +72,7 @@ def connect(world: World, feeds: FeedServer, name: str = "manager_week.ics") -> 
         WorkingHours.default(),
         8.0,
     )
-    updates: list[dict[str, Any]] = world.services.extras["updates"]
-    return updates[-1]
+    return UPDATES[-1]
 
 
 # -- connecting ------------------------------------------------------------------------------
@@ -102,7 +102,7 @@ def test_a_failed_read_saves_nothing_and_puts_the_form_back(
 # -- storage ---------------------------------------------------------------------------------
 def test_a_sealed_address_reads_back_only_with_its_key(world: World, feeds: FeedServer) -> None:
     key = Fernet.generate_key().decode()
-    world.services.extras["secret_box"] = SecretBox(key)
+    world.restart(secret_key=key, calendar_policy=LOCAL_FEEDS)
     connect(world, feeds)
     ((stored, events),) = world.rows("SELECT feed, events FROM calendars")
     assert stored.startswith("fernet:") and SECRET not in stored

@@ -19,6 +19,7 @@ from bot.router import run_command
 from bot.services import Services
 from tests.support.commands_fakes import (
     CHANNEL,
+    ROUTER,
     START,
     TEAM,
     USER,
@@ -34,7 +35,7 @@ services, client = services_fixture, client_fixture  # the shared fixtures
 
 
 def ask(services: Services, client: StubClient, text: str) -> dict[str, Any]:
-    reply = run_command(services.router, command(services, client, text))
+    reply = run_command(ROUTER, command(services, client, text))
     assert reply.message is not None, text
     assert message_problems(reply.message) == [], text
     assert client.calls == []  # the ack path makes no Web API call
@@ -157,7 +158,7 @@ def test_unknown_input_with_markup_is_escaped(services: Services, client: StubCl
 
 def read_more(services: Services, client: StubClient, topic_id: str, **kw: Any) -> Any:
     ctx = action(services, client, "topic_more", topic_id, **kw)
-    reply = services.router.resolve_action("topic_more")(ctx)  # type: ignore[misc]
+    reply = ROUTER.resolve_action("topic_more")(ctx)  # type: ignore[misc]
     assert reply.message is not None
     assert message_problems(reply.message) == []
     return reply.message
@@ -198,7 +199,7 @@ def test_help_lists_the_coaching_commands(services: Services, client: StubClient
 
 def run_action(services: Services, ctx: Any) -> Any:
     action_id = ctx.action["action_id"]
-    handler = services.router.resolve_action(action_id)
+    handler = ROUTER.resolve_action(action_id)
     assert handler is not None, action_id
     return handler(ctx)
 
