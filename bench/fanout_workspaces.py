@@ -31,9 +31,11 @@ from slack_sdk.web.slack_response import SlackResponse
 from bench.fanout import minimum_seconds
 from bench.workspace import seed_checkins, user_ids
 from bot.clock import SystemClock
-from bot.delivery import DeliveryEngine, Occurrence, OutgoingMessage, Schedule
+from bot.delivery.engine import DeliveryEngine
+from bot.delivery.model import OutgoingMessage, Schedule
 from bot.delivery.pacing import RateLimits as PacerLimits
 from bot.delivery.people import PeopleService
+from bot.delivery.timing import Occurrence
 from bot.store.db import Store
 from slack_emulator.limits import RateLimits
 

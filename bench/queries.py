@@ -149,21 +149,18 @@ def _deliveries(people: int, days: list[date]) -> Iterator[tuple[Any, ...]]:
 
 
 def services_for(db_path: Path, now: datetime) -> Any:
-    from bot.app import build_router
+    from bot.app import build_services
     from bot.config import Config, packaged_prompts_dir
     from bot.content.library import load_library
-    from bot.services import Services
-    from bot.worker import Worker
 
     prompts = packaged_prompts_dir()
-    return Services(
-        config=Config(db_path=db_path, prompts_dir=prompts),
-        store=Store(db_path),
+    services, _ = build_services(
+        Config(db_path=db_path, prompts_dir=prompts),
         library=load_library(prompts),
+        store=Store(db_path),
         clock=FakeClock(now),
-        worker=Worker(max_workers=1),
-        router=build_router(),
     )
+    return services
 
 
 def timed(fn: Callable[[], object], runs: int) -> dict[str, float]:
@@ -214,8 +211,8 @@ def query_plans(store: Store, user: str) -> dict[str, list[str]]:
 
 def run_in_process(db_path: Path, user: str, now: datetime, runs: int = 200) -> dict[str, object]:
     from bot.features.checkin_sends import prompt_location
-    from bot.features.checkins import history_message
-    from bot.features.home import home_view
+    from bot.features.checkin_status import history_message
+    from bot.features.home_view import home_view
 
     services = services_for(db_path, now)
     period = period_of(now.date())

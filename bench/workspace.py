@@ -19,8 +19,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.clock import FakeClock
-from bot.delivery.schedules import create_schedule
 from bot.store.db import Store
+from bot.store.schedules import create_schedule
 from slack_emulator import Emulator, User
 
 TEAM_ID = "T0PENDULUM"  # the emulator's default workspace

@@ -10,7 +10,8 @@ router (`build_router`, every feature's `install`) and the delivery engine (`bui
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -20,16 +21,17 @@ from slack_bolt import App
 from slack_bolt.middleware.authorization import SingleTeamAuthorization
 from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.calendar.fetch import FetchPolicy
 from bot.clock import Clock, OffsetFileClock, SystemClock
 from bot.config import Config, ConfigError, database_error
 from bot.content.library import ContentError, Library, load_library
-from bot.delivery import DeliveryEngine, delivery_client
-from bot.delivery import people as people_service
+from bot.delivery.engine import DeliveryEngine
+from bot.delivery.model import AfterSend, Composer, Kind, Recipients
+from bot.delivery.notices import notice_composer
 from bot.delivery.pacing import HISTORY, Rate, RateLimits
-from bot.delivery.people import people_of
+from bot.delivery.people import PeopleService
 from bot.errors import report
 from bot.features import assess as assess_feature
 from bot.features import calendar as calendar_feature
@@ -37,22 +39,27 @@ from bot.features import checkins as checkins_feature
 from bot.features import critical_path as critical_path_feature
 from bot.features import direct_messages as direct_messages_feature
 from bot.features import focus as focus_feature
-from bot.features import focus_sends, nudge_sends, tip_sends
+from bot.features import focus_sends, nudge_sends, people_events, tip_sends, workspace_events
 from bot.features import help as help_feature
 from bot.features import home as home_feature
 from bot.features import nudges as nudges_feature
 from bot.features import privacy as privacy_feature
 from bot.features import tips as tips_feature
 from bot.features import topics as topics_feature
+from bot.ops.health import IntegrityCheck
 from bot.router import Router
-from bot.services import Services, make_client
-from bot.slack import installations
+from bot.services import CalendarSettings, Clients, Deps, SampleFeeds, Services, make_client
+from bot.slack.installations import WorkspaceTracker
 from bot.slack.listeners import register_all
+from bot.slack.oauth import build_oauth_flow
+from bot.slack.ratelimit import Limiter
 from bot.slack.redelivery import DurableKeys, Redeliveries
 from bot.slack.requestlog import Guard, ObservedApp, RequestObserver
 from bot.slack.sanitize import clean_request
 from bot.store import Store, StoreError
 from bot.store.db import REQUEST_BUSY_TIMEOUT_MS, NewerDatabase, check_database
+from bot.store.installations import token_for_team
+from bot.store.secret import SecretBox
 from bot.worker import Worker
 
 log = logging.getLogger("pendulum.app")
@@ -77,13 +84,13 @@ def install_all(router: Router) -> None:
     tip_sends.install(router)
     nudge_sends.install(router)
     focus_sends.install(router)
-    people_service.install(router)  # user_change / user_status_changed / team_join
+    people_events.install(router)  # user_change / user_status_changed / team_join
 
 
 def build_router() -> Router:
     router = Router()
     install_all(router)
-    installations.install(router)  # app_uninstalled / tokens_revoked: delete the workspace
+    workspace_events.install(router)  # app_uninstalled / tokens_revoked: delete the workspace
     return router
 
 
@@ -118,7 +125,7 @@ def reuse_auth_test(app: App, auth_test: Any) -> None:
             middleware.auth_test_result = auth_test
 
 
-def create_app(services: Services, auth_test: Any = None) -> App:
+def create_app(services: Services, router: Router, auth_test: Any = None) -> App:
     """The Bolt app: one workspace's token (Socket Mode, HTTP), or OAuth for many.
 
     `process_before_response=True` runs each listener in the thread that received the request
@@ -128,8 +135,6 @@ def create_app(services: Services, auth_test: Any = None) -> App:
     config = services.config
     auth: dict[str, Any]
     if config.mode == "oauth":  # many workspaces: each request's token comes from the database
-        from bot.slack.oauth import build_oauth_flow
-
         auth = {"oauth_flow": build_oauth_flow(config, services.store, services.clock)}
     else:  # the client carries the token; start-up has checked it already (`auth_test`)
         auth = {"token_verification_enabled": auth_test is None}
@@ -144,9 +149,8 @@ def create_app(services: Services, auth_test: Any = None) -> App:
     )
     if auth_test is not None:
         reuse_auth_test(app, auth_test)
-    app.observer = RequestObserver(services.metrics, services.router)
-    tracker = installations.WorkspaceTracker(services.store, services.clock)
-    services.extras["workspace_tracker"] = tracker
+    app.observer = RequestObserver(services.metrics, router)
+    tracker = services.workspaces
     app.guards = (
         clean_request,  # user text is made storable once, before any listener reads it
         brief_database_waits(services.store),
@@ -154,7 +158,7 @@ def create_app(services: Services, auth_test: Any = None) -> App:
         # a request reaches Bolt only once its signature is checked (bot/slack/http_guard.py)
         Redeliveries(None, durable=DurableKeys(services.store, services.clock)).around,
     )
-    register_all(app, services)
+    register_all(app, services, router)
 
     @app.error
     def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse:
@@ -246,56 +250,85 @@ def open_store(config: Config) -> Store:
 
 
 def build_services(
-    config: Config, *, library: Library, store: Store, clock: Clock | None = None
-) -> Services:
+    config: Config,
+    *,
+    library: Library,
+    store: Store,
+    clock: Clock | None = None,
+    clients: Clients | None = None,
+    calendar_policy: FetchPolicy | None = None,
+    sample_feeds: SampleFeeds | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> tuple[Services, Router]:
+    """Everything a process needs, built once and in this order: the dependencies, the router
+    (every feature's handlers and kinds), the people service (hearing the router's person
+    listeners), the delivery engine (the router's kinds bound to the dependencies), then
+    `Services`. Nothing is assigned afterwards; the engine's tick starts in the runtime.
+    `clients`, `calendar_policy`, `sample_feeds` and `sleep` are for tests and the workbench."""
     if clock is None:
         clock = OffsetFileClock(config.clock_file) if config.clock_file else SystemClock()
-    services = Services(
+    if clients is None:
+        oauth = config.mode == "oauth"
+        clients = Clients(config, partial(token_for_team, store) if oauth else None)
+    deps = Deps(
         config=config,
         store=store,
         library=library,
         clock=clock,
         worker=Worker(),
-        router=build_router(),
+        clients=clients,
+        command=config.command,
+        calendars=CalendarSettings(
+            secret_box=SecretBox(config.secret_key),
+            policy=calendar_policy or FetchPolicy(allow_local=config.local_emulator),
+            sample_feeds=sample_feeds,
+        ),
+        workspaces=WorkspaceTracker(store, clock),
+        integrity=IntegrityCheck(store),
+        limiter=Limiter(clock),
     )
-    services.engine = build_engine(services)  # features use it; its tick starts in the runtime
-    return services
+    router = build_router()
+    people = PeopleService(
+        store,
+        clock,
+        clients.client_for,
+        listeners=[partial(listener, deps) for listener in router.person_listeners],
+        sleep=sleep,
+    )
+    engine = build_engine(deps, router.kinds, people, sleep=sleep)
+    return Services.of(deps, people=people, engine=engine), router
 
 
-def build_engine(services: Services) -> DeliveryEngine:
-    """The engine, with every composer (and after-send hook) the features registered bound
-    to `services`, resolving DM recipients through the people cache (bot/delivery/people.py).
-
-    Its clients have no automatic retries on 5xx or dropped connections: after such a
-    failure a message may have been posted, and the engine checks before trying again.
-    """
-    config = services.config
-    clients: dict[str, WebClient] = {}
-
-    def client_for(team_id: str) -> WebClient:
-        token = services.token_for_team(team_id) if services.token_for_team else None
-        token = token or config.bot_token or ""
-        if token not in clients:
-            clients[token] = delivery_client(token, config.api_url)
-        return clients[token]
-
-    composers: dict[str, Any] = {
-        kind: partial(composer, services) for kind, composer in services.router.composers.items()
-    }
-    after: dict[str, Any] = {
-        kind: partial(hook, services) for kind, hook in services.router.after_send.items()
-    }
+def build_engine(
+    deps: Deps,
+    kinds: Mapping[str, Kind[Deps]],
+    people: Recipients | None,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+) -> DeliveryEngine:
+    """The engine, with every kind's composer (and after-send hook) bound to `deps`, resolving
+    DM recipients through the people service (bot/delivery/people.py). Its clients have no
+    automatic retries (`Clients.delivery_client_for`)."""
+    config = deps.config
+    composers: dict[str, Composer] = {}
+    after: dict[str, AfterSend] = {}
+    for name, kind in kinds.items():
+        composers[name], hook = kind.bind(deps)
+        if hook is not None:
+            after[name] = hook
     limits, workers = delivery_pacing(dict(config.delivery_limits))
     return DeliveryEngine(
-        services.store,
-        client_for,
-        services.clock,
+        deps.store,
+        deps.clients.delivery_client_for,
+        deps.clock,
         composers,
         limits=limits,
         workers=workers,
+        sleep=sleep,
         # a long fan-out keeps /healthz fresh while it sends (bot/ops/health.py)
-        on_progress=lambda: services.heartbeat.progress(services.clock.now()),
-        people=people_of(services),
+        on_progress=lambda: deps.heartbeat.progress(deps.clock.now()),
+        notice=notice_composer(deps.strings),
+        people=people,
         after=after,
     )
 

@@ -263,7 +263,7 @@ def _store_from_env() -> tuple[Path, object]:
 
 def cmd_db_migrate() -> int:
     from bot.store import Store
-    from bot.store.admin import DatabaseLock
+    from bot.store.backup import DatabaseLock
 
     db_path, store = _store_from_env()
     assert isinstance(store, Store)
@@ -305,7 +305,7 @@ def _db_path_from_env() -> Path:
 
 def cmd_db_restore(source: Path, *, force: bool) -> int:
     from bot.config import check_db_writable
-    from bot.store.admin import restore
+    from bot.store.backup import restore
 
     target = _db_path_from_env()
     check_db_writable(target)
@@ -323,7 +323,8 @@ def cmd_db_restore(source: Path, *, force: bool) -> int:
 
 def cmd_export(team: str | None, output: Path | None) -> int:
     from bot.clock import SystemClock
-    from bot.store.admin import dump_json, export, open_readonly
+    from bot.store.admin import dump_json, export
+    from bot.store.backup import open_readonly
 
     db = open_readonly(checked_db_path())
     try:
@@ -347,7 +348,8 @@ def cmd_stats(*, as_json: bool) -> int:
     import json
 
     from bot.clock import SystemClock
-    from bot.store.admin import open_readonly, stats
+    from bot.store.admin import stats
+    from bot.store.backup import open_readonly
 
     path = checked_db_path()
     db = open_readonly(path)

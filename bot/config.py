@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from bot.store.db import NewerDatabase
+
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_PORT = 3000
 DEFAULT_COMMAND = "/pendulum"
@@ -357,8 +359,6 @@ def is_local_url(url: str) -> bool:
 
 def database_error(db_path: Path, exc: Exception) -> ConfigError:
     """One line for a database Pendulum can't use (bot/store/db.py), naming the fix."""
-    from bot.store.db import NewerDatabase
-
     if isinstance(exc, NewerDatabase):
         problem, _, fix = str(exc).partition(". Fix: ")
         return ConfigError("PENDULUM_DB", problem, fix)

@@ -17,15 +17,14 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from slack_sdk import WebClient
+
+from bot.delivery.model import Kind, KindAfter, KindCompose, Person
 from bot.errors import busy_message, report, sorry_message
+from bot.services import Deps, Services
 from bot.store.db import is_busy
-
-if TYPE_CHECKING:
-    from slack_sdk import WebClient
-
-    from bot.services import Services
 
 log = logging.getLogger("pendulum.commands")
 
@@ -113,15 +112,8 @@ CommandHandler = Callable[[CommandContext], Reply]
 ActionHandler = Callable[[ActionContext], Reply]
 ViewHandler = Callable[[ViewContext], Reply]
 EventHandler = Callable[[EventContext], None]
-# A composer builds the message for one scheduled send: (services, schedule row, occurrence)
-# -> {"channel", "text", "blocks"}, or None / a `Skip(reason)` to skip. The delivery engine
-# calls it at send time; it makes no Slack calls and no writes.
-Composer = Callable[["Services", dict[str, Any], Any], Any]
-# After a scheduled send or skip: (services, schedule, occurrence, Outcome) -> None; the
-# writes that follow (queue a reminder, mark a week away). Runs on the engine's thread.
-AfterSendHook = Callable[["Services", Any, Any, Any], None]
-# (services, team_id, Person) -> None: a person's facts were (re)read (bot/delivery/people.py).
-PersonListener = Callable[["Services", str, Any], None]
+# (deps, team_id, Person) -> None: a person's facts were (re)read (bot/delivery/people.py).
+PersonListener = Callable[[Deps, str, Person], None]
 
 
 @dataclass(frozen=True)
@@ -145,8 +137,7 @@ class Router:
         self.view_closed: dict[str, ViewHandler] = {}
         self.events: dict[str, EventHandler] = {}
         self.shortcuts: dict[str, ActionHandler] = {}
-        self.composers: dict[str, Composer] = {}
-        self.after_send: dict[str, AfterSendHook] = {}
+        self.kinds: dict[str, Kind[Deps]] = {}
         self.person_listeners: list[PersonListener] = []
 
     # -- registration ------------------------------------------------------------------------
@@ -173,12 +164,18 @@ class Router:
     def shortcut(self, callback_id: str, handler: ActionHandler) -> None:
         self.shortcuts[callback_id] = handler
 
-    def composer(self, kind: str, fn: Composer, after: AfterSendHook | None = None) -> None:
-        """Register how to build the message for scheduled sends of `kind` (pure: no Slack
-        calls, no writes) and, optionally, the writes that follow a send or a skip."""
-        self.composers[kind] = fn
-        if after is not None:
-            self.after_send[kind] = after
+    def kind(self, kind: Kind[Deps]) -> None:
+        """Register a scheduled kind: how its message is composed (pure: no Slack calls, no
+        writes) and, optionally, the writes that follow a send or a skip."""
+        if kind.name in self.kinds:
+            raise ValueError(f"kind {kind.name!r} registered twice")
+        self.kinds[kind.name] = kind
+
+    def composer(
+        self, kind: str, fn: KindCompose[Deps], after: KindAfter[Deps] | None = None
+    ) -> None:
+        """Shorthand for `kind(Kind(kind, fn, after))`."""
+        self.kind(Kind(kind, fn, after))
 
     def on_person(self, fn: PersonListener) -> None:
         """Hear of every person the people cache stores (bot/delivery/people.py)."""
@@ -238,6 +235,6 @@ def run_command(router: Router, ctx: CommandContext) -> Reply:
     except Exception as exc:
         if is_busy(exc):  # the database is locked elsewhere: don't ack late, ask again
             log.warning("%s %s: database busy, asked to try again", ctx.services.command, word)
-            return Reply(message=busy_message())
+            return Reply(message=busy_message(ctx.services.strings))
         ref = report(exc, where=f"{ctx.services.command} {word}")
-        return Reply(message=sorry_message(ref))
+        return Reply(message=sorry_message(ctx.services.strings, ref))

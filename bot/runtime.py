@@ -19,7 +19,6 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 from bot import __version__
 from bot.app import (
     Identity,
-    build_engine,
     build_services,
     check_store,
     check_token,
@@ -28,16 +27,19 @@ from bot.app import (
     open_store,
 )
 from bot.config import Config, ConfigError
-from bot.delivery import Scheduler
 from bot.delivery.engine import TickReport
+from bot.delivery.ticker import Scheduler
 from bot.features.calendar_sync import CalendarRefresh
-from bot.ops.health import Health, IntegrityCheck, stale_after_for
+from bot.ops.health import Health, stale_after_for
 from bot.ops.metrics import database_collector, heartbeat_collector
+from bot.router import Router
 from bot.services import Services, make_client
 from bot.slack.http_server import HttpServer, PendulumWsgi
-from bot.slack.installations import remember_workspace, token_for_team
 from bot.slack.redelivery import DURABLE_PREFIX, KEEP_SECONDS
-from bot.store.admin import DatabaseLock, OpsError, record_tick
+from bot.store import installations
+from bot.store.admin import OpsError, record_tick
+from bot.store.backup import DatabaseLock
+from bot.store.installations import remember_workspace
 from bot.store.requests import forget_older_than
 
 log = logging.getLogger("pendulum")
@@ -70,16 +72,16 @@ def run(config: Config) -> int:
         except ConfigError:
             lock.release(discard=True)  # nothing ran: leave no lock file behind
             raise
-        services = build_services(config, library=library, store=store)
+        services, router = build_services(config, library=library, store=store)
         prepare_workspaces(services, identity)
         stop = StopSignal()
         stop.install()
         scheduler = start_scheduler(services)
         try:
             if config.mode == "socket":
-                serve_socket(services, identity, stop)
+                serve_socket(services, router, identity, stop)
             else:
-                serve_http(services, identity, stop)
+                serve_http(services, router, identity, stop)
         finally:
             stop_scheduler(services, scheduler)
             services.worker.shutdown()
@@ -107,12 +109,11 @@ def lock_database(config: Config) -> DatabaseLock:
 
 
 def prepare_workspaces(services: Services, identity: Identity) -> None:
-    """Token mode: record the one workspace. OAuth mode: tokens come from installations.
+    """Token mode: record the one workspace (OAuth mode: `Services.clients` reads tokens from
+    installations).
     Both: the heartbeat persists each tick, and /metrics reads the database."""
     store, config = services.store, services.config
-    if config.mode == "oauth":
-        services.token_for_team = lambda team_id: token_for_team(store, team_id)
-    elif identity.team_id:
+    if config.mode != "oauth" and identity.team_id:
         remember_workspace(
             store,
             identity.team_id,
@@ -120,9 +121,8 @@ def prepare_workspaces(services: Services, identity: Identity) -> None:
             bot_user_id=identity.bot_user_id,
             now=services.clock.now(),
         )
-    integrity = IntegrityCheck(store)
+    integrity = services.integrity
     integrity.run(services.clock.now())  # at start-up; then hourly from the tick
-    services.extras["integrity"] = integrity
 
     def on_beat(now: datetime) -> None:
         integrity.run_if_due(now)
@@ -153,9 +153,9 @@ def _announce(mode: str, identity: Identity, services: Services, extra: str = ""
     )
 
 
-def serve_socket(services: Services, identity: Identity, stop: StopSignal) -> None:
+def serve_socket(services: Services, router: Router, identity: Identity, stop: StopSignal) -> None:
     config = services.config
-    app = create_app(services, identity.auth_test)
+    app = create_app(services, router, identity.auth_test)
     handler = SocketModeHandler(
         app,
         app_token=config.app_token,
@@ -189,7 +189,7 @@ def build_health(services: Services, mode: str | None = None) -> Health:
         services.heartbeat,
         services.clock,
         stale_after=stale_after_for(config.tick_seconds),
-        integrity=services.extras.get("integrity"),
+        integrity=services.integrity,
         extra=lambda: {"mode": shown, "version": __version__},
     )
 
@@ -211,12 +211,12 @@ def start_http(services: Services, app: App | None) -> HttpServer:
     return server.start()
 
 
-def serve_http(services: Services, identity: Identity, stop: StopSignal) -> None:
+def serve_http(services: Services, router: Router, identity: Identity, stop: StopSignal) -> None:
     config = services.config
-    app = create_app(services, identity.auth_test)
+    app = create_app(services, router, identity.auth_test)
     server = start_http(services, app)
     if config.mode == "oauth":
-        installed = services.store.db.execute("SELECT COUNT(*) FROM installations").fetchone()[0]
+        installed = installations.count(services.store)
         log.info(
             "Pendulum connected: mode=oauth installations=%d db=%s listening=%s:%d "
             "(/slack/events, install at /slack/install)",
@@ -270,8 +270,6 @@ class Housekeeping:
 
 def start_scheduler(services: Services) -> Scheduler:
     """Start the one tick job; each run beats the health heartbeat and does housekeeping."""
-    if services.engine is None:
-        services.engine = build_engine(services)
     heartbeat = services.heartbeat
 
     def on_report(report: TickReport) -> None:
@@ -292,5 +290,4 @@ def start_scheduler(services: Services) -> Scheduler:
 
 def stop_scheduler(services: Services, scheduler: Scheduler) -> None:
     scheduler.shutdown(wait=True)
-    if services.engine is not None:
-        services.engine.close()
+    services.engine.close()

@@ -124,13 +124,13 @@ def start_workbench(config: Config) -> RunningWorkbench:
     services = running.services
     # Deliver only the events the app subscribes to, as Slack does.
     events = manifest_bot_events()
-    emu.subscribed_events = events if events is not None else set(services.router.events)
+    emu.subscribed_events = events if events is not None else set(running.router.events)
     topics = [
         {"name": t.id, "title": t.title, "summary": t.summary}
         for t in services.library.topics.values()
     ]
     info = AppInfo.from_router(
-        services.router, services.command, emu.bot.user_id, topics, handle=emu.bot.name
+        running.router, services.command, emu.bot.user_id, topics, handle=emu.bot.name
     )
     timeline = Timeline(config.db_path, clock)
     workbench = Workbench(

@@ -1,19 +1,16 @@
 """The workbench's sample managers come with calendars (workbench/sample_calendars.py),
 so a newcomer sees focus time in `/pendulum focus`, the Monday nudge and App Home without a
-feed of their own. The feeds are handed to the app directly (`SampleFeeds`), not served."""
+feed of their own. The feeds are handed to the app directly (`SampleFeeds`, given to
+`build_services` in workbench/runner.py), not served."""
 
 from __future__ import annotations
 
 from bot.features import calendar
-from bot.features.calendar_sync import SAMPLE_SCHEME, SampleFeeds, secret_box
+from bot.features.calendar_sync import SAMPLE_SCHEME, secret_box
 from bot.services import Services
 from bot.store import calendars, people
 from workbench.sample import sample_users
-from workbench.sample_calendars import sample_email, sample_feed_ics
-
-
-def install_sample_feeds(services: Services) -> None:
-    services.extras["sample_feeds"] = SampleFeeds(ics=sample_feed_ics, owner=sample_email)
+from workbench.sample_calendars import sample_feed_ics
 
 
 def connect_sample_calendars(services: Services, team_id: str) -> int:

@@ -24,15 +24,17 @@ from bot.app import (
     open_store,
 )
 from bot.config import Config, is_local_url
-from bot.delivery import Scheduler
+from bot.delivery.ticker import Scheduler
 from bot.delivery.timing import parse_utc
+from bot.router import Router
 from bot.runtime import lock_database, prepare_workspaces, start_scheduler, stop_scheduler
-from bot.services import Services, make_client
+from bot.services import SampleFeeds, Services, make_client
 from bot.store import Store, inspect
-from bot.store.admin import DatabaseLock
+from bot.store.backup import DatabaseLock
 from slack_emulator import Emulator
-from workbench.calendars import connect_sample_calendars, install_sample_feeds
+from workbench.calendars import connect_sample_calendars
 from workbench.clock import MovableClock
+from workbench.sample_calendars import sample_email, sample_feed_ics
 
 log = logging.getLogger("pendulum.workbench")
 
@@ -74,6 +76,7 @@ class RunningApp:
     lock: DatabaseLock
     handler: SocketModeHandler
     scheduler: Scheduler
+    router: Router
 
     def stop(self) -> None:
         self.handler.close()  # type: ignore[no-untyped-call]
@@ -95,13 +98,18 @@ def start_app(config: Config, emu: Emulator, clock: MovableClock) -> RunningApp:
         latest = latest_recorded(store)
         if latest is not None:
             clock.jump_to(latest)  # never run the app backwards past what it already did
-        services = build_services(config, library=library, store=store, clock=clock)
+        services, router = build_services(
+            config,
+            library=library,
+            store=store,
+            clock=clock,
+            sample_feeds=SampleFeeds(ics=sample_feed_ics, owner=sample_email),
+        )
         prepare_workspaces(services, identity)
-        install_sample_feeds(services)
         if latest is None:  # a fresh workbench: the sample managers bring their calendars
             connect_sample_calendars(services, identity.team_id)
         scheduler = start_scheduler(services)  # the runtime's engine and tick
-        app = create_app(services)
+        app = create_app(services, router)
         handler = SocketModeHandler(
             app,
             app_token=config.app_token,
@@ -119,4 +127,4 @@ def start_app(config: Config, emu: Emulator, clock: MovableClock) -> RunningApp:
         identity.team_id,
         config.db_path.resolve(),
     )
-    return RunningApp(services, identity, store, lock, handler, scheduler)
+    return RunningApp(services, identity, store, lock, handler, scheduler, router)

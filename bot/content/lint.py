@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from blockkit.validate import message_problems
-from bot.coaching.critical_path import load_model
+from bot.coaching.critical.classifier import load_model
 from bot.coaching.profile import SAMPLE_ASSESSMENT, build_profile
 from bot.content.compose import (
     render_card,
@@ -144,9 +144,12 @@ def _check_topics(library: Library) -> list[str]:
             problems += _card_problems(library, topic)
         for me in _sample_profiles(library):
             problems += _rendered(str(topic.path), partial(topic_full_message, library, topic, me))
-        problems += _rendered(str(topic.path), partial(topic_message, library, topic))
         problems += _rendered(
-            str(topic.path), partial(topic_message, library, topic, shared_by="U0SAMPLE1")
+            str(topic.path), partial(topic_message, library, topic, command=LITERAL_COMMAND)
+        )
+        problems += _rendered(
+            str(topic.path),
+            partial(topic_message, library, topic, shared_by="U0SAMPLE1", command=LITERAL_COMMAND),
         )
     return _unique(problems)
 

@@ -14,8 +14,8 @@ asked, a stale row is better than nothing; with no row at all the recipient is u
 the DM goes out.
 
 Only people Pendulum has a reason to know are stored (see bot/store/people_cache.py).
-Listeners (`Router.on_person`) hear of every person stored, e.g. to move a schedule to a new
-time zone or unenrol someone deactivated.
+Listeners (`Router.on_person`, bound in bot/app.py) hear of every person stored, e.g. to move
+a schedule to a new time zone or unenrol someone deactivated.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -39,9 +39,6 @@ from bot.delivery.timing import ScheduleValueError, zone
 from bot.store import people_cache
 from bot.store.db import Store
 
-if TYPE_CHECKING:
-    from bot.router import EventContext, Router
-
 log = logging.getLogger("pendulum.people")
 
 MAX_AGE = timedelta(hours=1)
@@ -50,7 +47,6 @@ PAGE_SIZE = 200
 LIST, INFO = "users.list", "users.info"
 # Slack's tiers, with the burst a fresh minute allows
 LIMITS = RateLimits(methods={LIST: Rate(20 / 60, 20), INFO: Rate(100 / 60, 20)})
-EVENTS = ("user_change", "user_status_changed", "team_join")
 
 PersonListener = Callable[[str, Person], None]  # (team_id, person)
 
@@ -236,40 +232,3 @@ class PeopleService:
     def _nap(self, seconds: float) -> None:
         if seconds > 0:
             self.sleep(seconds)
-
-
-# -- events ------------------------------------------------------------------------------------
-def on_user_event(ctx: EventContext) -> None:
-    """`user_change`, `user_status_changed`, `team_join`: all carry the full `user`."""
-    user = ctx.event.get("user")
-    if isinstance(user, dict):
-        people_of(ctx.services).on_user(ctx.team_id, user)
-
-
-_BUILD = threading.Lock()
-
-
-def people_of(services: Any) -> PeopleService:
-    """The process's one PeopleService (built on first use from the router's listeners)."""
-    with _BUILD:
-        return _people_of(services)
-
-
-def _people_of(services: Any) -> PeopleService:
-    service = services.extras.get("people")
-    if service is None:
-        listeners = [_bind(listener, services) for listener in services.router.person_listeners]
-        service = PeopleService(
-            services.store, services.clock, services.client_for, listeners=listeners
-        )
-        services.extras["people"] = service
-    return service  # type: ignore[no-any-return]
-
-
-def _bind(listener: Callable[[Any, str, Person], None], services: Any) -> PersonListener:
-    return lambda team_id, person: listener(services, team_id, person)
-
-
-def install(router: Router) -> None:
-    for event_type in EVENTS:
-        router.event(event_type, on_user_event)

@@ -30,6 +30,7 @@ from bot.content.compose import render_template, template_message
 from bot.features import calendar_focus, common
 from bot.features import calendar_sync as sync
 from bot.features.calendar_week import week_context, week_text, week_view
+from bot.features.home_view import publish_home_later
 from bot.router import CommandContext, Reply, Router, Subcommand, ViewContext, split_command
 from bot.store import calendars, people
 
@@ -88,12 +89,12 @@ def form_view(
     feed: dict[str, Any] = {
         "type": "input",
         "block_id": FEED,
-        "label": plain("Calendar feed address", 2000),
+        "label": plain(services.strings.say("calendar_feed_label"), 2000),
         "element": {
             "type": "plain_text_input",
             "action_id": VALUE,
             "max_length": ADDRESS_MAX,
-            "placeholder": plain("https://… or webcal://…", 150),
+            "placeholder": plain(services.strings.say("calendar_feed_placeholder"), 150),
         },
     }
     if connected:
@@ -114,7 +115,7 @@ def form_view(
         {
             "type": "input",
             "block_id": START,
-            "label": plain("Working day starts", 2000),
+            "label": plain(services.strings.say("calendar_day_starts_label"), 2000),
             "element": {
                 "type": "timepicker",
                 "action_id": VALUE,
@@ -124,7 +125,7 @@ def form_view(
         {
             "type": "input",
             "block_id": END,
-            "label": plain("Working day ends", 2000),
+            "label": plain(services.strings.say("calendar_day_ends_label"), 2000),
             "element": {
                 "type": "timepicker",
                 "action_id": VALUE,
@@ -134,7 +135,7 @@ def form_view(
         {
             "type": "input",
             "block_id": GOAL,
-            "label": plain("Weekly focus goal (hours)", 2000),
+            "label": plain(services.strings.say("calendar_goal_label"), 2000),
             "element": {
                 "type": "number_input",
                 "action_id": VALUE,
@@ -167,7 +168,6 @@ def checking_view(services: Services, host: str) -> dict[str, Any]:
 
 def done_view(services: Services, week: str) -> dict[str, Any]:
     saved = say(services, "calendar-status", state="saved")
-    cmd = services.command
     return {
         "type": "modal",
         "callback_id": DONE,
@@ -176,7 +176,7 @@ def done_view(services: Services, week: str) -> dict[str, Any]:
         "blocks": [
             *paragraphs(saved),
             *paragraphs(week),
-            context(f"`{cmd} focus` shows this again · `{cmd} calendar off` forgets the feed"),
+            context(services.strings.say("calendar_done_note")),
         ],
     }
 
@@ -242,7 +242,7 @@ def on_command(ctx: CommandContext) -> Reply:
         client, team_id, user_id = ctx.client, ctx.team_id, ctx.user_id
         return Reply(
             message=common.note(text),
-            later=lambda: _home_later(services, client, team_id, user_id),
+            later=lambda: publish_home_later(services, client, team_id, user_id),
         )
     if word in ("status", "show"):
         return Reply(message=common.note(status_text(services, ctx.team_id, ctx.user_id)))
@@ -365,7 +365,7 @@ def check_and_save(
         return
     week = week_text(services.library, week_view(cal, tz, now, sync.min_focus(services)))
     _update(client, view_id, done_view(services, week))
-    _home_later(services, client, team_id, user_id)
+    publish_home_later(services, client, team_id, user_id)
 
 
 def _update(client: WebClient, view_id: str, view: dict[str, Any]) -> None:
@@ -373,12 +373,6 @@ def _update(client: WebClient, view_id: str, view: dict[str, Any]) -> None:
         client.views_update(view_id=view_id, view=view)
     except SlackApiError as exc:  # closed by the person meanwhile: nothing to show
         log.info("calendar modal not updated: %s", exc.response.get("error"))
-
-
-def _home_later(services: Services, client: WebClient, team_id: str, user_id: str) -> None:
-    from bot.features.checkins import publish_home_later
-
-    publish_home_later(services, client, team_id, user_id)
 
 
 def week_message(services: Services, team_id: str, user_id: str) -> dict[str, Any] | None:

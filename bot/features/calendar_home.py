@@ -144,9 +144,7 @@ def home_blocks(
             }
         )
     blocks += paragraphs(figures_text)
-    blocks.append(
-        context(f"Only you see this · `{cmd} calendar` to change it · `{cmd} calendar off`")
-    )
+    blocks.append(context(services.strings.say("calendar_home_note")))
     return blocks
 
 

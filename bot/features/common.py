@@ -13,7 +13,7 @@ from bot.coaching.checkin_rules import is_away
 from bot.coaching.when import DAY_NAMES
 from bot.content.blocks import message, section
 from bot.content.markup import escape
-from bot.delivery.schedules import Schedule, next_to_send
+from bot.delivery.model import Schedule
 from bot.delivery.timing import (
     Occurrence,
     local_date_of,
@@ -23,6 +23,7 @@ from bot.delivery.timing import (
 from bot.features import checkin_sends
 from bot.router import ActionContext, CommandContext
 from bot.slack.listeners.common import answer_privately
+from bot.store.schedules import next_to_send
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -91,11 +92,11 @@ def upcoming(services: Services, schedule: Schedule, now: datetime) -> Occurrenc
 
 def next_text(services: Services, schedule: Schedule) -> str:
     if schedule.paused_indefinitely:
-        return "It's paused."
+        return services.strings.say("schedule_paused")
     occ = upcoming(services, schedule, services.clock.now())
     if occ is None:
-        return "Nothing is coming up."
-    return f"Next: {format_local(occ.due_at, schedule.tz)}."
+        return services.strings.say("schedule_nothing_next")
+    return services.strings.say("schedule_next", when=format_local(occ.due_at, schedule.tz))
 
 
 def this_period(services: Services, tz: str) -> str:

@@ -34,12 +34,7 @@ from bot.coaching.focus import (
     parse_blocks,
 )
 from bot.content.blocks import context, divider, message, section
-from bot.content.markup import code, escape
-from bot.delivery.schedules import (
-    Schedule,
-    create_schedule,
-    delete_schedule,
-)
+from bot.content.markup import Trusted, code, escape
 from bot.features import calendar, common
 from bot.features.focus_sends import (
     KINDS,
@@ -53,25 +48,19 @@ from bot.store import people
 
 if TYPE_CHECKING:
     from bot.services import Services
+from bot.delivery.model import Schedule
+from bot.store import deliveries
+from bot.store.schedules import create_schedule, delete_schedule
 
 log = logging.getLogger("pendulum.focus")
-
-USAGE = (
-    "`{cmd} focus` shows your blocks · `{cmd} focus set tue,thu 09:00-11:00` (several: "
-    "`mon,wed 9-11, fri 14:00-16:00`) · `{cmd} focus off`"
-)
 
 
 # -- operations ------------------------------------------------------------------------------
 def spent_kinds(services: Services, team_id: str, user_id: str, tz: str) -> set[str]:
     """Focus kinds with a delivery this local week (sent, on its way, or queued)."""
     period = common.this_period(services, tz)
-    rows = services.store.db.execute(
-        "SELECT kind FROM deliveries WHERE team_id = ? AND target = ? AND period = ?"
-        " AND status IN ('pending', 'claimed', 'sent')",
-        [team_id, user_id, period],
-    ).fetchall()
-    return {str(r[0]) for r in rows if is_focus_kind(str(r[0]))}
+    kinds = deliveries.kinds_in_period(services.store, team_id, user_id, period)
+    return {kind for kind in kinds if is_focus_kind(kind)}
 
 
 def set_blocks(
@@ -112,10 +101,11 @@ def next_block_text(services: Services, schedules: list[Schedule]) -> str:
         if occ is not None and (soonest is None or occ.due_at < soonest[0].due_at):
             soonest = (occ, schedule)
     if soonest is None:
-        return "No focus block is coming up."
+        return services.strings.say("focus_none_coming")
     occ, schedule = soonest
     block = block_of(schedule)
-    return f"Next: {common.format_local(occ.due_at, schedule.tz)}, until {block.end}."
+    when = common.format_local(occ.due_at, schedule.tz)
+    return services.strings.say("focus_next", when=when, end=block.end)
 
 
 def status_message(services: Services, team_id: str, user_id: str) -> dict[str, Any]:
@@ -124,11 +114,7 @@ def status_message(services: Services, team_id: str, user_id: str) -> dict[str, 
     typed = blocks_message(services, team_id, user_id)
     if week is None:
         return typed
-    cmd = services.command
-    note = context(
-        f"From your calendar feed · `{cmd} calendar` changes your hours or goal · "
-        f"`{cmd} calendar off` forgets it"
-    )
+    note = context(services.strings.say("focus_calendar_note"))
     schedules = focus_schedules(services, team_id, user_id)
     blocks = [*week["blocks"], note]
     if schedules:
@@ -137,35 +123,30 @@ def status_message(services: Services, team_id: str, user_id: str) -> dict[str, 
 
 
 def blocks_message(services: Services, team_id: str, user_id: str) -> dict[str, Any]:
-    cmd = services.command
+    say = services.strings.say
     schedules = sorted(
         focus_schedules(services, team_id, user_id).values(),
         key=lambda s: (s.weekday, s.local_time),
     )
     if not schedules:
-        text = (
-            "*You have no focus blocks.* Book two a week and I'll DM you as each one starts, "
-            f"with one thing to leave for later: `{cmd} focus set tue,thu 09:00-11:00`."
-        )
-        return message("You have no focus blocks", [section(text), context(USAGE.format(cmd=cmd))])
-    return message("Your focus blocks", blocks_summary(services, schedules, cmd))
+        blocks = [section(say("focus_none")), context(say("focus_usage"))]
+        return message(say("focus_none_title"), blocks)
+    return message(say("focus_title"), blocks_summary(services, schedules))
 
 
 def blocks_summary(
-    services: Services, schedules: list[Schedule], cmd: str, *, just_set: bool = False
+    services: Services, schedules: list[Schedule], *, just_set: bool = False
 ) -> list[dict[str, Any]]:
+    say = services.strings.say
     tz = schedules[0].tz
     lines = [f"• {escape(line)}" for line in describe([block_of(s) for s in schedules])]
-    head = "*Your focus blocks*"
-    if just_set:
-        head = ":white_check_mark: *Your focus blocks are set*"
-    text = f"{head} ({escape(tz)} time):\n" + "\n".join(lines)
+    text = say("focus_set_head" if just_set else "focus_head", tz=tz) + "\n" + "\n".join(lines)
     if any(s.paused_indefinitely for s in schedules):
-        text += "\n_Some are paused; resume them from App Home._"
+        text += "\n" + say("focus_some_paused")
     return [
         section(text),
         section(next_block_text(services, schedules)),
-        context(USAGE.format(cmd=cmd)),
+        context(say("focus_usage")),
     ]
 
 
@@ -175,16 +156,12 @@ class FocusCommand:
 
     def __call__(self, ctx: CommandContext) -> Reply:
         word, rest = split_command(ctx.args)
-        cmd = ctx.services.command
+        say = ctx.services.strings.say
         if word in ("", "status", "list", "show"):
             return Reply(message=status_message(ctx.services, ctx.team_id, ctx.user_id))
         if word in ("off", "stop", "clear", "delete"):
             removed = clear_blocks(ctx.services, ctx.team_id, ctx.user_id)
-            text = (
-                f"Your focus blocks are off. `{cmd} focus set tue,thu 09:00-11:00` books new ones."
-                if removed
-                else "You have no focus blocks to turn off."
-            )
+            text = say("focus_off" if removed else "focus_none_to_turn_off")
             return Reply(message=common.note(text))
         if word in ("set", "on", "add"):
             return self.set(ctx, rest)
@@ -192,7 +169,8 @@ class FocusCommand:
         try:
             parse_blocks(ctx.args)
         except FocusError:
-            text = f"I don't know {code(word)} for focus blocks. {USAGE.format(cmd=cmd)}"
+            usage = Trusted(say("focus_usage"))
+            text = say("focus_unknown_word", word=code(word), usage=usage)
             return Reply(message=common.note(text))
         return self.set(ctx, ctx.args)
 
@@ -216,12 +194,12 @@ def apply_blocks(
     try:
         tz = common.person_tz(services, client, team_id, user_id)
     except common.RecipientGone:
-        return common.note("I couldn't find you in this workspace's directory.")
+        return common.note(services.strings.say("not_in_directory"))
     people.remember_tz(services.store, team_id, user_id, tz, services.clock.now())
     schedules = set_blocks(services, team_id, user_id, blocks, tz)
-    body = blocks_summary(services, schedules, services.command, just_set=True)
-    body.insert(1, context("I'll DM you as each block starts, with one thing to leave for later."))
-    return message("Your focus blocks are set", body)
+    body = blocks_summary(services, schedules, just_set=True)
+    body.insert(1, context(services.strings.say("focus_dm_each")))
+    return message(services.strings.say("focus_set_title"), body)
 
 
 def install(router: Router) -> None:

@@ -7,19 +7,18 @@ later (`prompts/nudges.yaml` leave_for_later). Also what a focus schedule stands
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.coaching.focus import MAX_BLOCKS, Block, leave_for_later
 from bot.coaching.when import hhmm, minutes_of
 from bot.content.blocks import context
 from bot.content.compose import template_message
-from bot.delivery.schedules import Schedule, delete_kinds_for, list_by_owner
-from bot.features import common
+from bot.delivery.model import Schedule
+from bot.delivery.timing import Occurrence
 from bot.features.checkin_sends import as_schedule
 from bot.router import Router
-
-if TYPE_CHECKING:
-    from bot.services import Services
+from bot.services import Deps
+from bot.store.schedules import delete_kinds_for, list_by_owner
 
 log = logging.getLogger("pendulum.focus")
 
@@ -44,7 +43,7 @@ def block_of(schedule: Schedule) -> Block:
     return Block(schedule.weekday, start, hhmm(end))
 
 
-def focus_schedules(services: Services, team_id: str, user_id: str) -> dict[str, Schedule]:
+def focus_schedules(services: Deps, team_id: str, user_id: str) -> dict[str, Schedule]:
     return {
         s.kind: s
         for s in list_by_owner(services.store, team_id, user_id)
@@ -52,28 +51,24 @@ def focus_schedules(services: Services, team_id: str, user_id: str) -> dict[str,
     }
 
 
-def has_focus_blocks(services: Services, team_id: str, user_id: str) -> bool:
+def has_focus_blocks(services: Deps, team_id: str, user_id: str) -> bool:
     """Any focus block that isn't paused indefinitely."""
     return any(
         not s.paused_indefinitely for s in focus_schedules(services, team_id, user_id).values()
     )
 
 
-def clear_blocks(services: Services, team_id: str, user_id: str) -> int:
+def clear_blocks(services: Deps, team_id: str, user_id: str) -> int:
     return delete_kinds_for(services.store, team_id, user_id, is_focus_kind)
 
 
 # -- the composer ----------------------------------------------------------------------------
-def compose_focus(services: Services, schedule: Any, occurrence: Any) -> dict[str, Any] | None:
-    """The DM at the start of a block (kinds `focus_1` … `focus_20`)."""
+def compose_focus(
+    services: Deps, schedule: Schedule, occurrence: Occurrence
+) -> dict[str, Any] | None:
+    """The DM at the start of a block (kinds `focus_1` … `focus_20`). Pure: the engine skips
+    it while their status says away, and unenrols someone who left."""
     sched = as_schedule(schedule)
-    try:
-        if common.is_away_now(services, sched.team_id, sched.target):
-            log.info("focus DM skipped: status says away")
-            return None
-    except common.RecipientGone:
-        clear_blocks(services, sched.team_id, sched.target)
-        return None
     block = block_of(sched)
     items = [str(x) for x in (services.library.nudges.get("leave_for_later") or [])]
     later = leave_for_later(items, f"{sched.target}:{occurrence.local_date}:{block.start}")
@@ -85,10 +80,7 @@ def compose_focus(services: Services, schedule: Any, occurrence: Any) -> dict[st
     )
     blocks = [
         *msg["blocks"],
-        context(
-            f"Your focus blocks: `{services.command} focus` · change them with "
-            f"`{services.command} focus set …` · `{services.command} focus off`"
-        ),
+        context(services.strings.say("focus_footer")),
     ]
     return {"channel": sched.target, "text": msg["text"], "blocks": blocks}
 

@@ -2,43 +2,41 @@
 names one way to keep hands warm off the critical path (`prompts/nudges.yaml` hands_warm_ideas),
 walking that list without repeats (pool `hands_warm` of `rotation_picks`), shows the real week
 from the person's calendar feed when there is one, and asks for focus blocks when the person
-has none. It also checks career milestones (bot/features/milestones.py).
+has none. Once it went out, its after-send hook checks career milestones
+(bot/features/milestones.py).
 """
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.coaching.profile import Profile
 from bot.content.blocks import context
 from bot.content.compose import template_message
-from bot.delivery.schedules import delete_schedule
-from bot.delivery.timing import period_key
-from bot.features import calendar_sync, common, focus_sends, milestones
+from bot.delivery.model import SENT, Kind, Outbox, Outcome, Schedule
+from bot.delivery.timing import Occurrence, period_key
+from bot.features import calendar_sync, focus_sends, milestones
 from bot.features.assess import profile_for
 from bot.features.calendar_week import nudge_context, week_view
 from bot.features.checkin_sends import as_schedule
-from bot.features.tip_sends import pick_for_period
+from bot.features.tip_sends import current_pick, pick_for_period
 from bot.router import Router
+from bot.services import Deps
 from bot.store import calendars, people
-
-if TYPE_CHECKING:
-    from bot.services import Services
 
 log = logging.getLogger("pendulum.nudges")
 
 KIND = "nudge"
 POOL = "hands_warm"
-FALLBACK_IDEA = "Review one open pull request from a teammate, end to end."
 
 
-def profile_of(services: Services, team_id: str, user_id: str) -> Profile | None:
+def profile_of(services: Deps, team_id: str, user_id: str) -> Profile | None:
     """The person's latest self-assessment aged to now, or None (see `assess.profile_for`)."""
     return profile_for(services.store, services.library, team_id, user_id, services.clock.now())
 
 
-def ideas(services: Services) -> dict[str, str]:
+def ideas(services: Deps) -> dict[str, str]:
     out: dict[str, str] = {}
     for item in services.library.nudges.get("hands_warm_ideas") or []:
         if isinstance(item, dict) and item.get("id") and item.get("text"):
@@ -47,29 +45,47 @@ def ideas(services: Services) -> dict[str, str]:
 
 
 # -- the composer ----------------------------------------------------------------------------
-def compose_nudge(services: Services, schedule: Any, occurrence: Any) -> dict[str, Any] | None:
-    """This week's Monday nudge for the schedule's person (kind `nudge`)."""
-    sched = as_schedule(schedule)
-    team_id, user_id = sched.team_id, sched.target
+def prepare_nudge(services: Deps, schedule: Schedule, occurrence: Occurrence) -> None:
+    """Pick this week's idea of the person's rotation (before the composer reads it)."""
+    pool = ideas(services)
+    if pool:
+        pick_for_period(
+            services,
+            team_id=schedule.team_id,
+            pool=POOL,
+            kind=KIND,
+            target=schedule.target,
+            period=period_key(occurrence.local_date),
+            items=list(pool),
+        )
+
+
+def after_nudge(
+    services: Deps, outbox: Outbox, schedule: Schedule, occurrence: Occurrence, outcome: Outcome
+) -> None:
+    """Once the nudge went out: the career milestones it unlocks, each DMed once."""
+    if outcome.status != SENT:
+        return
     try:
-        if common.is_away_now(services, team_id, user_id) and not occurrence.manual:
-            log.info("Monday nudge skipped: status says away")
-            return None
-    except common.RecipientGone:
-        delete_schedule(services.store, team_id, sched.id)
-        return None
-    try:
-        milestones.check(services, team_id, user_id)
+        milestones.check(services, schedule.team_id, schedule.target, outbox)
     except Exception:  # a milestone problem must never cost the week's nudge
         log.exception("milestone check failed")
+
+
+def compose_nudge(
+    services: Deps, schedule: Schedule, occurrence: Occurrence
+) -> dict[str, Any] | None:
+    """This week's Monday nudge for the schedule's person (kind `nudge`). Pure: the engine
+    skips it while their status says away, and for someone who left."""
+    sched = as_schedule(schedule)
+    team_id, user_id = sched.team_id, sched.target
     pool = ideas(services)
-    idea = FALLBACK_IDEA
+    idea = services.strings.say("nudge_fallback_idea")
     if pool:
-        idea_id = pick_for_period(
+        idea_id = current_pick(
             services,
             team_id=team_id,
             pool=POOL,
-            kind=KIND,
             target=user_id,
             period=period_key(occurrence.local_date),
             items=list(pool),
@@ -83,16 +99,16 @@ def compose_nudge(services: Services, schedule: Any, occurrence: Any) -> dict[st
         profile_of(services, team_id, user_id),
         {"idea": idea, "needs_focus_blocks": needs_blocks, "week": week},
     )
-    cmd = services.command
+    say = services.strings.say
     notes = []
     if needs_blocks:
-        notes.append(f"Book them here: `{cmd} focus set tue,thu 09:00-11:00`")
-    notes.append(f"`{cmd} nudge off` stops these Monday nudges")
+        notes.append(say("nudge_book_blocks"))
+    notes.append(say("nudge_turn_off"))
     blocks = [*msg["blocks"], context(" · ".join(notes))]
     return {"channel": user_id, "text": msg["text"], "blocks": blocks}
 
 
-def calendar_week_of(services: Services, team_id: str, user_id: str) -> dict[str, Any] | None:
+def calendar_week_of(services: Deps, team_id: str, user_id: str) -> dict[str, Any] | None:
     """The real week from the person's calendar feed (focus ahead, goal, open stretches, the
     recurring meeting to question), or None without a calendar that has been read."""
     cal = calendars.get(services.store, calendar_sync.secret_box(services), team_id, user_id)
@@ -104,4 +120,4 @@ def calendar_week_of(services: Services, team_id: str, user_id: str) -> dict[str
 
 
 def install(router: Router) -> None:
-    router.composer(KIND, compose_nudge)
+    router.kind(Kind(KIND, compose_nudge, after=after_nudge, prepare=prepare_nudge))

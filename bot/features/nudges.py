@@ -24,17 +24,7 @@ from typing import TYPE_CHECKING
 from slack_sdk import WebClient
 
 from bot.coaching.when import parse_day, parse_time
-from bot.content.markup import code
-from bot.delivery import ledger
-from bot.delivery.ledger import CLAIMED, SENT, delivery_key
-from bot.delivery.schedules import (
-    Schedule,
-    create_schedule,
-    delete_kinds_for,
-    list_by_owner,
-    resume_schedule,
-    update_schedule,
-)
+from bot.content.markup import Trusted, code
 from bot.features import common
 from bot.features.nudge_sends import KIND
 from bot.router import CommandContext, Reply, Router, Subcommand, split_command
@@ -42,12 +32,20 @@ from bot.store import people
 
 if TYPE_CHECKING:
     from bot.services import Services
+from bot.delivery.model import CLAIMED, SENT, Schedule, delivery_key
+from bot.store import deliveries
+from bot.store.schedules import (
+    create_schedule,
+    delete_kinds_for,
+    list_by_owner,
+    resume_schedule,
+    update_schedule,
+)
 
 log = logging.getLogger("pendulum.nudges")
 
 WEEKDAY = 0  # Monday
 DEFAULT_TIME = "09:00"
-USAGE = "`{cmd} nudge on [HH:MM]` (Mondays, your time) · `{cmd} nudge now` · `{cmd} nudge off`"
 
 
 def nudge_schedule(services: Services, team_id: str, user_id: str) -> Schedule | None:
@@ -85,49 +83,39 @@ def enable(
 
 
 def status_text(services: Services, team_id: str, user_id: str) -> str:
-    cmd = services.command
+    say = services.strings.say
     schedule = nudge_schedule(services, team_id, user_id)
     if schedule is None:
-        return (
-            "*The Monday nudge is off.* It's opt-in: `"
-            f"{cmd} nudge on` sends you one DM on Monday mornings with one way to keep your "
-            "hands warm off the critical path, and asks for focus blocks if you have none."
-        )
-    when = common.when_text(schedule.weekday, schedule.local_time, schedule.tz)
-    text = f"*The Monday nudge is on:* {when}. {common.next_text(services, schedule)}"
+        return say("nudge_status_off")
+    when = Trusted(common.when_text(schedule.weekday, schedule.local_time, schedule.tz))
+    text = say("nudge_status_on", when=when, next=Trusted(common.next_text(services, schedule)))
     if schedule.paused_indefinitely:
-        text += f" `{cmd} nudge on` turns it back on."
+        text += " " + say("nudge_turn_back_on")
     return text
 
 
 def milestone_line(services: Services, team_id: str, user_id: str) -> str:
     if people.latest_assessment(services.store, team_id, user_id) is None:
-        return (
-            f"Take the self-assessment (`{services.command} assess`) and I'll also send a "
-            "one-time note at career milestones."
-        )
-    return (
-        "You'll also get a one-time note when you pass a milestone: two years managing, "
-        "three and five years since hands-on work."
-    )
+        return services.strings.say("nudge_milestones_assess")
+    return services.strings.say("nudge_milestones")
 
 
 def send_nudge_now(services: Services, team_id: str, user_id: str) -> str:
     schedule = nudge_schedule(services, team_id, user_id)
-    cmd = services.command
+    say = services.strings.say
     if schedule is None:
-        return f"The Monday nudge is off. `{cmd} nudge on` turns it on."
+        return say("nudge_off_turn_on")
     engine = services.engine
     if engine is None:
-        return "Scheduled sending isn't running right now. Please try again in a minute."
+        return say("sending_not_running")
     key = delivery_key(team_id, KIND, user_id, common.this_period(services, schedule.tz))
-    before = ledger.get(services.store, key)
+    before = deliveries.get(services.store, key)
     if before is not None and before.status in (SENT, CLAIMED):
-        return "This week's nudge is already in our DM."
+        return say("nudge_already_sent")
     row = engine.send_now(KIND, schedule.id, team_id=team_id)
     if row.status in (SENT, CLAIMED):
-        return ":incoming_envelope: This week's nudge is in our DM; it counts as this week's."
-    return "I couldn't send the nudge right now. Please try again later."
+        return say("nudge_sent_now")
+    return say("nudge_send_failed")
 
 
 @dataclass
@@ -136,15 +124,15 @@ class NudgeCommand:
 
     def __call__(self, ctx: CommandContext) -> Reply:
         word, rest = split_command(ctx.args)
-        services, cmd = ctx.services, ctx.services.command
+        services = ctx.services
+        say = services.strings.say
         if word in ("", "status"):
             text = status_text(services, ctx.team_id, ctx.user_id)
-            return Reply(message=common.note(text + "\n" + USAGE.format(cmd=cmd)))
+            return Reply(message=common.note(text + "\n" + say("nudge_usage")))
         if word in ("off", "stop"):
             if not delete_kinds_for(services.store, ctx.team_id, ctx.user_id, KIND.__eq__):
-                return Reply(message=common.note("The Monday nudge is already off."))
-            text = f"The Monday nudge is off. `{cmd} nudge on` turns it back on."
-            return Reply(message=common.note(text))
+                return Reply(message=common.note(say("nudge_already_off")))
+            return Reply(message=common.note(say("nudge_off")))
         if word in ("on", "start"):
             return self.on(ctx, rest)
         if word == "now":
@@ -154,9 +142,8 @@ class NudgeCommand:
                 common.answer(ctx, common.note(text))
 
             return Reply(later=job_now)
-        return Reply(
-            message=common.note(f"I don't know {code(word)} for the nudge. {USAGE.format(cmd=cmd)}")
-        )
+        usage = Trusted(say("nudge_usage"))
+        return Reply(message=common.note(say("nudge_unknown_word", word=code(word), usage=usage)))
 
     def on(self, ctx: CommandContext, rest: str) -> Reply:
         local_time: str | None = None
@@ -168,18 +155,9 @@ class NudgeCommand:
                 local_time = found
                 continue
             if parse_day(word) is not None:
-                return Reply(
-                    message=common.note(
-                        "The nudge comes on Monday mornings, to start the week; you can pick "
-                        f"the time: `{ctx.services.command} nudge on 08:30`."
-                    )
-                )
-            return Reply(
-                message=common.note(
-                    f"I couldn't read {code(word)} as a time. Try `"
-                    f"{ctx.services.command} nudge on 08:30`."
-                )
-            )
+                return Reply(message=common.note(ctx.services.strings.say("nudge_mondays_only")))
+            text = ctx.services.strings.say("nudge_bad_time", word=code(word))
+            return Reply(message=common.note(text))
         services = ctx.services
 
         def job() -> None:
@@ -188,12 +166,12 @@ class NudgeCommand:
                 schedule = enable(services, ctx.client, ctx.team_id, ctx.user_id, local_time)
             except common.RecipientGone:
                 return
-            when = common.when_text(schedule.weekday, schedule.local_time, schedule.tz)
-            head = "Updated" if was_on else ":white_check_mark: The Monday nudge is on"
-            text = (
-                f"{head}: {when}. {common.next_text(services, schedule)}\n"
-                f"{milestone_line(services, ctx.team_id, ctx.user_id)} "
-                f"`{services.command} nudge off` stops it."
+            when = Trusted(common.when_text(schedule.weekday, schedule.local_time, schedule.tz))
+            text = services.strings.say(
+                "nudge_updated" if was_on else "nudge_turned_on",
+                when=when,
+                next=Trusted(common.next_text(services, schedule)),
+                milestones=Trusted(milestone_line(services, ctx.team_id, ctx.user_id)),
             )
             common.answer(ctx, common.note(text))
 

@@ -2,24 +2,25 @@
 (`rotation_picks`, see bot/coaching/tips.py), with a "Read more" button (action `topic_open`,
 value = topic id, handled by bot/features/topics.py: it answers whoever clicks, privately).
 
-The rotation storage (`pick_for_period`) is shared with the Monday nudge's ideas.
+The rotation (`pick_for_period`, bot/store/rotation.py) is shared with the Monday nudge's
+ideas: a kind's `prepare` step picks (a write), its composer reads the pick.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.coaching.tips import next_pick
 from bot.content.blocks import context
 from bot.content.compose import tip_message
-from bot.delivery.timing import period_key, utc_text
+from bot.delivery.model import Kind, Schedule
+from bot.delivery.timing import Occurrence, period_key
 from bot.features.checkin_sends import as_schedule
 from bot.router import Router
-
-if TYPE_CHECKING:
-    from bot.services import Services
+from bot.services import Deps
+from bot.store import rotation
 
 log = logging.getLogger("pendulum.tips")
 
@@ -27,9 +28,9 @@ KIND = "tip"
 POOL = "tips"
 
 
-# -- rotation storage (also used for the Monday nudge's ideas) -------------------------------
+# -- rotation (also used for the Monday nudge's ideas) --------------------------------------
 def pick_for_period(
-    services: Services,
+    services: Deps,
     *,
     team_id: str,
     pool: str,
@@ -41,88 +42,75 @@ def pick_for_period(
     """The pool item for `target` in `period`: the one already picked for that period (a
     message composed twice shows the same item), else the next of the rotation. Items count
     as used once the message carrying them was sent (a tip that never reached the channel
-    comes round again)."""
+    comes round again). Writes the pick: a kind's `prepare` step, never its composer."""
     if not items:
         raise ValueError(f"the {pool} pool is empty")
-    store = services.store
-    with store.write() as db:
-        row = db.execute(
-            "SELECT item_id FROM rotation_picks WHERE team_id = ? AND pool = ? AND target = ?"
-            " AND period = ?",
-            [team_id, pool, target, period],
-        ).fetchone()
-        if row is not None and row[0] in items:
-            return str(row[0])
-        cycle_row = db.execute(
-            "SELECT max(cycle) FROM rotation_picks WHERE team_id = ? AND pool = ? AND target = ?",
-            [team_id, pool, target],
-        ).fetchone()
-        cycle = int(cycle_row[0]) if cycle_row and cycle_row[0] is not None else 0
-        used = {
-            str(r[0])
-            for r in db.execute(
-                "SELECT p.item_id FROM rotation_picks p JOIN deliveries d"
-                " ON d.key = p.team_id || ':' || ? || ':' || p.target || ':' || p.period"
-                " WHERE p.team_id = ? AND p.pool = ? AND p.target = ? AND p.cycle = ?"
-                " AND d.status IN ('sent', 'claimed')",
-                [kind, team_id, pool, target, cycle],
-            ).fetchall()
-        }
-        last_row = db.execute(
-            "SELECT item_id FROM rotation_picks WHERE team_id = ? AND pool = ? AND target = ?"
-            " AND period != ? ORDER BY period DESC LIMIT 1",
-            [team_id, pool, target, period],
-        ).fetchone()
+    with services.store.write() as db:
+        picked = rotation.picked(db, team_id, pool, target, period)
+        if picked is not None and picked in items:
+            return picked
+        cycle = rotation.latest_cycle(db, team_id, pool, target)
         pick = next_pick(
             items,
-            used,
+            rotation.used_in_cycle(db, team_id, pool, kind, target, cycle),
             cycle=cycle,
-            last=str(last_row[0]) if last_row else None,
+            last=rotation.last_other(db, team_id, pool, target, period),
             seed=f"{team_id}:{pool}:{target}",
         )
-        db.execute(
-            "INSERT INTO rotation_picks (team_id, pool, target, period, item_id, cycle,"
-            " picked_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (team_id, pool, target, period) DO UPDATE SET"
-            " item_id = excluded.item_id, cycle = excluded.cycle, picked_at = excluded.picked_at",
-            [
-                team_id,
-                pool,
-                target,
-                period,
-                pick.item,
-                pick.cycle,
-                utc_text(services.clock.now()),
-            ],
+        rotation.record(
+            db, team_id, pool, target, period, pick.item, pick.cycle, services.clock.now()
         )
         return pick.item
 
 
+def current_pick(
+    services: Deps, *, team_id: str, pool: str, target: str, period: str, items: Sequence[str]
+) -> str:
+    """The item `prepare` picked for `target` in `period` (read only: for the composer)."""
+    picked = rotation.picked(services.store.db, team_id, pool, target, period)
+    return picked if picked is not None and picked in items else items[0]
+
+
 # -- the composer ----------------------------------------------------------------------------
-def compose_tip(services: Services, schedule: Any, occurrence: Any) -> dict[str, Any] | None:
-    """This week's tip for the schedule's channel (kind `tip`)."""
+def prepare_tip(services: Deps, schedule: Schedule, occurrence: Occurrence) -> None:
+    """Pick this week's tip of the channel's rotation (before the composer reads it)."""
+    tips = [tip.id for tip in services.library.tips]
+    if tips:
+        pick_for_period(
+            services,
+            team_id=schedule.team_id,
+            pool=POOL,
+            kind=KIND,
+            target=schedule.target,
+            period=period_key(occurrence.local_date),
+            items=tips,
+        )
+
+
+def compose_tip(
+    services: Deps, schedule: Schedule, occurrence: Occurrence
+) -> dict[str, Any] | None:
+    """This week's tip for the schedule's channel (kind `tip`). Pure."""
     sched = as_schedule(schedule)
     tips = {tip.id: tip for tip in services.library.tips}
     if not tips:
         log.warning("no tips in prompts/tips.yaml: nothing to post")
         return None
-    period = period_key(occurrence.local_date)
-    tip_id = pick_for_period(
+    tip_id = current_pick(
         services,
         team_id=sched.team_id,
         pool=POOL,
-        kind=KIND,
         target=sched.target,
-        period=period,
+        period=period_key(occurrence.local_date),
         items=list(tips),
     )
     msg = tip_message(services.library, tips[tip_id])
     blocks = [
         *msg["blocks"],
-        context(f"Weekly tip for this channel from Pendulum · `{services.command} remind off`"),
+        context(services.strings.say("tip_footer")),
     ]
     return {"channel": sched.target, "text": msg["text"], "blocks": blocks}
 
 
 def install(router: Router) -> None:
-    router.composer(KIND, compose_tip)
+    router.kind(Kind(KIND, compose_tip, prepare=prepare_tip))

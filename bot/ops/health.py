@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.clock import Clock
+from bot.store import admin
 from bot.store.db import Store
 
 log = logging.getLogger("pendulum.health")
@@ -142,8 +143,7 @@ class IntegrityCheck:
 
     def run(self, now: datetime) -> str:
         try:
-            rows = self.store.db.execute("PRAGMA quick_check").fetchall()
-            found = [str(r[0]) for r in rows]
+            found = admin.quick_check(self.store.db)
             self.verdict = "ok" if found == ["ok"] else f"damaged: {'; '.join(found)[:300]}"
         except sqlite3.DatabaseError as exc:
             self.verdict = f"damaged: {describe(exc)}"
@@ -185,7 +185,7 @@ class Health:
 
     def database(self) -> str:
         try:
-            self.store.db.execute("SELECT 1").fetchone()
+            admin.ping(self.store.db)
         except Exception as exc:
             return f"error: {type(exc).__name__}"
         return "ok"

@@ -36,6 +36,8 @@ from prometheus_client import (
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
+from bot.store import admin
+
 log = logging.getLogger("pendulum.metrics")
 
 # no `_created` series: every counter here starts with the process (see process_start_time)
@@ -194,15 +196,10 @@ def database_collector(store: Any, clock: Any) -> Collector:
         out: list[Sample] = []
         now = clock.now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         try:
-            rows = db.execute("SELECT status, COUNT(*) FROM deliveries GROUP BY status").fetchall()
-            due = db.execute(
-                "SELECT COUNT(*) FROM deliveries WHERE status IN ('pending', 'claimed')"
-                " AND due_at <= ?",
-                [now],
-            ).fetchone()[0]
+            by_status, due_count = admin.ledger_counts(db, now)
+            due: int | None = due_count
         except sqlite3.OperationalError:
-            rows, due = [], None
-        by_status = {str(s): int(n) for s, n in rows}
+            by_status, due = {}, None
         pending = by_status.get("pending", 0) + by_status.get("claimed", 0)
         if due is not None:
             out.append(
@@ -231,7 +228,7 @@ def database_collector(store: Any, clock: Any) -> Collector:
                 )
             )
         try:
-            workspaces = db.execute("SELECT COUNT(*) FROM workspaces").fetchone()[0]
+            workspaces = admin.workspace_count(db)
         except sqlite3.OperationalError:
             return out
         out.append(

@@ -1,5 +1,5 @@
-"""Operating Pendulum's database: what belongs to a workspace, export, stats, restore, and the
-lock that keeps one running app per database file.
+"""Operating Pendulum's database: what belongs to a workspace, export, stats, the scheduler's
+tick, and the counts the health checks and metrics read (the file as a whole: backup.py).
 
 Workspace data is found from the live schema, not from a hand-kept list, so a table added by
 a later migration is covered the day it ships: a table with a `team_id` column holds one
@@ -14,8 +14,7 @@ import json
 import os
 import socket
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -53,6 +52,8 @@ PRIVATE_COLUMNS: dict[str, frozenset[str]] = {
     "calendar_weeks": frozenset(
         {"meeting_hours", "focus_hours", "fragmented_hours", "ooo_days", "focus_blocks"}
     ),
+    # a sent message's body: a follow-up DM quotes the manager's check-in answers back to them
+    "deliveries": frozenset({"payload"}),
 }
 REDACTED = "[redacted]"
 LAST_TICK_KEY = "last_tick_at"
@@ -195,18 +196,6 @@ def delete_workspace_rows(db: sqlite_utils.Database, team_id: str) -> dict[str, 
     return deleted
 
 
-# -- opening a database for reading ----------------------------------------------------------
-def open_readonly(path: Path) -> sqlite_utils.Database:
-    """A connection that cannot write (export, stats), refusing a missing file rather than
-    creating an empty one."""
-    if not path.is_file():
-        raise OpsError(f"{path} does not exist. Fix: point PENDULUM_DB at Pendulum's database file")
-    conn = sqlite3.connect(str(path), timeout=5)
-    conn.execute("PRAGMA busy_timeout = 5000")
-    conn.execute("PRAGMA query_only = ON")
-    return sqlite_utils.Database(conn, execute_plugins=False)
-
-
 def applied_migrations(db: sqlite_utils.Database) -> list[str]:
     if "_sqlite_migrations" not in table_names(db):
         return []
@@ -224,8 +213,9 @@ def known_migrations() -> list[str]:
 # -- export ----------------------------------------------------------------------------------
 def export(db: sqlite_utils.Database, now: datetime, team_id: str | None = None) -> dict[str, Any]:
     """Workspace data as one JSON-ready document: every workspace, or only `team_id`, stamped
-    `now` (the caller's clock). Tokens and check-in answers are redacted; the global tables
-    (install states, app state) are not included."""
+    `now` (the caller's clock). Tokens, check-in answers and message bodies (a follow-up DM
+    quotes the answers) are redacted; the global tables (install states, app state) are not
+    included."""
     teams = [team_id] if team_id else team_ids(db)
     return {
         "format": EXPORT_FORMAT,
@@ -398,213 +388,28 @@ def record_tick(store: Store, now: datetime) -> None:
             )
 
 
-# -- the lock: one running app per database --------------------------------------------------
-def lock_path(db_path: Path) -> Path:
-    return db_path.with_name(db_path.name + ".lock")
+# -- the health checks' and metrics' reads ---------------------------------------------------
+def quick_check(db: sqlite_utils.Database) -> list[str]:
+    """`PRAGMA quick_check`'s findings: `["ok"]` for a sound file."""
+    return [str(r[0]) for r in db.execute("PRAGMA quick_check").fetchall()]
 
 
-class DatabaseLock:
-    """An exclusive `flock` on `<db>.lock`, held by `pendulum-bot run` for its whole life.
-
-    The operating system drops it when the process exits, however it exits, so a crash never
-    leaves a stale lock (the file itself stays and means nothing on its own). It marks the
-    database as live for `db restore`, and stops a second scheduler on the same file.
-    Works on local disks, which SQLite's WAL mode needs anyway (no NFS).
-    """
-
-    def __init__(self, db_path: Path) -> None:
-        self.path = lock_path(db_path)
-        self._fd: int | None = None
-        self._created = False
-
-    def acquire(self) -> None:
-        import fcntl
-
-        self._created = not self.path.exists()
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = _read_holder(fd)
-            os.close(fd)
-            raise OpsError(
-                f"another Pendulum process ({holder or 'unknown pid'}) is running on this "
-                "database. Fix: stop it first; one database has exactly one running app and "
-                "scheduler (see deploy/README.md, Scaling)"
-            ) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{socket.gethostname()}:{os.getpid()}\n".encode())
-        self._fd = fd
-
-    def release(self, *, discard: bool = False) -> None:
-        """Drop the lock. With `discard`, also remove the lock file if this process created
-        it (a start that failed before doing anything leaves nothing behind)."""
-        if self._fd is not None:
-            if discard and self._created:
-                with suppress(FileNotFoundError):
-                    self.path.unlink()  # while still held: nobody else can be using it
-            os.close(self._fd)  # closing the descriptor drops the flock
-            self._fd = None
-
-    @staticmethod
-    def holder(db_path: Path) -> str | None:
-        """`host:pid` of the process holding the lock, or None when nobody holds it."""
-        import fcntl
-
-        path = lock_path(db_path)
-        try:
-            fd = os.open(path, os.O_RDONLY)
-        except FileNotFoundError:
-            return None
-        try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return _read_holder(fd) or "unknown pid"
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            return None
-        finally:
-            os.close(fd)
-
-    def __enter__(self) -> DatabaseLock:
-        self.acquire()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.release()
+def ping(db: sqlite_utils.Database) -> None:
+    """A trivial read: raises when the database can't answer."""
+    db.execute("SELECT 1").fetchone()
 
 
-def _read_holder(fd: int) -> str:
-    try:
-        return os.pread(fd, 200, 0).decode(errors="replace").strip()
-    except OSError:
-        return ""
+def ledger_counts(db: sqlite_utils.Database, due_by: str) -> tuple[dict[str, int], int]:
+    """Ledger rows by status, and how many pending or claimed ones are due by `due_by` (ISO
+    UTC). Raises sqlite3.OperationalError before the ledger exists."""
+    rows = db.execute("SELECT status, COUNT(*) FROM deliveries GROUP BY status").fetchall()
+    due = db.execute(
+        "SELECT COUNT(*) FROM deliveries WHERE status IN ('pending', 'claimed') AND due_at <= ?",
+        [due_by],
+    ).fetchone()[0]
+    return {str(s): int(n) for s, n in rows}, int(due)
 
 
-# -- backup and restore ----------------------------------------------------------------------
-def live_reasons(db_path: Path) -> list[str]:
-    """Why `db_path` looks in use. Live = a Pendulum process holds `<db>.lock`, or SQLite's
-    `-wal`/`-shm` files exist (a connection is open, or a crashed process left committed
-    writes in the WAL that would be replayed onto a restored file)."""
-    reasons = []
-    holder = DatabaseLock.holder(db_path)
-    if holder:
-        reasons.append(f"a running Pendulum ({holder}) holds {lock_path(db_path).name}")
-    for suffix in ("-wal", "-shm"):
-        side = db_path.with_name(db_path.name + suffix)
-        if side.exists():
-            reasons.append(f"{side.name} exists")
-    return reasons
-
-
-def row_counts(db: sqlite_utils.Database) -> dict[str, int]:
-    return {
-        t: int(db.execute(f"SELECT COUNT(*) FROM {quote(t)}").fetchone()[0])
-        for t in table_names(db)
-    }
-
-
-@contextmanager
-def _connect(path: Path) -> Iterator[sqlite3.Connection]:
-    conn = sqlite3.connect(str(path), timeout=5)
-    try:
-        yield conn
-    finally:
-        conn.close()
-
-
-def check_backup(source: Path) -> list[str]:
-    """The migrations a backup file was written with; raises OpsError if it is not a sound
-    Pendulum database this version can run."""
-    if not source.is_file():
-        raise OpsError(f"{source} does not exist. Fix: give the path of a backup file")
-    try:
-        with _connect(source) as conn:
-            verdict = conn.execute("PRAGMA quick_check").fetchone()[0]
-            db = sqlite_utils.Database(conn, execute_plugins=False)
-            schema = applied_migrations(db)
-    except sqlite3.DatabaseError as exc:
-        raise OpsError(
-            f"{source} is not a readable SQLite database ({exc}). Fix: give a file written by "
-            "`pendulum-bot db backup`"
-        ) from exc
-    if verdict != "ok":
-        raise OpsError(f"{source} is damaged ({verdict}). Fix: restore an older backup")
-    if not schema:
-        raise OpsError(
-            f"{source} has no Pendulum schema. Fix: give a file written by `pendulum-bot db backup`"
-        )
-    unknown = [m for m in schema if m not in known_migrations()]
-    if unknown:
-        raise OpsError(
-            f"{source} was written by a newer Pendulum (migrations {', '.join(unknown)}). "
-            "Fix: upgrade this installation first, then restore"
-        )
-    return schema
-
-
-@dataclass(frozen=True)
-class Restored:
-    source: Path
-    target: Path
-    schema: list[str]
-    rows: dict[str, int]
-    forced: list[str]
-
-
-def restore(source: Path, target: Path, *, force: bool = False) -> Restored:
-    """Replace `target` with a copy of the backup `source`.
-
-    Refuses when `target` is live (see `live_reasons`) unless `force`. The copy is written to
-    a temporary file beside the target and moved into place in one rename, after deleting
-    the target's `-wal`/`-shm` (a stale WAL replayed onto the restored file would corrupt
-    it). An older backup is upgraded by the migrations on the next start.
-    """
-    source, target = source.resolve(), target.resolve()
-    if source == target:
-        raise OpsError(f"{source} is the live database itself. Fix: give a backup file")
-    schema = check_backup(source)
-    reasons = live_reasons(target)
-    if reasons and not force:
-        raise OpsError(
-            f"{target} looks live: {'; '.join(reasons)}. Fix: stop Pendulum first (and let it "
-            "exit cleanly), or pass --force if you are sure nothing is using it"
-        )
-    lock = DatabaseLock(target)
-    locked = False
-    with suppress(OpsError):
-        lock.acquire()  # keep an app from starting half-way through; best effort under --force
-        locked = True
-    if not locked and not force:
-        raise OpsError(f"{target} is in use. Fix: stop Pendulum first")
-    temporary = target.with_name(f".{target.name}.restore-{os.getpid()}")
-    try:
-        with suppress(FileNotFoundError):
-            temporary.unlink()
-        with _connect(source) as src, _connect(temporary) as dst:
-            src.backup(dst)
-            dst.execute("PRAGMA journal_mode = DELETE")
-        with _connect(source) as src, _connect(temporary) as dst:
-            expected = row_counts(sqlite_utils.Database(src, execute_plugins=False))
-            copied = row_counts(sqlite_utils.Database(dst, execute_plugins=False))
-        if expected != copied:
-            raise OpsError(f"the copy of {source} is incomplete. Fix: retry; check free disk")
-        _fsync(temporary)
-        for suffix in ("-wal", "-shm", "-journal"):
-            with suppress(FileNotFoundError):
-                target.with_name(target.name + suffix).unlink()
-        os.replace(temporary, target)
-        _fsync(target.parent)
-    finally:
-        with suppress(FileNotFoundError):
-            temporary.unlink()
-        lock.release()
-    return Restored(source, target, schema, copied, reasons)
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+def workspace_count(db: sqlite_utils.Database) -> int:
+    """Workspaces known to this database (raises sqlite3.OperationalError before the table)."""
+    return int(db.execute("SELECT COUNT(*) FROM workspaces").fetchone()[0])

@@ -13,12 +13,12 @@ import pytest
 from slack_sdk import WebClient
 
 from bot.clock import Clock, FakeClock, SystemClock
-from bot.delivery import ledger
-from bot.delivery import schedules as sch
 from bot.delivery.client import delivery_client
 from bot.delivery.engine import DeliveryEngine
 from bot.delivery.pacing import Rate, RateLimits
 from bot.delivery.timing import utc_text, zone
+from bot.store import deliveries
+from bot.store import schedules as sch
 from bot.store.db import Store
 from slack_emulator.emulator import Emulator
 from slack_emulator.models import Channel, User
@@ -152,7 +152,7 @@ def test_crash_between_claim_and_record_recovers_exactly_once(
     assert ours(emu, "U0EM000") == [f"{TEAM}:checkin:U0EM000:2026-W47"]
     assert ours(emu, "C0ENG") == [f"{TEAM}:tip:C0ENG:2026-W47"]
     for key in (f"{TEAM}:checkin:U0EM000:2026-W47", f"{TEAM}:tip:C0ENG:2026-W47"):
-        row = ledger.get(store, key)
+        row = deliveries.get(store, key)
         assert row is not None and row.status == "sent" and row.ts
     history = emu.calls_to("conversations.history")
     assert history and all(c.params.get("include_all_metadata") for c in history)

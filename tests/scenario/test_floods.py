@@ -15,9 +15,9 @@ import pytest
 from bench.observe import settle
 from bot.clock import FakeClock
 from bot.coaching.tips import parse_remind
-from bot.delivery.schedules import create_schedule
 from bot.features import tips
 from bot.slack.ratelimit import Limit, Limiter, Limits, limit_problems
+from bot.store.schedules import create_schedule
 from slack_emulator import Emulator
 from tests.support import checkin_world as fakes
 from tests.support.checkin_world import World, build_world, world_fixture

@@ -123,7 +123,7 @@ def test_a_long_fan_out_is_not_a_stale_scheduler(tmp_path: Path) -> None:
     heartbeat), so minutes of sending in one tick stay healthy; silence does not."""
     store = migrated(tmp_path / "p.db")
     clock = FakeClock(START)
-    services = build_services(
+    services, _ = build_services(
         Config(bot_token="xoxb-x", app_token="xapp-x", db_path=tmp_path / "p.db"),
         library=load_library(PROMPTS),
         store=store,

@@ -17,14 +17,10 @@ from slack_sdk.oauth.installation_store import Installation
 
 from bot.clock import FakeClock
 from bot.config import ConfigError, load_config
-from bot.slack.installations import (
-    SqliteInstallationStore,
-    SqliteOAuthStateStore,
-    remember_workspace,
-    token_for_team,
-)
+from bot.slack.installations import SqliteInstallationStore, SqliteOAuthStateStore
 from bot.slack.oauth import BOT_SCOPES, authorization_url
 from bot.store import Store
+from bot.store.installations import remember_workspace, token_for_team
 from slack_emulator import Emulator
 from tests.support.harness import ALICE, BOB, TEAM, AppProcess, start_app
 

@@ -16,10 +16,14 @@ import pytest
 import sqlite_utils
 
 from bot.cli import build_parser, main
+from bot.coaching.followups import Followup
+from bot.features.checkin_views import followup_message
 from bot.store import Store
-from bot.store.admin import DatabaseLock, export, live_reasons, record_tick, stats
+from bot.store.admin import export, record_tick, stats
+from bot.store.backup import DatabaseLock, live_reasons
 from bot.store.migrations import MIGRATIONS
 from slack_emulator import Emulator
+from tests.support import commands_fakes
 from tests.support.harness import AppProcess, app_env, console_script, free_port
 from tests.support.steps import dump, seed
 
@@ -346,3 +350,35 @@ def test_every_command_has_accurate_help(capsys: pytest.CaptureFixture[str]) -> 
     export_help = found["export"].format_help()
     assert "--team" in export_help and "[redacted]" in export_help
     assert "SLACK_CLIENT_ID" in found["run"].format_help()
+
+
+def test_export_never_shows_a_check_in_answer_quoted_in_a_follow_up(db_path: Path) -> None:
+    """The operator's export redacts what a manager answered, and also the follow-up DM that
+    quotes it back to them: message bodies stay out of the document."""
+    seeded(db_path)
+    answer = "rewrite the zebrafish billing cron"
+    library = commands_fakes.library()
+    followup = Followup("followup-handoff", {"what": answer}, "critical path: yes")
+    payload = json.dumps(followup_message(library, followup, None, []))
+    assert answer in payload  # the DM does quote the answer
+    store = Store(db_path)
+    with store.write() as db:
+        db.execute(
+            "UPDATE checkins SET critical_path = 'yes', critical_path_what = ?"
+            " WHERE team_id = 'T1'",
+            [answer],
+        )
+        db.execute(
+            "INSERT INTO deliveries (key, team_id, kind, target, period, status, due_at,"
+            " created_at, sent_at, channel, ts, payload)"
+            " VALUES ('followup-1', 'T1', 'checkin_followup', 'U0SHARED', '2026-W10', 'sent',"
+            " ?, ?, ?, 'D1', '1.0', ?)",
+            [NOW.isoformat(), NOW.isoformat(), NOW.isoformat(), payload],
+        )
+    document = export(store.db, NOW, "T1")
+    store.close()
+    text = json.dumps(document, default=str)
+    assert "zebrafish" not in text
+    (sent,) = [r for r in document["teams"]["T1"]["deliveries"] if r["key"] == "followup-1"]
+    assert sent["payload"] == "[redacted]"
+    assert sent["status"] == "sent" and sent["target"] == "U0SHARED"

@@ -15,8 +15,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from bot.clock import FakeClock
-from bot.delivery import schedules as sch
 from bot.delivery.timing import utc_text
+from bot.store import schedules as sch
 from bot.store.db import Store
 from bot.store.migrations import MIGRATIONS
 from slack_emulator import Emulator, User

@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 
 from bot.config import Config
-from bot.delivery import ledger
-from bot.delivery import schedules as sch
 from bot.delivery.timing import utc_text
+from bot.store import deliveries
+from bot.store import schedules as sch
 from bot.store.db import Store
 from tests.support.harness import console_script, free_port
 from tests.support.workbench_steps import call, send, state, wait_for
@@ -81,7 +81,7 @@ def test_upcoming_merges_schedules_and_queued_sends_soonest_first(store: Store) 
     checkin = schedule(store, clock)  # Friday 15:00 New York = 20:00 UTC
     tip = schedule(store, clock, kind="tip", target=TEAM, weekday=3, local_time="09:00", tz="UTC")
     with store.write() as db:
-        ledger.insert(
+        deliveries.insert(
             db,
             key="T1:checkin_reminder:U0ALICE:2026-W46",
             team_id="T1",
@@ -113,7 +113,7 @@ def test_upcoming_merges_schedules_and_queued_sends_soonest_first(store: Store) 
         clock.jump_to(T0 + timedelta(hours=3))
         assert not timeline.settled()
         before = timeline.statuses()
-        ledger.mark_skipped(store, "T1:checkin_reminder:U0ALICE:2026-W46", reason="test")
+        deliveries.mark_skipped(store, "T1:checkin_reminder:U0ALICE:2026-W46", reason="test")
         assert timeline.settled()
         (change,) = timeline.changes_since(before)
         assert (change.kind, change.status) == ("checkin_reminder", "skipped")

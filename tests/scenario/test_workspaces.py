@@ -20,13 +20,7 @@ import sqlite_utils
 from slack_sdk.oauth.installation_store import Installation
 
 from bot.clock import FakeClock
-from bot.slack.installations import (
-    SqliteInstallationStore,
-    forget_org,
-    forget_workspace,
-    remember_workspace,
-    token_for_team,
-)
+from bot.slack.installations import SqliteInstallationStore
 from bot.store import Store
 from bot.store.admin import (
     GLOBAL_TABLES,
@@ -36,6 +30,12 @@ from bot.store.admin import (
     team_ids,
     unscoped_tables,
     workspace_rows,
+)
+from bot.store.installations import (
+    forget_org,
+    forget_workspace,
+    remember_workspace,
+    token_for_team,
 )
 from slack_emulator import Emulator
 from tests.support.harness import ALICE, TEAM, AppProcess, start_app

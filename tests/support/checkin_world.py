@@ -8,7 +8,6 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -17,16 +16,23 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.slack_response import SlackResponse
 
 from blockkit.validate import message_problems, view_problems
-from bot.app import build_router
+from bot.app import build_services
+from bot.calendar.fetch import FetchPolicy
 from bot.clock import FakeClock
 from bot.config import Config
 from bot.content.library import load_library
 from bot.delivery.engine import DeliveryEngine
-from bot.delivery.people import PeopleService
-from bot.router import ActionContext, CommandContext, EventContext, Reply, ViewContext, run_command
-from bot.services import Services
+from bot.router import (
+    ActionContext,
+    CommandContext,
+    EventContext,
+    Reply,
+    Router,
+    ViewContext,
+    run_command,
+)
+from bot.services import Clients, Services
 from bot.store.db import Store
-from bot.worker import Worker
 
 REPO = Path(__file__).resolve().parents[2]
 TEAM = "T0ACME"
@@ -162,6 +168,20 @@ class StubSlack:
         return {"ok": True, "messages": [], "has_more": False}
 
 
+class FakeClients(Clients):
+    """Every workspace's client (requests and the engine alike) is the stub Slack."""
+
+    def __init__(self, slack: Any) -> None:
+        super().__init__(Config(bot_token="xoxb-test"))
+        self.slack = slack
+
+    def client_for(self, team_id: str) -> Any:
+        return self.slack
+
+    def delivery_client_for(self, team_id: str) -> Any:
+        return self.slack
+
+
 @dataclass
 class World:
     """Services + stub Slack + the engine, and helpers that act like Slack would."""
@@ -171,6 +191,7 @@ class World:
     clock: FakeClock
     engine: DeliveryEngine
     tmp_path: Path
+    router: Router
 
     @property
     def store(self) -> Store:
@@ -189,7 +210,7 @@ class World:
             text=text,
         )
         calls_before = len(self.slack.calls)
-        reply = run_command(self.services.router, ctx)
+        reply = run_command(self.router, ctx)
         # the ack path makes no Web API call
         assert len(self.slack.calls) == calls_before, self.slack.calls[calls_before:]
         if reply.message is not None:
@@ -212,7 +233,7 @@ class World:
             action["selected_option"] = {"value": value}
         else:
             action["value"] = value
-        handler = self.services.router.resolve_action(action_id)
+        handler = self.router.resolve_action(action_id)
         assert handler is not None, action_id
         ctx = ActionContext(
             services=self.services,
@@ -268,13 +289,13 @@ class World:
             view=view,
             body={"type": "view_submission", "view": view},
         )
-        reply = self.services.router.views[callback_id](ctx)
+        reply = self.router.views[callback_id](ctx)
         if run_later and reply.later is not None:
             reply.later()
         return reply
 
     def event(self, event: dict[str, Any]) -> None:
-        handler = self.services.router.events[event["type"]]
+        handler = self.router.events[event["type"]]
         handler(
             EventContext(
                 services=self.services,
@@ -301,12 +322,15 @@ class World:
     def rows(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
         return list(self.store.db.execute(sql, params or []).fetchall())
 
-    def restart(self) -> None:
-        """A new process: a new Store (fresh connections), engine and router, same file."""
+    def restart(self, **settings: Any) -> None:
+        """A new process: a new Store (fresh connections), engine and router, same file;
+        `settings` as for `build_world` (a secret key, a calendar fetch policy)."""
         self.engine.close()
         self.services.store.close()
-        fresh = build_world(self.tmp_path, clock=self.clock, slack=self.slack, migrate=False)
-        self.services, self.engine = fresh.services, fresh.engine
+        fresh = build_world(
+            self.tmp_path, clock=self.clock, slack=self.slack, migrate=False, **settings
+        )
+        self.services, self.engine, self.router = fresh.services, fresh.engine, fresh.router
 
 
 def valid_answers(**overrides: str | None) -> dict[str, str | None]:
@@ -331,6 +355,8 @@ def build_world(
     clock: FakeClock | None = None,
     slack: StubSlack | None = None,
     migrate: bool = True,
+    secret_key: str | None = None,
+    calendar_policy: FetchPolicy | None = None,
 ) -> World:
     clock = clock or FakeClock(START)
     slack = slack or StubSlack(clock)
@@ -340,37 +366,16 @@ def build_world(
     store = Store(tmp_path / "pendulum.db")
     if migrate:
         store.migrate()
-    router = build_router()
-    services = Services(
-        config=Config(bot_token="xoxb-test"),
-        store=store,
+    services, router = build_services(
+        Config(bot_token="xoxb-test", secret_key=secret_key),
         library=load_library(REPO / "prompts"),
+        store=store,
         clock=clock,
-        worker=Worker(max_workers=2),
-        router=router,
-    )
-    services.client_for = lambda team_id: slack  # type: ignore[method-assign,assignment,return-value]
-    composers = {kind: partial(fn, services) for kind, fn in router.composers.items()}
-    people = PeopleService(
-        store,
-        clock,
-        lambda team_id: slack,  # type: ignore[arg-type,return-value]
-        listeners=[partial(fn, services) for fn in router.person_listeners],
+        clients=FakeClients(slack),
+        calendar_policy=calendar_policy,
         sleep=lambda seconds: None,
     )
-    services.extras["people"] = people
-    engine = DeliveryEngine(
-        store,
-        lambda team_id: slack,  # type: ignore[arg-type,return-value]
-        clock,
-        composers,  # type: ignore[arg-type]
-        sleep=lambda seconds: None,
-        workers=2,
-        people=people,
-        after={kind: partial(fn, services) for kind, fn in router.after_send.items()},
-    )
-    services.engine = engine
-    return World(services, slack, clock, engine, tmp_path)
+    return World(services, slack, clock, services.engine, tmp_path, router)
 
 
 def world_fixture(make: Callable[[Path], World] = build_world) -> Any:
@@ -395,7 +400,7 @@ def last_ephemeral(world: World) -> str:
 
 def add_channel_tip(world: World, owner: str, tz: str, channel: str = CHANNEL) -> None:
     """A Monday 10:00 channel-tip schedule owned by `owner`."""
-    from bot.delivery.schedules import create_schedule
+    from bot.store.schedules import create_schedule
 
     create_schedule(
         world.store,

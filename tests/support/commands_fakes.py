@@ -11,14 +11,13 @@ from typing import Any
 
 import pytest
 
-from bot.app import build_router
+from bot.app import build_router, build_services
 from bot.clock import FakeClock
 from bot.config import Config
 from bot.content.library import Library, load_library
 from bot.router import ActionContext, CommandContext, ViewContext
 from bot.services import Services
 from bot.store import Store
-from bot.worker import Worker
 
 PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
 START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
@@ -66,17 +65,20 @@ class StubClient:
         return [c for c in self.calls if c.method == method]
 
 
+# every feature's handlers, as the app registers them (a router holds no state of its own)
+ROUTER = build_router()
+
+
 def make_services(tmp_path: Path) -> Services:
     store = Store(tmp_path / "pendulum.db")
     store.migrate()
-    return Services(
-        config=Config(db_path=tmp_path / "pendulum.db", prompts_dir=PROMPTS),
-        store=store,
+    services, _ = build_services(
+        Config(db_path=tmp_path / "pendulum.db", prompts_dir=PROMPTS),
         library=library(),
+        store=store,
         clock=FakeClock(START),
-        worker=Worker(max_workers=2),
-        router=build_router(),
     )
+    return services
 
 
 def command(

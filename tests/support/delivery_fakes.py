@@ -19,8 +19,7 @@ from slack_sdk.web.slack_response import SlackResponse
 
 from bot.clock import FakeClock
 from bot.delivery.engine import DeliveryEngine
-from bot.delivery.model import OutgoingMessage
-from bot.delivery.schedules import Schedule
+from bot.delivery.model import OutgoingMessage, Schedule
 from bot.delivery.timing import Occurrence, period_key
 from bot.store.db import Store
 

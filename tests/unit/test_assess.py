@@ -19,8 +19,9 @@ from bot.coaching.reading import (
     next_step_source,
     recommended_topics,
 )
-from bot.features import assess
-from bot.features.assess import (
+from bot.features import assess_form as assess
+from bot.features.assess import latest_assessment, reading_for, reading_message, save_once
+from bot.features.assess_form import (
     GOAL,
     MONTHS_HANDS_ON,
     ROLE,
@@ -28,16 +29,13 @@ from bot.features.assess import (
     YEARS_MANAGING,
     Answers,
     assess_view,
-    latest_assessment,
     parse_number,
-    reading_for,
-    reading_message,
-    save_once,
     validate,
 )
 from bot.router import run_command
 from bot.services import Services
 from tests.support.commands_fakes import (
+    ROUTER,
     START,
     TEAM,
     USER,
@@ -131,7 +129,7 @@ def test_the_modal_is_prefilled_from_the_last_assessment() -> None:
 
 
 def test_assess_opens_the_modal_after_the_ack(services: Services, client: StubClient) -> None:
-    reply = run_command(services.router, command(services, client, "assess"))
+    reply = run_command(ROUTER, command(services, client, "assess"))
     assert reply.message is None and reply.later is not None
     assert client.calls == []  # nothing before the ack
     reply.later()
@@ -142,7 +140,7 @@ def test_assess_opens_the_modal_after_the_ack(services: Services, client: StubCl
 
 
 def test_assess_without_a_trigger_id_explains(services: Services, client: StubClient) -> None:
-    reply = run_command(services.router, command(services, client, "assess", trigger_id=None))
+    reply = run_command(ROUTER, command(services, client, "assess", trigger_id=None))
     assert reply.later is None and reply.message is not None
     assert message_problems(reply.message) == []
 
@@ -150,7 +148,7 @@ def test_assess_without_a_trigger_id_explains(services: Services, client: StubCl
 def test_start_button_opens_the_modal(services: Services, client: StubClient) -> None:
     from tests.support.commands_fakes import action
 
-    handler = services.router.resolve_action("assess_open")
+    handler = ROUTER.resolve_action("assess_open")
     assert handler is not None
     reply = handler(action(services, client, "assess_open", "start"))
     assert reply.later is not None
@@ -230,7 +228,7 @@ def test_several_errors_at_once() -> None:
 
 
 def submit(services: Services, client: StubClient, values: dict[str, str | None], **kw: Any) -> Any:
-    handler = services.router.views["assess"]
+    handler = ROUTER.views["assess"]
     return handler(view_submission(services, client, slack_state(values), **kw))
 
 
@@ -288,10 +286,10 @@ def test_latest_assessment_wins(services: Services) -> None:
 
 
 def test_reading_command(services: Services, client: StubClient) -> None:
-    before = run_command(services.router, command(services, client, "reading"))
+    before = run_command(ROUTER, command(services, client, "reading"))
     assert before.message is not None and "assess_open" in repr(before.message)
     save_once(services.store, TEAM, USER, "V1", Answers("em", 8, 4, 30, "climb"), START)
-    after = run_command(services.router, command(services, client, "reading"))
+    after = run_command(ROUTER, command(services, client, "reading"))
     assert after.message is not None and "Your next step" in repr(after.message)
     assert message_problems(after.message) == []
 

@@ -20,8 +20,12 @@ from cryptography.fernet import Fernet
 from blockkit.validate import view_problems
 from bot.calendar.fetch import FetchPolicy
 from bot.calendar.model import WorkingHours
-from bot.coaching.checkin_rules import Checkin, followups, questions_from
+from bot.coaching.checkin_rules import (
+    Checkin,
+    questions_from,
+)
 from bot.coaching.focus_week import hours_text
+from bot.coaching.followups import followups
 from bot.config import ConfigError, load_config
 from bot.features import calendar, calendar_sync, privacy
 from bot.features.calendar_sync import CalendarRefresh, secret_box
@@ -31,6 +35,8 @@ from tests.support.calendar_feeds import FeedServer, feed_server
 from tests.support.checkin_world import ALICE, TEAM, World, build_world
 
 SECRET = "tok-9f8e7d6c5b4a"
+LOCAL_FEEDS = FetchPolicy(allow_local=True, timeout_s=5)
+UPDATES: list[dict[str, Any]] = []  # the views.update calls of the current test
 
 
 @pytest.fixture
@@ -41,12 +47,11 @@ def feeds() -> Iterator[FeedServer]:
 
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:
-    made = build_world(tmp_path)
-    made.services.extras["calendar_policy"] = FetchPolicy(allow_local=True, timeout_s=5)
-    updates: list[dict[str, Any]] = []
-    made.slack.views_update = lambda **args: updates.append(args) or {"ok": True}  # type: ignore[attr-defined]
-    made.services.extras["updates"] = updates
+    UPDATES.clear()
+    made = build_world(tmp_path, calendar_policy=LOCAL_FEEDS)
+    made.slack.views_update = lambda **args: UPDATES.append(args) or {"ok": True}  # type: ignore[attr-defined]
     yield made
+    UPDATES.clear()
     made.services.worker.drain(10)
     made.services.worker.shutdown()
     made.store.close()
@@ -67,8 +72,7 @@ def connect(world: World, feeds: FeedServer, name: str = "manager_week.ics") -> 
         WorkingHours.default(),
         8.0,
     )
-    updates: list[dict[str, Any]] = world.services.extras["updates"]
-    return updates[-1]
+    return UPDATES[-1]
 
 
 # -- connecting ------------------------------------------------------------------------------
@@ -98,7 +102,7 @@ def test_a_failed_read_saves_nothing_and_puts_the_form_back(
 # -- storage ---------------------------------------------------------------------------------
 def test_a_sealed_address_reads_back_only_with_its_key(world: World, feeds: FeedServer) -> None:
     key = Fernet.generate_key().decode()
-    world.services.extras["secret_box"] = SecretBox(key)
+    world.restart(secret_key=key, calendar_policy=LOCAL_FEEDS)
     connect(world, feeds)
     ((stored, events),) = world.rows("SELECT feed, events FROM calendars")
     assert stored.startswith("fernet:") and SECRET not in stored
@@ -155,7 +159,14 @@ def test_the_check_in_keeps_an_answer_already_given(world: World, feeds: FeedSer
     from bot.features.checkin_views import checkin_modal
 
     answered = Checkin("2026-W10", status="answered", focus_blocks=4)
-    view = checkin_modal(questions, "2026-W10", answered, "Monday 2 March", (2, "hint"))
+    view = checkin_modal(
+        questions,
+        "2026-W10",
+        answered,
+        "Monday 2 March",
+        (2, "hint"),
+        strings=world.services.strings,
+    )
     focus = next(b for b in view["blocks"] if b.get("block_id") == "focus_blocks")
     assert focus["element"]["initial_option"]["value"] == "4"
 
@@ -222,7 +233,7 @@ def test_a_bad_secret_key_names_the_variable_never_the_value(tmp_path: Path) -> 
 def test_the_chart_is_uploaded_again_only_when_its_figures_change(
     world: World, feeds: FeedServer
 ) -> None:
-    from bot.features.home import publish_home
+    from bot.features.home_view import publish_home
 
     deleted: list[str] = []
     world.slack.files_delete = lambda **args: deleted.append(args["file"]) or {"ok": True}  # type: ignore[attr-defined]

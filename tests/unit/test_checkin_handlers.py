@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from blockkit.validate import view_problems
-from bot.delivery import schedules as sch
 from bot.features import checkin_sends as sends
+from bot.store import schedules as sch
 from tests.support.checkin_world import (
     ALICE,
     BOB,

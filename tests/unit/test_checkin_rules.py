@@ -17,23 +17,27 @@ from bot.coaching.checkin_rules import (
     ANSWERED,
     SKIPPED,
     Checkin,
-    Followup,
-    WhenError,
-    choose_followup,
-    followups,
     is_away,
-    parse_pause_until,
-    parse_time,
-    parse_when,
     period_of,
     period_start,
     questions_from,
-    recent_answers,
     shift_period,
-    thresholds,
     validate,
 )
+from bot.coaching.followups import (
+    Followup,
+    choose_followup,
+    followups,
+    recent_answers,
+    thresholds,
+)
 from bot.coaching.profile import SAMPLE_ASSESSMENT, build_profile
+from bot.coaching.when import (
+    WhenError,
+    parse_pause_until,
+    parse_time,
+    parse_when,
+)
 from bot.content.library import load_library
 from bot.features.checkin_views import followup_message
 

@@ -15,7 +15,14 @@ from blockkit.validate import message_problems
 from bot.router import run_command, split_command
 from bot.services import Services
 from tests.support.command_text import command_text
-from tests.support.commands_fakes import StubClient, command, library, make_services, row_counts
+from tests.support.commands_fakes import (
+    ROUTER,
+    StubClient,
+    command,
+    library,
+    make_services,
+    row_counts,
+)
 
 CONTROL = re.compile(r"<[^<>]*>")
 
@@ -39,7 +46,7 @@ def test_any_text_gets_a_safe_valid_answer_and_stores_nothing(
 ) -> None:
     client = StubClient()
     before = row_counts(services)
-    reply = run_command(services.router, command(services, client, text))
+    reply = run_command(ROUTER, command(services, client, text))
     word, _ = split_command(text)
     if reply.message is None:
         # only the modal opener answers with nothing but a deferred views.open

@@ -12,12 +12,14 @@ from slack_sdk.web import SlackResponse
 from blockkit.validate import message_problems
 from bot.content.compose import topic_full_message, topic_message
 from bot.features import topics as topics_feature
-from bot.features.assess import Answers, profile_for, save_once
+from bot.features.assess import profile_for, save_once
+from bot.features.assess_form import Answers
 from bot.features.topics import resolve_topic, topic_candidates
 from bot.router import run_command
 from bot.services import Services
 from tests.support.commands_fakes import (
     CHANNEL,
+    ROUTER,
     START,
     TEAM,
     USER,
@@ -33,7 +35,7 @@ services, client = services_fixture, client_fixture  # the shared fixtures
 
 
 def ask(services: Services, client: StubClient, text: str) -> dict[str, Any]:
-    reply = run_command(services.router, command(services, client, text))
+    reply = run_command(ROUTER, command(services, client, text))
     assert reply.message is not None, text
     assert message_problems(reply.message) == [], text
     assert client.calls == []  # the ack path makes no Web API call
@@ -156,7 +158,7 @@ def test_unknown_input_with_markup_is_escaped(services: Services, client: StubCl
 
 def read_more(services: Services, client: StubClient, topic_id: str, **kw: Any) -> Any:
     ctx = action(services, client, "topic_more", topic_id, **kw)
-    reply = services.router.resolve_action("topic_more")(ctx)  # type: ignore[misc]
+    reply = ROUTER.resolve_action("topic_more")(ctx)  # type: ignore[misc]
     assert reply.message is not None
     assert message_problems(reply.message) == []
     return reply.message
@@ -197,7 +199,7 @@ def test_help_lists_the_coaching_commands(services: Services, client: StubClient
 
 def run_action(services: Services, ctx: Any) -> Any:
     action_id = ctx.action["action_id"]
-    handler = services.router.resolve_action(action_id)
+    handler = ROUTER.resolve_action(action_id)
     assert handler is not None, action_id
     return handler(ctx)
 
@@ -240,7 +242,9 @@ def test_share_posts_in_channel_unpersonalised_and_names_the_sharer(
     ((url, body),) = posts
     assert url.startswith("https://hooks.slack.test/")
     assert body["response_type"] == "in_channel" and body["replace_original"] is False
-    expected = topic_message(library(), library().topics["ladder"], shared_by=USER)
+    expected = topic_message(
+        library(), library().topics["ladder"], shared_by=USER, command="/pendulum"
+    )
     assert {k: body[k] for k in ("text", "blocks")} == expected
     assert f"Shared by <@{USER}>" in repr(body)
     assert "topic_share" not in repr(body)  # no share button on the shared copy

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from blockkit.validate import message_problems
-from bot.coaching import critical_path as cp
-from bot.coaching.critical_path import (
+from bot.coaching.critical import classifier as cp
+from bot.coaching.critical.classifier import (
     checklist,
     checklist_verdict,
     classify,
@@ -20,10 +20,12 @@ from bot.coaching.critical_path import (
     stem,
     words,
 )
-from bot.features.critical_path import model_for, parse_state, verdict_message
+from bot.features.critical_path import model_for, verdict_message
+from bot.features.critical_path_blocks import parse_state
 from bot.router import run_command
 from bot.services import Services
 from tests.support.commands_fakes import (
+    ROUTER,
     StubClient,
     action,
     client_fixture,
@@ -212,7 +214,7 @@ services, client = services_fixture, client_fixture  # the shared fixtures
 
 
 def ask(services: Services, client: StubClient, text: str) -> dict[str, Any]:
-    reply = run_command(services.router, command(services, client, text))
+    reply = run_command(ROUTER, command(services, client, text))
     assert reply.message is not None and reply.later is None
     assert message_problems(reply.message) == []
     assert client.calls == []
@@ -277,7 +279,7 @@ def test_check_with_a_huge_task(services: Services, client: StubClient) -> None:
 
 
 def click(services: Services, client: StubClient, button: dict[str, Any]) -> dict[str, Any]:
-    handler = services.router.resolve_action(button["action_id"])
+    handler = ROUTER.resolve_action(button["action_id"])
     assert handler is not None
     reply = handler(action(services, client, button["action_id"], button.get("value")))
     assert reply.message is not None
@@ -332,7 +334,7 @@ def test_start_button_from_a_verdict(services: Services, client: StubClient) -> 
 def test_forged_checklist_state_is_harmless(
     services: Services, client: StubClient, value: str
 ) -> None:
-    handler = services.router.resolve_action("cp_answer:yes")
+    handler = ROUTER.resolve_action("cp_answer:yes")
     assert handler is not None
     reply = handler(action(services, client, "cp_answer:yes", value))
     assert reply.message is not None and message_problems(reply.message) == []
@@ -340,7 +342,7 @@ def test_forged_checklist_state_is_harmless(
 
 
 def shortcut(services: Services, client: StubClient, text: str | None) -> dict[str, Any]:
-    handler = services.router.shortcuts["critical_path_check"]
+    handler = ROUTER.shortcuts["critical_path_check"]
     body = {
         "type": "message_action",
         "callback_id": "critical_path_check",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.coaching.critical_reader import read
+from bot.coaching.critical.reader import read
 
 HELDOUT = Path(__file__).resolve().parents[1] / "data" / "critical_path_heldout.yaml"
 REQUIRED_ACCURACY = 0.85

@@ -13,8 +13,8 @@ import yaml
 
 from bench.critical_path import load, score
 from bot.coaching import critical_wording
-from bot.coaching.critical_path import checklist, checklist_verdict
-from bot.coaching.critical_reader import (
+from bot.coaching.critical.classifier import checklist, checklist_verdict
+from bot.coaching.critical.reader import (
     answer,
     clauses,
     is_english,

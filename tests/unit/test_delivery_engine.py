@@ -16,14 +16,13 @@ from typing import Any
 import pytest
 
 from bot.clock import FakeClock, SystemClock
-from bot.delivery import ledger
-from bot.delivery import schedules as sch
 from bot.delivery.engine import DeliveryEngine
-from bot.delivery.model import OutgoingMessage
+from bot.delivery.model import OutgoingMessage, Schedule
 from bot.delivery.pacing import Rate, RateLimits
-from bot.delivery.schedules import Schedule
 from bot.delivery.ticker import Scheduler
 from bot.delivery.timing import Occurrence, utc_text, zone
+from bot.store import deliveries
+from bot.store import schedules as sch
 from bot.store.db import Store
 from tests.support.delivery_fakes import (
     TEAM,
@@ -81,7 +80,7 @@ def test_weekly_send_happens_once_at_local_time_with_metadata(store: Store) -> N
     [post] = slack.posts("C_ENG")
     key = f"{TEAM}:tip:C_ENG:2026-W47"
     assert post.metadata == {"event_type": "pendulum_delivery", "event_payload": {"key": key}}
-    row = ledger.get(store, key)
+    row = deliveries.get(store, key)
     assert row is not None and row.status == "sent" and row.ts == post.ts
     assert row.schedule_id == s.id and row.channel == "C_ENG"
     clock.set(MON_9_BERLIN + timedelta(days=7))
@@ -154,7 +153,7 @@ def test_no_monday_tip_on_thursday_and_next_week_is_normal(store: Store) -> None
     engine = make_engine(store, slack, clock)
     engine.tick()
     assert slack.all_posts() == []
-    row = ledger.get(store, f"{TEAM}:tip:C_ENG:2026-W47")
+    row = deliveries.get(store, f"{TEAM}:tip:C_ENG:2026-W47")
     assert row is not None and row.status == "skipped" and (row.error or "").startswith("missed")
     clock.set(MON_9_BERLIN + timedelta(days=7))
     engine.tick()
@@ -365,7 +364,7 @@ def test_crash_after_slack_posted_is_found_in_history_and_not_resent(store: Stor
     assert engine.recover() == 1
     engine.tick()
     assert slack.posts("C_ENG") == [original]
-    row = ledger.get(store, f"{TEAM}:tip:C_ENG:2026-W47")
+    row = deliveries.get(store, f"{TEAM}:tip:C_ENG:2026-W47")
     assert row is not None and row.status == "sent" and row.ts == original.ts
     [history_call] = [a for m, a in slack.calls if m == "conversations.history"]
     assert history_call["include_all_metadata"] is True
@@ -424,7 +423,7 @@ def test_permanent_error_pauses_and_tells_the_owner_once(store: Store) -> None:
     s = schedule(store, clock, target="C_GONE")
     clock.set(MON_9_BERLIN)
     engine.tick()
-    row = ledger.get(store, f"{TEAM}:tip:C_GONE:2026-W47")
+    row = deliveries.get(store, f"{TEAM}:tip:C_GONE:2026-W47")
     assert row is not None and row.status == "failed" and row.error == "not_in_channel"
     paused = sch.get_schedule(store, TEAM, s.id)
     assert paused is not None and paused.paused_reason == "not_in_channel"
@@ -527,7 +526,7 @@ def test_posting_down_defers_then_delivers_on_a_later_tick(store: Store) -> None
     schedule(store, clock)
     clock.set(MON_9_BERLIN)
     engine.tick()
-    row = ledger.get(store, f"{TEAM}:tip:C_ENG:2026-W47")
+    row = deliveries.get(store, f"{TEAM}:tip:C_ENG:2026-W47")
     # each 503 might have posted: history was checked (nothing there) before every retry
     assert row is not None and row.status == "pending" and row.attempts == 6
     assert slack.count("conversations.history") == 6
@@ -554,7 +553,7 @@ def test_slack_fully_down_leaves_the_claim_to_reconciliation(store: Store) -> No
     clock.advance(timedelta(minutes=11))
     engine.tick()
     [post] = slack.posts("C_ENG")
-    row = ledger.get(store, f"{TEAM}:tip:C_ENG:2026-W47")
+    row = deliveries.get(store, f"{TEAM}:tip:C_ENG:2026-W47")
     assert row is not None and row.status == "sent" and row.ts == post.ts
     engine.close()
 

@@ -18,10 +18,11 @@ from typing import Any
 import pytest
 
 from bot.clock import FakeClock
-from bot.delivery import DeliveryEngine, Scheduler
+from bot.delivery.engine import DeliveryEngine
 from bot.delivery.lanes import DROPPED, Lanes
-from bot.delivery.schedules import create_schedule
+from bot.delivery.ticker import Scheduler
 from bot.store.db import Store
+from bot.store.schedules import create_schedule
 from tests.support.delivery_fakes import FakeSlack, echo_composer, fake_sleep, make_store
 
 WED = datetime.fromisoformat("2026-11-11T12:00:00+00:00")

@@ -11,6 +11,9 @@ from typing import Any
 import pytest
 
 from blockkit.validate import message_problems
+from bot.config import packaged_prompts_dir
+from bot.content.library import load_library
+from bot.content.strings import Strings
 from bot.ops.logs import RedactingFilter
 from bot.router import CommandContext, Reply, Router, Subcommand, run_command
 from bot.worker import Worker
@@ -21,7 +24,8 @@ def broken(ctx: CommandContext) -> Reply:
 
 
 def context(router: Router, text: str) -> CommandContext:
-    services: Any = type("S", (), {"command": "/pendulum", "router": router})()
+    strings = Strings(load_library(packaged_prompts_dir()).strings, command="/pendulum")
+    services: Any = type("S", (), {"command": "/pendulum", "strings": strings})()
     return CommandContext(
         services=services,
         client=None,

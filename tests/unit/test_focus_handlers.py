@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.delivery import schedules as sch
 from bot.features import focus
+from bot.store import schedules as sch
 from tests.support.checkin_world import Call, last_ephemeral, world_fixture
 from tests.support.nudge_world import ALICE, BOB, TEAM, World, make_world
 

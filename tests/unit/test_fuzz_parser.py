@@ -12,8 +12,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.app import build_router
-from bot.coaching.checkin_rules import DAY_NAMES, WhenError, parse_pause_until, parse_when
-from bot.coaching.critical_path import readable
+from bot.coaching.critical.classifier import readable
+from bot.coaching.when import (
+    DAY_NAMES,
+    WhenError,
+    parse_pause_until,
+    parse_when,
+)
 from bot.content.markup import code, escape
 from bot.router import MAX_COMMAND_TEXT, closest, normalize, split_command
 from tests.support.command_text import command_text

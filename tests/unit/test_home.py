@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from blockkit.validate import view_problems
-from bot.delivery import schedules as sch
 from bot.features import checkin_sends as sends
-from bot.features.home import home_view
+from bot.features.home_view import home_view
+from bot.store import schedules as sch
 from tests.support.checkin_world import (
     ALICE,
     BOB,

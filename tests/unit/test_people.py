@@ -15,11 +15,11 @@ from bot.clock import FakeClock
 from bot.coaching.checkin_rules import period_of
 from bot.delivery.model import Person, Skip
 from bot.delivery.people import MAX_AGE, PeopleService
-from bot.delivery.schedules import create_schedule
 from bot.delivery.timing import Occurrence, local_date_of, zone
 from bot.features import checkin_sends as sends
 from bot.store import people_cache
 from bot.store.db import Store
+from bot.store.schedules import create_schedule
 from tests.support.checkin_world import ALICE, BOB, TEAM, World, build_world, world_fixture
 
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)

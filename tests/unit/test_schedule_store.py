@@ -1,4 +1,4 @@
-"""Schedule records (bot.delivery.schedules) and the m003_delivery migration, on a real file."""
+"""Schedule records (bot.store.schedules) and the m003_delivery migration, on a real file."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.clock import FakeClock
-from bot.delivery import schedules as sch
 from bot.delivery.timing import ScheduleValueError, utc_text
+from bot.store import schedules as sch
 from bot.store.db import Store
 from bot.store.migrations import MIGRATIONS
 from tests.support.delivery_fakes import TEAM, FakeSlack, make_engine, make_store

@@ -20,7 +20,7 @@ def test_housekeeping_beats_and_forgets_old_request_ids(tmp_path: Path) -> None:
     store = Store(tmp_path / "p.db")
     store.migrate()
     clock = FakeClock(datetime(2026, 11, 22, 9, tzinfo=UTC))
-    services = build_services(
+    services, _ = build_services(
         Config(bot_token="xoxb-x", app_token="xapp-x", db_path=tmp_path / "p.db"),
         library=load_library(PROMPTS),
         store=store,
@@ -40,7 +40,7 @@ def test_replay_guards_are_pruned_after_the_signature_window(tmp_path: Path) -> 
     store = Store(tmp_path / "p.db")
     store.migrate()
     clock = FakeClock(datetime(2026, 11, 22, 9, tzinfo=UTC))
-    services = build_services(
+    services, _ = build_services(
         Config(bot_token="xoxb-x", app_token="xapp-x", db_path=tmp_path / "p.db"),
         library=load_library(PROMPTS),
         store=store,

@@ -11,8 +11,8 @@ import pytest
 
 from blockkit.validate import message_problems
 from bot.content.compose import tip_message
-from bot.delivery import schedules as sch
 from bot.features import tips
+from bot.store import schedules as sch
 from tests.support.checkin_world import Call, last_ephemeral, world_fixture
 from tests.support.nudge_world import (
     ALICE,

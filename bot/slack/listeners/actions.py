@@ -8,17 +8,17 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.router import ActionContext
+from bot.router import ActionContext, Router
 from bot.services import Services
 from bot.slack.listeners.common import channel_of, run_deferred, team_of, user_of
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App, services: Services, router: Router) -> None:
     def on_action(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
     ) -> None:
         ack()
-        handler = services.router.resolve_action(str(action.get("action_id", "")))
+        handler = router.resolve_action(str(action.get("action_id", "")))
         if handler is None:
             return  # e.g. a link button: Slack needs the ack, there is nothing to do
         ctx = ActionContext(

@@ -7,13 +7,13 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.router import CommandContext, run_command
+from bot.router import CommandContext, Router, run_command
 from bot.services import Services
 from bot.slack.listeners.common import tell_sorry
 from bot.slack.ratelimit import slow_down
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App, services: Services, router: Router) -> None:
     def on_command(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ctx = CommandContext(
             services=services,
@@ -34,7 +34,7 @@ def register(app: App, services: Services) -> None:
                 **slow_down(services.library, services.command, "commands", wait),
             )
             return
-        reply = run_command(services.router, ctx)
+        reply = run_command(router, ctx)
         if reply.message is not None:
             ack(response_type="ephemeral", **reply.message)
         else:
@@ -44,6 +44,7 @@ def register(app: App, services: Services) -> None:
                 reply.later,
                 where=f"{services.command} (deferred)",
                 on_error=lambda ref: tell_sorry(
+                    services.strings,
                     client,
                     ref,
                     user_id=ctx.user_id,

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
+from bot.content.strings import Strings
 from bot.errors import sorry_message
 from bot.router import ActionContext, ActionHandler, Message
-
-if TYPE_CHECKING:
-    from bot.services import Services
+from bot.services import Services
 
 log = logging.getLogger("pendulum.listeners")
 
@@ -71,6 +70,7 @@ def answer_privately(
 
 
 def tell_sorry(
+    strings: Strings,
     client: WebClient,
     ref: str,
     *,
@@ -80,7 +80,7 @@ def tell_sorry(
 ) -> None:
     answer_privately(
         client,
-        sorry_message(ref),
+        sorry_message(strings, ref),
         user_id=user_id,
         channel_id=channel_id,
         response_url=response_url,
@@ -109,6 +109,7 @@ def run_deferred(
         job,
         where=where,
         on_error=lambda ref: tell_sorry(
+            services.strings,
             ctx.client,
             ref,
             user_id=ctx.user_id,

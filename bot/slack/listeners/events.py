@@ -8,18 +8,18 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.router import EventContext
+from bot.router import EventContext, Router
 from bot.services import Services
 from bot.store.requests import first_time
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App, services: Services, router: Router) -> None:
     def make_listener(event_type: str) -> Any:
         def on_event(
             ack: Ack, body: dict[str, Any], event: dict[str, Any], client: WebClient
         ) -> None:
             ack()
-            handler = services.router.events[event_type]
+            handler = router.events[event_type]
             team_id = str(body.get("team_id") or "")
             event_id = str(body.get("event_id") or "")
             ctx = EventContext(
@@ -36,5 +36,5 @@ def register(app: App, services: Services) -> None:
 
         return on_event
 
-    for event_type in services.router.events:
+    for event_type in router.events:
         app.event(event_type)(make_listener(event_type))

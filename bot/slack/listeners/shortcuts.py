@@ -8,15 +8,15 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.router import ActionContext
+from bot.router import ActionContext, Router
 from bot.services import Services
 from bot.slack.listeners.common import channel_of, run_deferred, team_of, user_of
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App, services: Services, router: Router) -> None:
     def on_shortcut(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        handler = services.router.shortcuts.get(str(body.get("callback_id", "")))
+        handler = router.shortcuts.get(str(body.get("callback_id", "")))
         if handler is None:
             return
         ctx = ActionContext(

@@ -11,18 +11,12 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.errors import report
-from bot.router import ViewContext, ViewHandler
+from bot.router import Router, ViewContext, ViewHandler
 from bot.services import Services
 from bot.slack.listeners.common import team_of, tell_sorry, user_of
 from bot.store.db import is_busy
 
 log = logging.getLogger("pendulum.listeners")
-
-
-BUSY_TEXT = "I'm busy for a moment and couldn't save this. Please submit again."
-FAILED_TEXT = (
-    "Sorry, I couldn't save this (ref {ref}). Your answers are still here: please try again."
-)
 
 
 def first_input(view: dict[str, Any]) -> str | None:
@@ -33,7 +27,7 @@ def first_input(view: dict[str, Any]) -> str | None:
     return None
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App, services: Services, router: Router) -> None:
     def context_for(body: dict[str, Any], view: dict[str, Any], client: WebClient) -> ViewContext:
         return ViewContext(
             services=services,
@@ -66,17 +60,25 @@ def register(app: App, services: Services) -> None:
                 log.warning(
                     "view %s: database busy, asked to submit again", view.get("callback_id")
                 )
-                ack(response_action="errors", errors={keep_on: BUSY_TEXT})
+                ack(response_action="errors", errors={keep_on: services.strings.say("view_busy")})
                 return
             ref = report(exc, where=f"view {view.get('callback_id')}")
             if keep_on is not None:  # the save failed (disk full, a damaged table…): the
                 # modal stays open with what was typed, so nothing is lost
-                ack(response_action="errors", errors={keep_on: FAILED_TEXT.format(ref=ref)})
+                ack(
+                    response_action="errors",
+                    errors={keep_on: services.strings.say("view_failed", ref=ref)},
+                )
                 return
             ack()
             services.worker.submit(
                 lambda: tell_sorry(
-                    client, ref, user_id=ctx.user_id, channel_id=None, response_url=None
+                    services.strings,
+                    client,
+                    ref,
+                    user_id=ctx.user_id,
+                    channel_id=None,
+                    response_url=None,
                 ),
                 where="view error notice",
             )
@@ -90,15 +92,20 @@ def register(app: App, services: Services) -> None:
                 reply.later,
                 where=f"view {view.get('callback_id')} (deferred)",
                 on_error=lambda ref: tell_sorry(
-                    client, ref, user_id=ctx.user_id, channel_id=None, response_url=None
+                    services.strings,
+                    client,
+                    ref,
+                    user_id=ctx.user_id,
+                    channel_id=None,
+                    response_url=None,
                 ),
             )
 
     def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        run(services.router.views, ack, body, view, client)
+        run(router.views, ack, body, view, client)
 
     def on_closed(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        run(services.router.view_closed, ack, body, view, client)
+        run(router.view_closed, ack, body, view, client)
 
     app.view_submission(re.compile(r".+"))(on_submit)
     app.view_closed(re.compile(r".+"))(on_closed)

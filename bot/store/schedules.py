@@ -9,79 +9,23 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 import sqlite_utils
 
 from bot.clock import Clock
-from bot.delivery import ledger
-from bot.delivery.ledger import CLAIMED, SENT, delivery_key
+from bot.delivery.model import CLAIMED, SENT, Schedule, ScheduleNotFound, delivery_key
 from bot.delivery.timing import (
     Occurrence,
     ScheduleValueError,
     WeeklySlot,
     next_occurrence,
-    parse_utc,
     period_key,
     utc_text,
 )
+from bot.store import deliveries
 from bot.store.db import Store
-
-
-class ScheduleNotFound(LookupError):
-    """No schedule with that id in that workspace."""
-
-
-@dataclass(frozen=True)
-class Schedule:
-    id: int
-    team_id: str
-    kind: str
-    owner_user_id: str
-    target: str
-    weekday: int
-    local_time: str
-    tz: str
-    params: dict[str, Any]
-    paused_reason: str | None
-    paused_until: date | None
-    next_due_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
-
-    @property
-    def slot(self) -> WeeklySlot:
-        return WeeklySlot.parse(self.weekday, self.local_time, self.tz)
-
-    @property
-    def paused_indefinitely(self) -> bool:
-        return self.paused_reason is not None and self.paused_until is None
-
-    def is_paused_on(self, local_day: date) -> bool:
-        if self.paused_indefinitely:
-            return True
-        return self.paused_until is not None and local_day < self.paused_until
-
-    @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Schedule:
-        return cls(
-            id=int(row["id"]),
-            team_id=row["team_id"],
-            kind=row["kind"],
-            owner_user_id=row["owner_user_id"],
-            target=row["target"],
-            weekday=int(row["weekday"]),
-            local_time=row["local_time"],
-            tz=row["tz"],
-            params=json.loads(row["params"] or "{}"),
-            paused_reason=row["paused_reason"],
-            paused_until=date.fromisoformat(row["paused_until"]) if row["paused_until"] else None,
-            next_due_at=parse_utc(row["next_due_at"]) if row["next_due_at"] else None,
-            created_at=parse_utc(row["created_at"]),
-            updated_at=parse_utc(row["updated_at"]),
-        )
 
 
 def _rows(db: sqlite_utils.Database, sql: str, params: list[Any]) -> list[dict[str, Any]]:
@@ -353,7 +297,7 @@ def next_to_send(
             continue
         period = period_key(occ.local_date)
         key = delivery_key(schedule.team_id, schedule.kind, schedule.target, period)
-        row = ledger.get(store, key)
+        row = deliveries.get(store, key)
         if row is not None and row.status in (SENT, CLAIMED):
             continue
         if also_skip is not None and also_skip(period):
@@ -385,3 +329,46 @@ def delete_workspace(store: Store, team_id: str) -> None:
     with store.write() as db:
         for table in ("deliveries", "schedule_skips", "schedules"):
             db.execute(f"DELETE FROM {table} WHERE team_id = ?", [team_id])
+
+
+# -- planning (bot/delivery/planner.py) --------------------------------------------------------
+def due_rows(store: Store, now: datetime, limit: int) -> list[dict[str, Any]]:
+    """Schedules whose sweep cursor has passed, earliest first (an indexed range scan)."""
+    return _rows(
+        store.db,
+        "SELECT * FROM schedules WHERE next_due_at IS NOT NULL AND next_due_at <= ?"
+        " ORDER BY next_due_at LIMIT ?",
+        [utc_text(now), limit],
+    )
+
+
+def skips_for(store: Store, ids: list[int]) -> dict[int, frozenset[date]]:
+    """The local dates each schedule's owner skipped."""
+    placeholders = ", ".join("?" for _ in ids)
+    found: dict[int, set[date]] = {}
+    for schedule_id, day in store.db.execute(
+        f"SELECT schedule_id, local_date FROM schedule_skips WHERE schedule_id IN ({placeholders})",
+        ids,
+    ).fetchall():
+        found.setdefault(int(schedule_id), set()).add(date.fromisoformat(day))
+    return {k: frozenset(v) for k, v in found.items()}
+
+
+def park(db: sqlite_utils.Database, schedule_id: int, cursor: str, reason: str) -> None:
+    """An unplannable schedule stops, with the reason (unless another ticker moved it)."""
+    db.execute(
+        "UPDATE schedules SET next_due_at = NULL, paused_reason = ?"
+        " WHERE id = ? AND next_due_at = ?",
+        [reason, schedule_id, cursor],
+    )
+
+
+def move_cursor(
+    db: sqlite_utils.Database, schedule_id: int, cursor: str, next_due_at: datetime
+) -> bool:
+    """Compare-and-set the sweep cursor; False when another ticker moved it first."""
+    moved = db.execute(
+        "UPDATE schedules SET next_due_at = ? WHERE id = ? AND next_due_at = ?",
+        [utc_text(next_due_at), schedule_id, cursor],
+    )
+    return bool(moved.rowcount)

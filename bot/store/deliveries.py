@@ -18,69 +18,22 @@ Every function here is one short transaction; none is ever held across a Slack c
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 import sqlite_utils
 
-from bot.delivery.model import OutgoingMessage
-from bot.delivery.timing import parse_utc, utc_text
+from bot.delivery.model import (
+    CLAIMED,
+    FAILED,
+    PENDING,
+    SKIPPED,
+    Delivery,
+    OutgoingMessage,
+)
+from bot.delivery.timing import utc_text
 from bot.store.db import Store
-
-PENDING, CLAIMED, SENT, FAILED, SKIPPED = "pending", "claimed", "sent", "failed", "skipped"
-
-
-def delivery_key(team_id: str, kind: str, target: str, period: str) -> str:
-    return f"{team_id}:{kind}:{target}:{period}"
-
-
-@dataclass(frozen=True)
-class Delivery:
-    key: str
-    team_id: str
-    kind: str
-    schedule_id: int | None
-    target: str
-    period: str
-    status: str
-    due_at: datetime
-    expires_at: datetime | None
-    claimed_at: datetime | None
-    sent_at: datetime | None
-    channel: str | None
-    ts: str | None
-    payload: OutgoingMessage | None
-    attempts: int
-    error: str | None
-
-    @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Delivery:
-        def when(name: str) -> datetime | None:
-            return parse_utc(row[name]) if row[name] else None
-
-        return cls(
-            key=row["key"],
-            team_id=row["team_id"],
-            kind=row["kind"],
-            schedule_id=row["schedule_id"],
-            target=row["target"],
-            period=row["period"],
-            status=row["status"],
-            due_at=parse_utc(row["due_at"]),
-            expires_at=when("expires_at"),
-            claimed_at=when("claimed_at"),
-            sent_at=when("sent_at"),
-            channel=row["channel"],
-            ts=row["ts"],
-            payload=cast(OutgoingMessage, json.loads(row["payload"])) if row["payload"] else None,
-            attempts=int(row["attempts"]),
-            error=row["error"],
-        )
-
-    def expired(self, now: datetime) -> bool:
-        return self.expires_at is not None and now > self.expires_at
 
 
 def _select(db: sqlite_utils.Database, where: str, params: Iterable[Any]) -> list[Delivery]:
@@ -229,6 +182,54 @@ def skip_pending_to(store: Store, team_id: str, target: str, *, reason: str) -> 
             [reason, team_id, target],
         )
         return cursor.rowcount
+
+
+def pending_to(
+    store: Store, team_id: str, target: str, kinds: Sequence[str], period: str | None = None
+) -> list[Delivery]:
+    """What is still pending to `target` of these kinds (of one period, or all)."""
+    where = (
+        f"team_id = ? AND target = ? AND status = 'pending'"
+        f" AND kind IN ({', '.join('?' for _ in kinds)})"
+    )
+    params: list[Any] = [team_id, target, *kinds]
+    if period is not None:
+        where += " AND period = ?"
+        params.append(period)
+    return _select(store.db, where + " ORDER BY due_at, key", params)
+
+
+def kinds_in_period(store: Store, team_id: str, target: str, period: str) -> set[str]:
+    """The kinds sent to `target` in one period, on their way or queued."""
+    rows = store.db.execute(
+        "SELECT kind FROM deliveries WHERE team_id = ? AND target = ? AND period = ?"
+        " AND status IN ('pending', 'claimed', 'sent')",
+        [team_id, target, period],
+    ).fetchall()
+    return {str(r[0]) for r in rows}
+
+
+def keys_of_kind(store: Store, team_id: str, target: str, kind: str) -> list[str]:
+    """The keys of `kind` sent (or on their way) to `target`."""
+    rows = store.db.execute(
+        "SELECT key FROM deliveries WHERE team_id = ? AND kind = ? AND target = ?"
+        " AND status IN ('pending', 'claimed', 'sent')",
+        [team_id, kind, target],
+    ).fetchall()
+    return [str(r[0]) for r in rows]
+
+
+def sent_locations(
+    store: Store, team_id: str, target: str, period: str, kinds: Sequence[str]
+) -> list[tuple[str, str]]:
+    """(channel, ts) of the messages of these kinds sent to `target` in one period."""
+    rows = store.db.execute(
+        "SELECT channel, ts FROM deliveries WHERE team_id = ? AND target = ? AND period = ?"
+        " AND status = 'sent' AND ts IS NOT NULL"
+        f" AND kind IN ({', '.join('?' for _ in kinds)})",
+        [team_id, target, period, *kinds],
+    ).fetchall()
+    return [(str(c), str(t)) for c, t in rows if c]
 
 
 def release(store: Store, key: str, *, error: str, attempts: int) -> bool:
