@@ -22,11 +22,6 @@ SQL_CALL = re.compile(r"\.execute\(|\.executemany\(|\.executescript\(|\.query\(|
 # bot/cli.py imports the offline workbench and the admin commands lazily, to keep start-up lean.
 LAZY_IMPORTS_ALLOWED = {BOT / "cli.py"}
 
-# Checks that pass only once every Phase B package (P1-P3) is merged; the lead removes the
-# marks after the merge, which turns them into hard tests.
-PENDING_MERGE = pytest.mark.xfail(
-    strict=False, reason="issue 12 Phase B: passes once P1-P3 are merged"
-)
 
 
 def sources(top: Path) -> list[Path]:
@@ -164,7 +159,6 @@ def long_modules(top: Path) -> dict[str, int]:
     }
 
 
-@PENDING_MERGE
 def test_no_module_in_bot_is_over_450_lines() -> None:
     assert long_modules(BOT) == {}
 
@@ -174,7 +168,6 @@ def test_no_module_in_the_other_packages_is_over_450_lines(package: str) -> None
     assert long_modules(ROOT / package) == {}
 
 
-@PENDING_MERGE
 def test_bot_imports_form_no_cycle() -> None:
     assert cycles(import_graph(BOT)) == []
 
@@ -195,7 +188,6 @@ def sql_calls_outside_store(top: Path) -> list[str]:
     ]
 
 
-@PENDING_MERGE
 def test_every_sql_call_in_bot_lives_in_bot_store() -> None:
     assert sql_calls_outside_store(BOT) == []
 
@@ -215,7 +207,6 @@ def test_bot_never_imports_the_emulator() -> None:
     assert found == []
 
 
-@PENDING_MERGE
 def test_bot_imports_itself_at_module_level_except_in_cli() -> None:
     found = [
         f"{p.relative_to(ROOT)}:{line} {target}"
