@@ -23,7 +23,6 @@ SQL_CALL = re.compile(r"\.execute\(|\.executemany\(|\.executescript\(|\.query\(|
 LAZY_IMPORTS_ALLOWED = {BOT / "cli.py"}
 
 
-
 def sources(top: Path) -> list[Path]:
     return sorted(p for p in top.rglob("*.py") if "__pycache__" not in p.parts)
 
