@@ -10,128 +10,12 @@ One rule is ours, not Slack's: text that would notify many people (``<!channel>`
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from typing import Any, Literal
 
+from blockkit import limits
+
 Surface = Literal["message", "modal", "home"]
-
-MAX_BLOCKS: dict[str, int] = {"message": 50, "modal": 100, "home": 100}
-MAX_ID = 255
-
-_NOT_SHOWN = frozenset(
-    {
-        "value",
-        "action_id",
-        "block_id",
-        "url",
-        "image_url",
-        "callback_id",
-        "private_metadata",
-        "external_id",
-    }
-)
-_SPECIAL_MENTION = re.compile(r"<!(?:channel|here|everyone)(?:\|[^>]*)?>|<!subteam\^[^>]*>")
-_LINK_NAMES_MENTION = re.compile(r"(?<![\w@])@(?:channel|here|everyone)\b")
-
-_TEXT_KEYS = {"plain_text": {"type", "text", "emoji"}, "mrkdwn": {"type", "text", "verbatim"}}
-_SELECT_BASE = {"type", "action_id", "confirm", "focus_on_load", "placeholder"}
-_INPUT_BASE = {"type", "action_id", "dispatch_action_config", "focus_on_load", "placeholder"}
-_ELEMENT_KEYS: dict[str, set[str]] = {
-    "button": {
-        "type",
-        "text",
-        "action_id",
-        "url",
-        "value",
-        "style",
-        "confirm",
-        "accessibility_label",
-    },
-    "static_select": _SELECT_BASE | {"options", "option_groups", "initial_option"},
-    "multi_static_select": _SELECT_BASE
-    | {"options", "option_groups", "initial_options", "max_selected_items"},
-    "external_select": _SELECT_BASE | {"initial_option", "min_query_length"},
-    "multi_external_select": _SELECT_BASE
-    | {"initial_options", "min_query_length", "max_selected_items"},
-    "users_select": _SELECT_BASE | {"initial_user"},
-    "multi_users_select": _SELECT_BASE | {"initial_users", "max_selected_items"},
-    "conversations_select": _SELECT_BASE
-    | {"initial_conversation", "default_to_current_conversation", "response_url_enabled", "filter"},
-    "multi_conversations_select": _SELECT_BASE
-    | {"initial_conversations", "default_to_current_conversation", "max_selected_items", "filter"},
-    "channels_select": _SELECT_BASE | {"initial_channel", "response_url_enabled"},
-    "multi_channels_select": _SELECT_BASE | {"initial_channels", "max_selected_items"},
-    "overflow": {"type", "action_id", "options", "confirm"},
-    "radio_buttons": {"type", "action_id", "options", "initial_option", "confirm", "focus_on_load"},
-    "checkboxes": {"type", "action_id", "options", "initial_options", "confirm", "focus_on_load"},
-    "datepicker": _SELECT_BASE | {"initial_date"},
-    "timepicker": _SELECT_BASE | {"initial_time", "timezone"},
-    "datetimepicker": {"type", "action_id", "initial_date_time", "confirm", "focus_on_load"},
-    "plain_text_input": _INPUT_BASE | {"initial_value", "multiline", "min_length", "max_length"},
-    "number_input": _INPUT_BASE | {"is_decimal_allowed", "initial_value", "min_value", "max_value"},
-    "email_text_input": _INPUT_BASE | {"initial_value"},
-    "url_text_input": _INPUT_BASE | {"initial_value"},
-    "rich_text_input": _INPUT_BASE | {"initial_value"},
-    "image": {"type", "image_url", "alt_text", "slack_file"},
-}
-_MENUS = {
-    "static_select",
-    "multi_static_select",
-    "external_select",
-    "multi_external_select",
-    "users_select",
-    "multi_users_select",
-    "conversations_select",
-    "multi_conversations_select",
-    "channels_select",
-    "multi_channels_select",
-}
-_PICKERS = {"overflow", "radio_buttons", "checkboxes", "datepicker", "timepicker"}
-_ACTIONS_ELEMENTS = _MENUS | _PICKERS | {"button", "datetimepicker"}
-_ACCESSORY_ELEMENTS = _MENUS | _PICKERS | {"button", "image"}
-_INPUT_ELEMENTS = (
-    _MENUS
-    | _PICKERS
-    | {
-        "datetimepicker",
-        "plain_text_input",
-        "number_input",
-        "email_text_input",
-        "url_text_input",
-        "rich_text_input",
-    }
-) - {"overflow"}
-_OPTION_LIMITS = {
-    "static_select": 100,
-    "multi_static_select": 100,
-    "overflow": 5,
-    "radio_buttons": 10,
-    "checkboxes": 10,
-}
-_BLOCK_KEYS: dict[str, set[str]] = {
-    "header": {"type", "block_id", "text"},
-    "section": {"type", "block_id", "text", "fields", "accessory", "expand"},
-    "context": {"type", "block_id", "elements"},
-    "divider": {"type", "block_id"},
-    "actions": {"type", "block_id", "elements"},
-    "input": {"type", "block_id", "label", "element", "hint", "optional", "dispatch_action"},
-    "image": {"type", "block_id", "image_url", "alt_text", "title", "slack_file"},
-    "rich_text": {"type", "block_id", "elements"},
-}
-_VIEW_KEYS = {
-    "type",
-    "title",
-    "blocks",
-    "close",
-    "submit",
-    "private_metadata",
-    "callback_id",
-    "clear_on_close",
-    "notify_on_close",
-    "external_id",
-    "submit_disabled",
-}
 
 
 def blocks_problems(blocks: object, *, surface: Surface) -> list[str]:
@@ -161,7 +45,7 @@ def message_problems(message: Mapping[str, Any]) -> list[str]:
             problems.extend(_special_mentions(message[key], key))
     if _truthy(message.get("link_names")):
         for path, value in _strings(message.get("text"), "text"):
-            if _LINK_NAMES_MENTION.search(value):
+            if limits.LINK_NAMES_MENTION.search(value):
                 problems.append(f"{path}: special mention (@channel/@here with link_names)")
     return problems
 
@@ -174,7 +58,7 @@ def view_problems(view: Mapping[str, Any]) -> list[str]:
     if kind not in ("modal", "home"):
         return [f"type: {kind!r} is not modal or home"]
     checker = _Checker("modal" if kind == "modal" else "home")
-    for key in sorted(set(view) - _VIEW_KEYS):
+    for key in sorted(set(view) - limits.VIEW_KEYS):
         checker.add(key, "unknown view field")
     if kind == "modal":
         checker.text(view.get("title"), "title", plain=True, limit=24)
@@ -189,8 +73,8 @@ def view_problems(view: Mapping[str, Any]) -> list[str]:
                 checker.add(key, "not allowed in a home view")
             checker.text(view[key], key, plain=True, limit=24)
     checker.string(view.get("private_metadata"), "private_metadata", 3000, required=False)
-    checker.string(view.get("callback_id"), "callback_id", MAX_ID, required=False)
-    checker.string(view.get("external_id"), "external_id", MAX_ID, required=False)
+    checker.string(view.get("callback_id"), "callback_id", limits.MAX_ID, required=False)
+    checker.string(view.get("external_id"), "external_id", limits.MAX_ID, required=False)
     checker.blocks(view.get("blocks"), "blocks")
     checker.problems.extend(_special_mentions(dict(view), ""))
     return checker.problems
@@ -236,12 +120,12 @@ class _Checker:
             self.add(path, "must be a text object")
             return
         kind = obj.get("type")
-        if kind not in _TEXT_KEYS:
+        if kind not in limits.TEXT_KEYS:
             self.add(f"{path}.type", f"{kind!r} is not plain_text or mrkdwn")
             return
         if plain and kind != "plain_text":
             self.add(f"{path}.type", "must be plain_text")
-        self.keys(obj, _TEXT_KEYS[kind], path)
+        self.keys(obj, limits.TEXT_KEYS[kind], path)
         self.string(obj.get("text"), f"{path}.text", limit)
 
     def blocks(self, blocks: object, path: str) -> None:
@@ -252,7 +136,7 @@ class _Checker:
         if not isinstance(blocks, list):
             self.add(path, "must be a list")
             return
-        limit = MAX_BLOCKS[self.surface]
+        limit = limits.MAX_BLOCKS[self.surface]
         if len(blocks) > limit:
             self.add(path, f"{len(blocks)} blocks > {limit}")
         for i, block in enumerate(blocks):
@@ -263,13 +147,13 @@ class _Checker:
             self.add(path, "must be an object")
             return
         kind = block.get("type")
-        if kind not in _BLOCK_KEYS:
+        if kind not in limits.BLOCK_KEYS:
             self.add(f"{path}.type", f"unsupported block type {kind!r}")
             return
-        self.keys(block, _BLOCK_KEYS[kind], path)
+        self.keys(block, limits.BLOCK_KEYS[kind], path)
         block_id = block.get("block_id")
         if block_id is not None:
-            self.string(block_id, f"{path}.block_id", MAX_ID)
+            self.string(block_id, f"{path}.block_id", limits.MAX_ID)
             if isinstance(block_id, str):
                 if block_id in self.block_ids:
                     self.add(f"{path}.block_id", f"duplicate block_id {block_id!r}")
@@ -303,7 +187,7 @@ class _Checker:
                 for i, field in enumerate(fields):
                     self.text(field, f"{path}.fields[{i}]", plain=False, limit=2000)
         if "accessory" in block:
-            self.element(block["accessory"], f"{path}.accessory", _ACCESSORY_ELEMENTS, set())
+            self.element(block["accessory"], f"{path}.accessory", limits.ACCESSORY_ELEMENTS, set())
 
     def _block_context(self, block: Mapping[str, Any], path: str) -> None:
         elements = self._list(block.get("elements"), f"{path}.elements", 10)
@@ -320,7 +204,7 @@ class _Checker:
     def _block_actions(self, block: Mapping[str, Any], path: str) -> None:
         seen: set[str] = set()
         for i, element in enumerate(self._list(block.get("elements"), f"{path}.elements", 25)):
-            self.element(element, f"{path}.elements[{i}]", _ACTIONS_ELEMENTS, seen)
+            self.element(element, f"{path}.elements[{i}]", limits.ACTIONS_ELEMENTS, seen)
 
     def _block_input(self, block: Mapping[str, Any], path: str) -> None:
         if self.surface == "message":
@@ -333,7 +217,7 @@ class _Checker:
         if "element" not in block:
             self.add(f"{path}.element", "required")
         else:
-            self.element(block["element"], f"{path}.element", _INPUT_ELEMENTS, set())
+            self.element(block["element"], f"{path}.element", limits.INPUT_ELEMENTS, set())
 
     def _block_image(self, block: Mapping[str, Any], path: str) -> None:
         self._image_source(block, path)
@@ -363,13 +247,13 @@ class _Checker:
         if kind not in allowed:
             self.add(f"{path}.type", f"element type {kind!r} not allowed here")
             return
-        self.keys(element, _ELEMENT_KEYS[kind], path)
+        self.keys(element, limits.ELEMENT_KEYS[kind], path)
         if kind == "image":
             self._image_source(element, path)
             return
         action_id = element.get("action_id")
         if action_id is not None:
-            self.string(action_id, f"{path}.action_id", MAX_ID)
+            self.string(action_id, f"{path}.action_id", limits.MAX_ID)
             if isinstance(action_id, str):
                 # Slack's rule: unique among the action_ids of the containing block.
                 if action_id in seen:
@@ -381,7 +265,7 @@ class _Checker:
             self.confirm(element["confirm"], f"{path}.confirm")
         if kind == "button":
             self._button(element, path)
-        elif kind in _OPTION_LIMITS:
+        elif kind in limits.OPTION_LIMITS:
             self._options(element, path, kind)
         elif kind == "plain_text_input":
             self._plain_text_input(element, path)
@@ -399,7 +283,7 @@ class _Checker:
             self.add(f"{path}.style", f"{button['style']!r} is not primary or danger")
 
     def _options(self, element: Mapping[str, Any], path: str, kind: str) -> None:
-        limit = _OPTION_LIMITS[kind]
+        limit = limits.OPTION_LIMITS[kind]
         plain = kind not in ("radio_buttons", "checkboxes")
         values: set[str] = set()
         if "option_groups" in element and kind in ("static_select", "multi_static_select"):
@@ -472,7 +356,7 @@ class _Checker:
 def _special_mentions(value: object, path: str) -> list[str]:
     problems = []
     for where, text in _strings(value, path):
-        found = _SPECIAL_MENTION.search(text)
+        found = limits.SPECIAL_MENTION.search(text)
         if found:
             problems.append(f"{where}: special mention {found.group(0)}")
     for where, node in _objects(value, path):
@@ -487,7 +371,7 @@ def _strings(value: object, path: str) -> Iterator[tuple[str, str]]:
         yield path, value
     elif isinstance(value, Mapping):
         for key, item in value.items():
-            if key not in _NOT_SHOWN:
+            if key not in limits.NOT_SHOWN:
                 yield from _strings(item, f"{path}.{key}" if path else str(key))
     elif isinstance(value, list):
         for i, item in enumerate(value):

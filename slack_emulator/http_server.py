@@ -9,7 +9,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 # Importing the handler modules registers their methods.
-from slack_emulator import methods_apps, methods_chat, methods_directory, methods_views
+from slack_emulator import (
+    methods_apps,
+    methods_chat,
+    methods_directory,
+    methods_views,
+    response_posts,
+)
 from slack_emulator.api import HttpAnswer, dispatch
 from slack_emulator.core import Core
 from slack_emulator.errors import ApiError
@@ -51,7 +57,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(self._api(core, url.path.removeprefix("/api/"), url.query, body))
         elif url.path.startswith("/response/"):
             token = url.path.removeprefix("/response/")
-            status, answer = core.responses.post(core, core.base_url + url.path, token, body)
+            status, answer = response_posts.post(core, core.base_url + url.path, token, body)
             self._send(HttpAnswer(status, answer))
         elif url.path.startswith("/upload/"):
             self._send_text(*self._upload(core, url.path.removeprefix("/upload/"), body))

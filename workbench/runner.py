@@ -29,7 +29,7 @@ from bot.delivery.timing import parse_utc
 from bot.router import Router
 from bot.runtime import lock_database, prepare_workspaces, start_scheduler, stop_scheduler
 from bot.services import SampleFeeds, Services, make_client
-from bot.store import Store
+from bot.store import Store, inspect
 from bot.store.backup import DatabaseLock
 from slack_emulator import Emulator
 from workbench.calendars import connect_sample_calendars
@@ -64,14 +64,8 @@ def app_config(config: Config, emu: Emulator) -> Config:
 def latest_recorded(store: Store) -> datetime | None:
     """The latest instant the app wrote down (a send, a claim, a schedule change). The clock
     of a restarted workbench starts there if that is still in the future."""
-    row = store.db.execute(
-        "SELECT max(t) FROM ("
-        " SELECT max(sent_at) AS t FROM deliveries"
-        " UNION ALL SELECT max(claimed_at) FROM deliveries"
-        " UNION ALL SELECT max(created_at) FROM deliveries"
-        " UNION ALL SELECT max(updated_at) FROM schedules)"
-    ).fetchone()
-    return parse_utc(row[0]) if row and row[0] else None
+    latest = inspect.latest_recorded(store)
+    return parse_utc(latest) if latest else None
 
 
 @dataclass

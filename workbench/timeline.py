@@ -8,8 +8,6 @@ reads these; the app's own scheduler tick does the sending once the clock has mo
 
 from __future__ import annotations
 
-import sqlite3
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.delivery.timing import ScheduleValueError, local_date_of, parse_utc, utc_text, zone
+from bot.store.inspect import LedgerReader
 from workbench.clock import MovableClock
 
 KIND_LABELS = {
@@ -37,8 +36,6 @@ KIND_LABELS = {
     "milestone": "Milestone",
 }
 SETTLE_TIMEOUT = 15.0
-# a send is "settled" once the tick has planned, claimed and recorded it
-_OPEN = ("pending", "claimed")
 
 
 def kind_label(kind: str) -> str:
@@ -94,37 +91,23 @@ class Outcome:
 
 
 class Timeline:
-    """Reads the app's schedule and ledger tables over its own read-only connection (the
-    app's per-thread connections belong to the app's threads)."""
+    """Reads the app's schedule and ledger tables through bot.store.inspect's read-only
+    connection (the app's per-thread connections belong to the app's threads)."""
 
     def __init__(self, db_path: Path, clock: MovableClock) -> None:
         self.clock = clock
-        self._db = sqlite3.connect(
-            f"file:{db_path}?mode=ro", uri=True, check_same_thread=False, timeout=5
-        )
-        self._db.execute("PRAGMA busy_timeout = 5000")
-        self._lock = threading.Lock()
+        self._ledger = LedgerReader(db_path)
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
-
-    def _rows(self, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> list[dict[str, Any]]:
-        with self._lock:
-            cursor = self._db.execute(sql, params)
-            names = [d[0] for d in cursor.description]
-            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        self._ledger.close()
 
     def upcoming(self, limit: int = 8) -> list[Upcoming]:
         """The next sends, soonest first."""
         found: list[Upcoming] = []
         skips: dict[int, set[str]] = {}
-        for row in self._rows("SELECT schedule_id, local_date FROM schedule_skips"):
+        for row in self._ledger.skips():
             skips.setdefault(int(row["schedule_id"]), set()).add(str(row["local_date"]))
-        for row in self._rows(
-            "SELECT * FROM schedules WHERE next_due_at IS NOT NULL ORDER BY next_due_at LIMIT ?",
-            [limit],
-        ):
+        for row in self._ledger.next_schedules(limit):
             due = parse_utc(row["next_due_at"])
             found.append(
                 Upcoming(
@@ -136,11 +119,7 @@ class Timeline:
                     _schedule_note(row, due, skips.get(int(row["id"]), set())),
                 )
             )
-        for row in self._rows(
-            "SELECT kind, target, due_at FROM deliveries WHERE status = 'pending'"
-            " ORDER BY due_at LIMIT ?",
-            [limit],
-        ):
+        for row in self._ledger.pending_sends(limit):
             found.append(
                 Upcoming(parse_utc(row["due_at"]), str(row["kind"]), str(row["target"]), "queued")
             )
@@ -148,31 +127,17 @@ class Timeline:
         return found[:limit]
 
     def statuses(self) -> dict[str, str]:
-        return {
-            str(r["key"]): str(r["status"])
-            for r in self._rows("SELECT key, status FROM deliveries")
-        }
+        return self._ledger.statuses()
 
     def settled(self) -> bool:
         """Nothing due is left for the tick: every schedule's cursor is in the future and
         every ledger row due by now is sent, skipped or failed."""
         now = utc_text(self.clock.now())
-        due_schedules = self._rows(
-            "SELECT count(*) AS n FROM schedules WHERE next_due_at IS NOT NULL"
-            " AND next_due_at <= ?",
-            [now],
-        )[0]["n"]
-        open_rows = self._rows(
-            "SELECT count(*) AS n FROM deliveries WHERE status IN (?, ?) AND due_at <= ?",
-            [*_OPEN, now],
-        )[0]["n"]
-        return int(due_schedules) == 0 and int(open_rows) == 0
+        return self._ledger.due_schedules(now) == 0 and self._ledger.open_due(now) == 0
 
     def changes_since(self, before: dict[str, str]) -> list[Outcome]:
         out = []
-        for row in self._rows(
-            "SELECT key, kind, target, status, due_at, error FROM deliveries ORDER BY due_at"
-        ):
+        for row in self._ledger.deliveries():
             if before.get(str(row["key"])) != row["status"]:
                 out.append(
                     Outcome(

@@ -9,33 +9,12 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import datetime
-from pathlib import Path
-
-import pytest
 
 from blockkit.validate import message_problems, view_problems
 from slack_emulator import Emulator
 from slack_emulator.models import Message
 from tests.support.harness import ALICE, BOB, TEAM, AppProcess
 from tests.support.steps import enrol, move_clock_to, query, text_of, wait_dm, wait_ephemeral
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def engine_wired() -> bool:
-    """Scheduled sends need the running app to build the delivery engine (anywhere outside
-    bot/delivery itself) and tick it."""
-    for path in (REPO / "bot").rglob("*.py"):
-        if "delivery" in path.parts or "emulator" in path.parts:
-            continue
-        if "DeliveryEngine(" in path.read_text(encoding="utf-8"):
-            return True
-    return False
-
-
-needs_engine = pytest.mark.skipif(
-    not engine_wired(), reason="the runtime does not start the delivery engine yet"
-)
 
 
 def answer_checkin(emu: Emulator, app: AppProcess, prompt: Message) -> None:
@@ -77,7 +56,6 @@ def answer_checkin(emu: Emulator, app: AppProcess, prompt: Message) -> None:
     assert all("Long week" not in text_of(m) for m in emu.messages(TEAM))
 
 
-@needs_engine
 def test_weekly_check_in_end_to_end(emu: Emulator, app: AppProcess) -> None:
     # enrol: opt-in, Friday 15:00 in Alice's Slack zone (America/New_York)
     enrol(emu)

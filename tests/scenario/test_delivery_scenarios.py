@@ -9,7 +9,7 @@ local Slack emulator, its clock moved forward to each send (the tick runs every 
 * a 429/503 storm with Slack's rate limits on: one message per recipient.
 
 DST in the other zones, rotation over a whole cycle, missed sends after an outage, and every
-command's edge cases are covered without a subprocess in tests/test_*_handlers.py and
+command's edge cases are covered without a subprocess in tests/unit/test_*_handlers.py and
 tests/unit/test_nudge_dst.py.
 """
 

@@ -14,10 +14,9 @@ from typing import Any
 
 import pytest
 
-from slack_emulator import Emulator
+from slack_emulator import Emulator, response_posts
 from slack_emulator import http_server as front
 from slack_emulator.delivery import Delivery
-from slack_emulator.responses import ResponseUrls
 from tests.support.harness import ALICE, BOB, TEAM, AppProcess, make_emulator, start_app
 
 SLACK_DELAY = 1.5
@@ -31,7 +30,7 @@ def slow(
     with make_emulator() as emulator:
         process = start_app(emulator, tmp_path_factory.mktemp("slow") / "app", mode=request.param)
         patch = pytest.MonkeyPatch()
-        api, respond = front.dispatch, ResponseUrls.post
+        api, respond = front.dispatch, response_posts.post
 
         def slow_api(*args: Any, **kwargs: Any) -> Any:
             time.sleep(SLACK_DELAY)
@@ -42,7 +41,7 @@ def slow(
             return respond(*args, **kwargs)
 
         patch.setattr(front, "dispatch", slow_api)
-        patch.setattr(ResponseUrls, "post", slow_response)
+        patch.setattr(response_posts, "post", slow_response)
         try:
             yield emulator, process
         finally:

@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from slack_emulator import Emulator, User
-from tests.scenario.test_checkin_scenarios import enrol, move_clock_to, query, wait_dm
 from tests.support.harness import ALICE, AppProcess
+from tests.support.steps import enrol, move_clock_to, query, wait_dm
 
 
 def due_of(app: AppProcess, user: str) -> datetime:

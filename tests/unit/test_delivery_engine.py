@@ -1,4 +1,4 @@
-"""The delivery engine against a real SQLite file and a fake Slack (tests/test_delivery_fakes).
+"""The delivery engine against a real SQLite file and a fake Slack (support/delivery_fakes).
 
 Each test reads as a scenario: what a person would see in Slack, and what the ledger says.
 """
