@@ -188,7 +188,10 @@ def build_prompt(
     if not manual and recipient is not None and recipient.away_at(services.clock.now()):
         return Skip(AWAY_SKIP)
     questions = questions_from(services.library.checkin)
-    return {"channel": user_id, **prompt_message(questions, period)}
+    return {
+        "channel": user_id,
+        **prompt_message(questions, period, services.strings.say("checkin_privacy_note")),
+    }
 
 
 def after_checkin(
@@ -311,7 +314,7 @@ def remind_later(
         period=period,
         suffix=f"{period}@{utc_text(due)}",
         due_at=due,
-        message=prompt_message(questions, period),
+        message=prompt_message(questions, period, services.strings.say("checkin_privacy_note")),
         schedule_id=None,
     )
     # the automatic reminder for this week is cancelled above and must not come back

@@ -27,7 +27,6 @@ LATER = "checkin_later"  # static_select; option values "2h|<period>", "tomorrow
 MODAL = "checkin_modal"  # callback_id; private_metadata: {"period": …}
 VALUE = "value"  # action_id of every input in the modal
 
-PRIVACY_NOTE = ":lock: Only you can see your answers. `/pendulum privacy` shows what I keep."
 FOCUS_MAX = 10  # the focus question's highest option
 LATER_OPTIONS = (("2h", "In 2 hours"), ("tomorrow", "Tomorrow morning"))
 
@@ -49,15 +48,15 @@ def prompt_actions(period: str, block_id: str) -> dict[str, Any]:
     )
 
 
-def prompt_message(questions: Questions, period: str) -> dict[str, Any]:
-    """The weekly DM."""
+def prompt_message(questions: Questions, period: str, privacy_note: str) -> dict[str, Any]:
+    """The weekly DM; `privacy_note` names the configured command (prompts/strings)."""
     return message(
         "Your weekly check-in: a few quick questions about your week",
         [
             header("Weekly check-in"),
             section(questions.intro),
             prompt_actions(period, f"checkin_prompt_{period}"),
-            context(PRIVACY_NOTE),
+            context(privacy_note),
         ],
     )
 
