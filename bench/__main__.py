@@ -6,7 +6,7 @@
     uv run python -m bench --write-doc docs/BENCHMARKS.md   # also update the published figures
 
 Each benchmark runs the real app (`pendulum-bot run`) as a subprocess against the local
-Slack emulator (bot/emulator), exactly as the scenario tests do. Raw results go to `--out`
+Slack emulator (slack_emulator), exactly as the scenario tests do. Raw results go to `--out`
 (JSON); the Markdown tables go to stdout and, with `--write-doc`, between the results markers
 of that document.
 """
@@ -28,7 +28,7 @@ from typing import Any
 
 from bench import ack, fanout, fanout_workspaces, idle, queries, report
 from bench.workspace import machine
-from tests.harness import REPO, make_emulator
+from tests.support.harness import REPO, make_emulator
 
 BENCHMARKS = ("ack", "fanout", "idle", "queries")
 

@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from bench.apps import Mode, Running, start_bare, start_pendulum, wait_disconnected
-from bot.blocks.validate import message_problems
-from bot.emulator import Emulator
-from bot.workbench.sample import ALICE
-from tests.harness import TEAM
+from blockkit.validate import message_problems
+from slack_emulator import Emulator
+from tests.support.harness import TEAM
+from workbench.sample import ALICE
 
 COMMANDS = {"help": "help", "check": "check write the migration for Friday's launch"}
 APPS = ("pendulum", "bare-default", "bare-tuned")

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Literal
 
 from bench.workspace import proc_status
-from bot.emulator import Emulator
-from tests.harness import REPO, AppProcess, app_env, free_port, start_app
+from slack_emulator import Emulator
+from tests.support.harness import REPO, AppProcess, app_env, free_port, start_app
 
 Mode = Literal["socket", "http"]
 BARE_READY = "bare bolt ready"

@@ -11,7 +11,7 @@ variables, same transports, same servers)::
 
 Socket Mode uses slack_sdk's built-in client through Bolt's `SocketModeHandler.connect()`;
 HTTP uses Bolt's WSGI adapter on waitress with 8 threads, the production server Pendulum
-uses (bot/http_server.py), so the comparison is Bolt against Bolt + Pendulum, not server
+uses (bot/slack/http_server.py), so the comparison is Bolt against Bolt + Pendulum, not server
 against server. It prints READY_LINE once it can take requests.
 """
 

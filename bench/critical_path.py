@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.coaching.critical_reader import Verdict, read
+from bot.coaching.critical.reader import Verdict, read
 
 LABELS: tuple[Verdict, ...] = ("keep", "hand_off", "depends")
 

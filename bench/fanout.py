@@ -22,7 +22,7 @@ from pathlib import Path
 
 from bench.apps import start_pendulum
 from bench.workspace import add_users, seed_checkins, sent_count, tally, user_ids
-from bot.emulator import Emulator
+from slack_emulator import Emulator
 
 
 def minimum_seconds(n: int, workspace_per_minute: int) -> float:

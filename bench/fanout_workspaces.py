@@ -3,7 +3,7 @@
 Each workspace has its own Slack limits, so a big fan-out in one must not hold the other's
 sends. The delivery engine runs in-process (its lanes, pacer, ledger and people cache, with
 a check-in-like composer) against two stand-in workspaces that each enforce Slack's limits
-with the emulator's own limiter (`bot.emulator.limits`: chat.postMessage ≈ 1/s per channel,
+with the emulator's own limiter (`slack_emulator.limits`: chat.postMessage ≈ 1/s per channel,
 300 per minute per workspace as a bucket that starts full, every other method by its tier),
 answering 429 with Retry-After as Slack does. Workspace A has `big` recipients, B `small`,
 all due at once.
@@ -31,11 +31,13 @@ from slack_sdk.web.slack_response import SlackResponse
 from bench.fanout import minimum_seconds
 from bench.workspace import seed_checkins, user_ids
 from bot.clock import SystemClock
-from bot.delivery import DeliveryEngine, Occurrence, OutgoingMessage, Schedule
+from bot.delivery.engine import DeliveryEngine
+from bot.delivery.model import OutgoingMessage, Schedule
 from bot.delivery.pacing import RateLimits as PacerLimits
-from bot.emulator.limits import RateLimits
-from bot.people import PeopleService
+from bot.delivery.people import PeopleService
+from bot.delivery.timing import Occurrence
 from bot.store.db import Store
+from slack_emulator.limits import RateLimits
 
 TEAM_A, TEAM_B = "T0BIGFANOUT", "T0SMALLTEAM"
 
@@ -50,7 +52,7 @@ def _error(method: str, error: str, status: int, retry_after: int | None = None)
         headers={"Retry-After": str(retry_after)} if retry_after else {},
         status_code=status,
     )
-    return SlackApiError(f"The request to the Slack API failed: {error}", response)
+    return SlackApiError(f"The request to the Slack API failed: {error}", response)  # type: ignore[no-untyped-call]
 
 
 class StandInWorkspace:

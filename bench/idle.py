@@ -23,8 +23,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench.apps import Mode, start_bare, start_pendulum, wait_disconnected
-from bot.emulator import Emulator
-from tests.harness import REPO
+from slack_emulator import Emulator
+from tests.support.harness import REPO
 
 APPS = ("pendulum", "bare-tuned")
 

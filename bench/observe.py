@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.emulator import Emulator
+from slack_emulator import Emulator
 
 READS = frozenset(
     {

@@ -27,8 +27,8 @@ from bench.apps import start_pendulum
 from bench.workspace import TEAM_ID
 from bot.clock import FakeClock
 from bot.coaching.checkin_rules import period_of
-from bot.emulator import Emulator
 from bot.store.db import Store
+from slack_emulator import Emulator
 
 CHECKIN_COLUMNS = (
     "team_id, user_id, period, status, hands_on, critical_path, critical_path_what, "
@@ -149,21 +149,18 @@ def _deliveries(people: int, days: list[date]) -> Iterator[tuple[Any, ...]]:
 
 
 def services_for(db_path: Path, now: datetime) -> Any:
-    from bot.app import build_router
+    from bot.app import build_services
     from bot.config import Config, packaged_prompts_dir
     from bot.content.library import load_library
-    from bot.services import Services
-    from bot.worker import Worker
 
     prompts = packaged_prompts_dir()
-    return Services(
-        config=Config(db_path=db_path, prompts_dir=prompts),
-        store=Store(db_path),
+    services, _ = build_services(
+        Config(db_path=db_path, prompts_dir=prompts),
         library=load_library(prompts),
+        store=Store(db_path),
         clock=FakeClock(now),
-        worker=Worker(max_workers=1),
-        router=build_router(),
     )
+    return services
 
 
 def timed(fn: Callable[[], object], runs: int) -> dict[str, float]:
@@ -214,8 +211,8 @@ def query_plans(store: Store, user: str) -> dict[str, list[str]]:
 
 def run_in_process(db_path: Path, user: str, now: datetime, runs: int = 200) -> dict[str, object]:
     from bot.features.checkin_sends import prompt_location
-    from bot.features.checkins import history_message
-    from bot.features.home import home_view
+    from bot.features.checkin_status import history_message
+    from bot.features.home_view import home_view
 
     services = services_for(db_path, now)
     period = period_of(now.date())
@@ -237,7 +234,7 @@ def run_over_the_wire(
     emu: Emulator, workdir: Path, user: str, *, requests: int = 200, homes: int = 50
 ) -> dict[str, object]:
     """The real app on the seeded database (`workdir/pendulum.db`)."""
-    from bot.emulator import User
+    from slack_emulator import User
 
     emu.add_user(User(user, user.lower(), tz="UTC"))
     app = start_pendulum(emu, workdir, "socket")

@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
-    cases = [(c.text, c.verdict) for c in load(CORPUS)]
+    cases: list[tuple[str, str]] = [(c.text, c.verdict) for c in load(CORPUS)]
     weights, bias = train(cases)
     kept = {
         f: [round(v, 4) for v in w]

@@ -1,7 +1,7 @@
 """Shared set-up for the benchmarks and the fault tests: a large emulated workspace, a
 database seeded with weekly check-ins that are due now, and what the app process costs.
 
-Everything here drives the real app the way the scenario tests do (`tests/harness.py`): as a
+Everything here drives the real app the way the scenario tests do (`tests/support/harness.py`): as a
 subprocess against the local Slack emulator.
 """
 
@@ -19,9 +19,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.clock import FakeClock
-from bot.delivery.schedules import create_schedule
-from bot.emulator import Emulator, User
 from bot.store.db import Store
+from bot.store.schedules import create_schedule
+from slack_emulator import Emulator, User
 
 TEAM_ID = "T0PENDULUM"  # the emulator's default workspace
 CHECKIN_KIND = "checkin"

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from bot import __version__
 from bot.config import ConfigError, database_error, load_config, packaged_prompts_dir
-from bot.logs import setup_logging
-from bot.ops import OpsError
+from bot.ops.logs import setup_logging
+from bot.store.admin import OpsError
 from bot.store.db import StoreError, check_database
 
 EXIT_FAILED = 1
@@ -199,8 +199,19 @@ def cmd_run() -> int:
     if config.mode == "offline":
         # No Slack tokens: serve the offline workbench (the app against the built-in emulator).
         setup_logging(config.log_format, [])
-        from bot.workbench import run_workbench
-
+        try:
+            # lazy: keeps the emulator out of production start-up; the Docker image has no
+            # workbench/, only bot/ and blockkit/
+            from workbench import run_workbench
+        except ModuleNotFoundError as exc:
+            if exc.name not in ("workbench", "slack_emulator"):
+                raise
+            print(
+                "pendulum-bot: offline workbench not installed; set SLACK_BOT_TOKEN and "
+                "SLACK_APP_TOKEN (or SLACK_SIGNING_SECRET) to connect to Slack",
+                file=sys.stderr,
+            )
+            return EXIT_CONFIG
         return run_workbench(config, connect_note=OFFLINE_HELP)
     secrets = [
         s
@@ -251,8 +262,8 @@ def _store_from_env() -> tuple[Path, object]:
 
 
 def cmd_db_migrate() -> int:
-    from bot.ops import DatabaseLock
     from bot.store import Store
+    from bot.store.backup import DatabaseLock
 
     db_path, store = _store_from_env()
     assert isinstance(store, Store)
@@ -294,7 +305,7 @@ def _db_path_from_env() -> Path:
 
 def cmd_db_restore(source: Path, *, force: bool) -> int:
     from bot.config import check_db_writable
-    from bot.ops import restore
+    from bot.store.backup import restore
 
     target = _db_path_from_env()
     check_db_writable(target)
@@ -312,7 +323,8 @@ def cmd_db_restore(source: Path, *, force: bool) -> int:
 
 def cmd_export(team: str | None, output: Path | None) -> int:
     from bot.clock import SystemClock
-    from bot.ops import dump_json, export, open_readonly
+    from bot.store.admin import dump_json, export
+    from bot.store.backup import open_readonly
 
     db = open_readonly(checked_db_path())
     try:
@@ -336,7 +348,8 @@ def cmd_stats(*, as_json: bool) -> int:
     import json
 
     from bot.clock import SystemClock
-    from bot.ops import open_readonly, stats
+    from bot.store.admin import stats
+    from bot.store.backup import open_readonly
 
     path = checked_db_path()
     db = open_readonly(path)

@@ -12,8 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from bot.store.db import NewerDatabase
+
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_PORT = 3000
+DEFAULT_COMMAND = "/pendulum"
 DEFAULT_HOST = "0.0.0.0"
 
 Mode = Literal["socket", "http", "oauth", "offline"]
@@ -55,6 +58,8 @@ class Config:
     delivery_limits: tuple[tuple[str, float], ...] = ()
     # PENDULUM_SECRET_KEY: a Fernet key; calendar feed addresses are stored encrypted with it
     secret_key: str | None = field(default=None, repr=False)
+    # the slash command as the manifest declares it; what `{{ command }}` says in prompts/strings/
+    command: str = DEFAULT_COMMAND
 
     @property
     def local_emulator(self) -> bool:
@@ -354,8 +359,6 @@ def is_local_url(url: str) -> bool:
 
 def database_error(db_path: Path, exc: Exception) -> ConfigError:
     """One line for a database Pendulum can't use (bot/store/db.py), naming the fix."""
-    from bot.store.db import NewerDatabase
-
     if isinstance(exc, NewerDatabase):
         problem, _, fix = str(exc).partition(". Fix: ")
         return ConfigError("PENDULUM_DB", problem, fix)

@@ -10,7 +10,8 @@ import logging
 import secrets
 from typing import Any
 
-from bot.blocks.build import context, message, section
+from bot.content.blocks import context, message, section
+from bot.content.strings import Strings
 
 log = logging.getLogger("pendulum.errors")
 
@@ -26,19 +27,14 @@ def report(exc: BaseException, *, where: str) -> str:
     return ref
 
 
-def sorry_message(ref: str) -> dict[str, Any]:
-    text = (
-        ":warning: Sorry, something went wrong on my side and I couldn't finish that. "
-        "Please try again in a minute."
-    )
+def sorry_message(strings: Strings, ref: str) -> dict[str, Any]:
+    """The apology (prompts/strings/edge-app.yaml), with the reference id the log has."""
+    say = strings.say
     return message(
-        f"Something went wrong (ref {ref})",
-        [section(text), context(f"If it keeps happening, tell your Slack admin: ref `{ref}`")],
+        say("sorry_fallback", ref=ref),
+        [section(say("sorry_text")), context(say("sorry_ref", ref=ref))],
     )
 
 
-def busy_message() -> dict[str, Any]:
-    return message(
-        "Pendulum is busy",
-        [section(":hourglass: I'm busy for a moment and couldn't save that. Please try again.")],
-    )
+def busy_message(strings: Strings) -> dict[str, Any]:
+    return message(strings.say("busy_fallback"), [section(strings.say("busy_text"))])

@@ -1,21 +1,32 @@
 """Where each Slack interaction goes.
 
 Features (`bot/features/*`) register plain functions here; the Bolt listeners in
-`bot/listeners/` are thin adapters that turn a Slack request into a context object, call the
+`bot/slack/listeners/` are thin adapters that turn a Slack request into a context object, call the
 matching function, and turn its `Reply` into an ack. Keeping features free of Bolt makes them
 easy to test and keeps the ack path short.
+
+`run_command` takes command text to a handler's Reply: subcommands first, then topic names (the
+router's fallback), then a friendly "I don't know that" with suggestions. The command-text
+readers (`normalize`, `split_command`, `closest`) are pure functions, fuzz-tested.
 """
 
 from __future__ import annotations
 
+import difflib
+import logging
+import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field, replace
+from typing import Any
 
-if TYPE_CHECKING:
-    from slack_sdk import WebClient
+from slack_sdk import WebClient
 
-    from bot.services import Services
+from bot.delivery.model import Kind, KindAfter, KindCompose, Person
+from bot.errors import busy_message, report, sorry_message
+from bot.services import Deps, Services
+from bot.store.db import is_busy
+
+log = logging.getLogger("pendulum.commands")
 
 Message = dict[str, Any]
 
@@ -101,15 +112,8 @@ CommandHandler = Callable[[CommandContext], Reply]
 ActionHandler = Callable[[ActionContext], Reply]
 ViewHandler = Callable[[ViewContext], Reply]
 EventHandler = Callable[[EventContext], None]
-# A composer builds the message for one scheduled send: (services, schedule row, occurrence)
-# -> {"channel", "text", "blocks"}, or None / a `Skip(reason)` to skip. The delivery engine
-# calls it at send time; it makes no Slack calls and no writes.
-Composer = Callable[["Services", dict[str, Any], Any], Any]
-# After a scheduled send or skip: (services, schedule, occurrence, Outcome) -> None; the
-# writes that follow (queue a reminder, mark a week away). Runs on the engine's thread.
-AfterSendHook = Callable[["Services", Any, Any, Any], None]
-# (services, team_id, Person) -> None: a person's facts were (re)read (bot/people.py).
-PersonListener = Callable[["Services", str, Any], None]
+# (deps, team_id, Person) -> None: a person's facts were (re)read (bot/delivery/people.py).
+PersonListener = Callable[[Deps, str, Person], None]
 
 
 @dataclass(frozen=True)
@@ -133,8 +137,7 @@ class Router:
         self.view_closed: dict[str, ViewHandler] = {}
         self.events: dict[str, EventHandler] = {}
         self.shortcuts: dict[str, ActionHandler] = {}
-        self.composers: dict[str, Composer] = {}
-        self.after_send: dict[str, AfterSendHook] = {}
+        self.kinds: dict[str, Kind[Deps]] = {}
         self.person_listeners: list[PersonListener] = []
 
     # -- registration ------------------------------------------------------------------------
@@ -161,15 +164,21 @@ class Router:
     def shortcut(self, callback_id: str, handler: ActionHandler) -> None:
         self.shortcuts[callback_id] = handler
 
-    def composer(self, kind: str, fn: Composer, after: AfterSendHook | None = None) -> None:
-        """Register how to build the message for scheduled sends of `kind` (pure: no Slack
-        calls, no writes) and, optionally, the writes that follow a send or a skip."""
-        self.composers[kind] = fn
-        if after is not None:
-            self.after_send[kind] = after
+    def kind(self, kind: Kind[Deps]) -> None:
+        """Register a scheduled kind: how its message is composed (pure: no Slack calls, no
+        writes) and, optionally, the writes that follow a send or a skip."""
+        if kind.name in self.kinds:
+            raise ValueError(f"kind {kind.name!r} registered twice")
+        self.kinds[kind.name] = kind
+
+    def composer(
+        self, kind: str, fn: KindCompose[Deps], after: KindAfter[Deps] | None = None
+    ) -> None:
+        """Shorthand for `kind(Kind(kind, fn, after))`."""
+        self.kind(Kind(kind, fn, after))
 
     def on_person(self, fn: PersonListener) -> None:
-        """Hear of every person the people cache stores (bot/people.py)."""
+        """Hear of every person the people cache stores (bot/delivery/people.py)."""
         self.person_listeners.append(fn)
 
     # -- lookup ------------------------------------------------------------------------------
@@ -183,3 +192,49 @@ class Router:
     def resolve_action(self, action_id: str) -> ActionHandler | None:
         prefix = action_id.split(":", 1)[0]
         return self.actions.get(prefix)
+
+
+# -- reading what people type after the slash command ----------------------------------
+MAX_COMMAND_TEXT = 4000
+_SPACE = re.compile(r"\s+")
+
+
+def normalize(text: str | None) -> str:
+    """Trim, fold runs of whitespace to one space, and cap the length."""
+    if not text:
+        return ""
+    return _SPACE.sub(" ", text.strip())[:MAX_COMMAND_TEXT]
+
+
+def split_command(text: str | None) -> tuple[str, str]:
+    """("word", "rest") with the word lower-cased; ("", "") for empty input."""
+    clean = normalize(text)
+    if not clean:
+        return "", ""
+    word, _, rest = clean.partition(" ")
+    return word.lower(), rest.strip()
+
+
+def closest(word: str, candidates: list[str], limit: int = 3) -> list[str]:
+    """Did-you-mean suggestions, best first."""
+    if not word or len(word) > 40:
+        return []
+    return difflib.get_close_matches(word.lower(), candidates, n=limit, cutoff=0.6)
+
+
+# -- running a command ------------------------------------------------------------------
+def run_command(router: Router, ctx: CommandContext) -> Reply:
+    word, rest = split_command(ctx.text)
+    sub = router.resolve_command(word or "help")
+    try:
+        if sub is not None:
+            return sub.handler(replace(ctx, args=rest))
+        if router.fallback is not None:
+            return router.fallback(replace(ctx, args=rest))
+        raise LookupError("no fallback command handler registered")
+    except Exception as exc:
+        if is_busy(exc):  # the database is locked elsewhere: don't ack late, ask again
+            log.warning("%s %s: database busy, asked to try again", ctx.services.command, word)
+            return Reply(message=busy_message(ctx.services.strings))
+        ref = report(exc, where=f"{ctx.services.command} {word}")
+        return Reply(message=sorry_message(ctx.services.strings, ref))

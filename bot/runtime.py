@@ -1,5 +1,8 @@
 """Running Pendulum: Socket Mode or HTTP, with the scheduler in the same process, until
-SIGINT/SIGTERM."""
+SIGINT/SIGTERM.
+
+The tick (`start_scheduler`, `Housekeeping`) is shared with the offline workbench, so both
+schedule the same way."""
 
 from __future__ import annotations
 
@@ -7,32 +10,40 @@ import gc
 import logging
 import signal
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 from bot import __version__
-from bot.app import create_app
-from bot.bootstrap import (
+from bot.app import (
     Identity,
     build_services,
     check_store,
     check_token,
+    create_app,
     load_content,
     open_store,
 )
 from bot.config import Config, ConfigError
-from bot.health import Health, IntegrityCheck, stale_after_for
-from bot.http_server import HttpServer, PendulumWsgi
-from bot.installations import remember_workspace, token_for_team
-from bot.metrics import database_collector, heartbeat_collector
-from bot.ops import DatabaseLock, OpsError, record_tick
-from bot.scheduling import start_scheduler, stop_scheduler
+from bot.delivery.engine import TickReport
+from bot.delivery.ticker import Scheduler
+from bot.features.calendar_sync import CalendarRefresh
+from bot.ops.health import Health, stale_after_for
+from bot.ops.metrics import database_collector, heartbeat_collector
+from bot.router import Router
 from bot.services import Services, make_client
+from bot.slack.http_server import HttpServer, PendulumWsgi
+from bot.slack.redelivery import DURABLE_PREFIX, KEEP_SECONDS
+from bot.store import installations
+from bot.store.admin import OpsError, record_tick
+from bot.store.backup import DatabaseLock
+from bot.store.installations import remember_workspace
+from bot.store.requests import forget_older_than
 
 log = logging.getLogger("pendulum")
+tick_log = logging.getLogger("pendulum.scheduling")
 
 
 class StopSignal:
@@ -61,16 +72,16 @@ def run(config: Config) -> int:
         except ConfigError:
             lock.release(discard=True)  # nothing ran: leave no lock file behind
             raise
-        services = build_services(config, library=library, store=store)
+        services, router = build_services(config, library=library, store=store)
         prepare_workspaces(services, identity)
         stop = StopSignal()
         stop.install()
         scheduler = start_scheduler(services)
         try:
             if config.mode == "socket":
-                serve_socket(services, identity, stop)
+                serve_socket(services, router, identity, stop)
             else:
-                serve_http(services, identity, stop)
+                serve_http(services, router, identity, stop)
         finally:
             stop_scheduler(services, scheduler)
             services.worker.shutdown()
@@ -98,12 +109,11 @@ def lock_database(config: Config) -> DatabaseLock:
 
 
 def prepare_workspaces(services: Services, identity: Identity) -> None:
-    """Token mode: record the one workspace. OAuth mode: tokens come from installations.
+    """Token mode: record the one workspace (OAuth mode: `Services.clients` reads tokens from
+    installations).
     Both: the heartbeat persists each tick, and /metrics reads the database."""
     store, config = services.store, services.config
-    if config.mode == "oauth":
-        services.token_for_team = lambda team_id: token_for_team(store, team_id)
-    elif identity.team_id:
+    if config.mode != "oauth" and identity.team_id:
         remember_workspace(
             store,
             identity.team_id,
@@ -111,9 +121,8 @@ def prepare_workspaces(services: Services, identity: Identity) -> None:
             bot_user_id=identity.bot_user_id,
             now=services.clock.now(),
         )
-    integrity = IntegrityCheck(store)
+    integrity = services.integrity
     integrity.run(services.clock.now())  # at start-up; then hourly from the tick
-    services.extras["integrity"] = integrity
 
     def on_beat(now: datetime) -> None:
         integrity.run_if_due(now)
@@ -144,9 +153,9 @@ def _announce(mode: str, identity: Identity, services: Services, extra: str = ""
     )
 
 
-def serve_socket(services: Services, identity: Identity, stop: StopSignal) -> None:
+def serve_socket(services: Services, router: Router, identity: Identity, stop: StopSignal) -> None:
     config = services.config
-    app = create_app(services, identity.auth_test)
+    app = create_app(services, router, identity.auth_test)
     handler = SocketModeHandler(
         app,
         app_token=config.app_token,
@@ -172,7 +181,7 @@ def close_socket_mode(handler: SocketModeHandler, timeout: float = 0.3) -> None:
 
 
 def build_health(services: Services, mode: str | None = None) -> Health:
-    """The /healthz check of this process (bot/health.py); `mode` overrides the one shown."""
+    """The /healthz check of this process (bot/ops/health.py); `mode` overrides the one shown."""
     config = services.config
     shown = mode or config.mode
     return Health(
@@ -180,7 +189,7 @@ def build_health(services: Services, mode: str | None = None) -> Health:
         services.heartbeat,
         services.clock,
         stale_after=stale_after_for(config.tick_seconds),
-        integrity=services.extras.get("integrity"),
+        integrity=services.integrity,
         extra=lambda: {"mode": shown, "version": __version__},
     )
 
@@ -202,12 +211,12 @@ def start_http(services: Services, app: App | None) -> HttpServer:
     return server.start()
 
 
-def serve_http(services: Services, identity: Identity, stop: StopSignal) -> None:
+def serve_http(services: Services, router: Router, identity: Identity, stop: StopSignal) -> None:
     config = services.config
-    app = create_app(services, identity.auth_test)
+    app = create_app(services, router, identity.auth_test)
     server = start_http(services, app)
     if config.mode == "oauth":
-        installed = services.store.db.execute("SELECT COUNT(*) FROM installations").fetchone()[0]
+        installed = installations.count(services.store)
         log.info(
             "Pendulum connected: mode=oauth installations=%d db=%s listening=%s:%d "
             "(/slack/events, install at /slack/install)",
@@ -223,3 +232,62 @@ def serve_http(services: Services, identity: Identity, stop: StopSignal) -> None
     settle()
     stop.event.wait()
     server.close()
+
+
+# -- the tick: delivery, housekeeping, the heartbeat ----------------------------------------
+HOUSEKEEPING_EVERY = timedelta(hours=1)
+REQUEST_KEYS_EVERY = timedelta(minutes=1)
+
+
+class Housekeeping:
+    """Run from every tick: hand calendar feeds due for their hourly read to the worker
+    (bot/features/calendar_sync.py); forget old Slack request ids hourly (they only guard
+    against retries, which come within minutes) and expired replay guards every minute."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.last: datetime | None = None
+        self.calendars = CalendarRefresh(services)
+        self.last_request_keys: datetime | None = None
+
+    def __call__(self) -> None:
+        now = self.services.clock.now()
+        self.services.heartbeat.beat(now)
+        try:
+            self.calendars()
+        except Exception:  # a calendar problem must never stop the tick
+            tick_log.exception("calendar refresh failed to start")
+        if self.last is None or now - self.last >= HOUSEKEEPING_EVERY:
+            self.last = now
+            forget_older_than(self.services.store, now)
+        last = self.last_request_keys
+        if last is None or now - last >= REQUEST_KEYS_EVERY:
+            # replay guards only need to outlive the signature window and Slack's retries
+            self.last_request_keys = now
+            keep = timedelta(seconds=KEEP_SECONDS)
+            forget_older_than(self.services.store, now, keep, prefix=DURABLE_PREFIX)
+
+
+def start_scheduler(services: Services) -> Scheduler:
+    """Start the one tick job; each run beats the health heartbeat and does housekeeping."""
+    heartbeat = services.heartbeat
+
+    def on_report(report: TickReport) -> None:
+        heartbeat.tick_done()
+        services.metrics.observe_tick(report)
+
+    scheduler = Scheduler(
+        services.engine,
+        interval_s=services.config.tick_seconds,
+        on_tick=Housekeeping(services),
+        on_report=on_report,
+        on_failure=heartbeat.tick_failed,
+    )
+    services.heartbeat.attach(lambda: scheduler.running)
+    scheduler.start()
+    return scheduler
+
+
+def stop_scheduler(services: Services, scheduler: Scheduler) -> None:
+    scheduler.shutdown(wait=True)
+    services.engine.close()

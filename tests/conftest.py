@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-from bot.emulator import Emulator
-from tests.harness import AppProcess, make_emulator, start_app
+from slack_emulator import Emulator
+from tests.support.harness import AppProcess, make_emulator, start_app
 
 # Property tests run on busy 2-core CI machines: no per-example deadline and no "too slow"
 # health check, so load can never fail a test; explicit @settings still override the rest.

@@ -1,32 +1,17 @@
-"""The weekly check-in, as plain data: its questions, validating an answer, weeks as periods,
-and which follow-up an answer earns.
+"""The weekly check-in, as plain data: its questions, validating an answer, weeks as periods
+and away status (follow-ups: followups.py; enrolment's day and time: when.py).
 
 Pure functions over `prompts/checkin.yaml` (questions and options), `prompts/rules.yaml`
 (`checkin:` thresholds) and a person's recent check-ins; no Slack, no clock of their own.
-
-Follow-ups, most urgent first (only the first is sent; the others are mentioned):
-
-1. `followup-tank` — energy below `rules.checkin.low_energy_percent`;
-2. `followup-handoff` — some of this week's hands-on work was on the critical path;
-3. `followup-hands-warm` — no hands-on work for `no_hands_on_weeks` answered weeks running;
-4. `followup-focus` — no focus blocks for `no_focus_weeks` answered weeks running;
-5. `followup-steady` — nothing to flag.
-
-"Running" counts answered weeks, newest first. A skipped, away or unanswered week neither
-counts nor breaks a streak, but more than `MAX_GAP_WEEKS` unanswered weeks in a row does:
-after a long silence, old answers say little about now.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
-
-from bot.coaching.when import DAY_NAMES as DAY_NAMES  # re-exported: enrolment's day names
-from bot.coaching.when import parse_day, parse_time
 
 ANSWERED, SKIPPED, AWAY = "answered", "skipped", "away"
 CRITICAL_PATH_VALUES = ("yes", "no", "unsure")
@@ -273,132 +258,6 @@ def _int_in(raw: str | None, low: int, high: int) -> int | None:
     return number if low <= number <= high else None
 
 
-# -- follow-ups ----------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Followup:
-    message_id: str  # a template in prompts/messages/
-    extra: dict[str, Any]  # the template's variables
-    reason: str  # a short, private explanation ("energy 20% < 30%")
-
-
-def thresholds(rules: Mapping[str, Any]) -> dict[str, int]:
-    raw = rules.get("checkin") if isinstance(rules, Mapping) else None
-    raw = raw if isinstance(raw, Mapping) else {}
-    return {k: int(raw.get(k, v)) for k, v in DEFAULT_THRESHOLDS.items()}
-
-
-def recent_answers(current: Checkin, history: Sequence[Checkin]) -> list[Checkin]:
-    """This answer plus the answered weeks before it, newest first, cut at the first gap of
-    more than MAX_GAP_WEEKS unanswered weeks."""
-    older = sorted(
-        (c for c in history if c.answered and c.period < current.period),
-        key=lambda c: c.period,
-        reverse=True,
-    )
-    out = [current]
-    previous = current.period
-    for item in older:
-        gap = _weeks_between(item.period, previous) - 1
-        if gap > MAX_GAP_WEEKS:
-            break
-        out.append(item)
-        previous = item.period
-    return out
-
-
-def _weeks_between(earlier: str, later: str) -> int:
-    return (period_start(later) - period_start(earlier)).days // 7
-
-
-def streak(answers: Sequence[Checkin], predicate: Any) -> int:
-    """How many of `answers` (newest first) in a row satisfy `predicate`."""
-    count = 0
-    for item in answers:
-        if not predicate(item):
-            break
-        count += 1
-    return count
-
-
-def followups(
-    current: Checkin,
-    history: Sequence[Checkin],
-    rules: Mapping[str, Any],
-    questions: Questions,
-    measured: Mapping[str, float] | None = None,
-    goal_hours: float | None = None,
-) -> list[Followup]:
-    """Every follow-up this answer earns, most urgent first; never empty (`steady` last).
-
-    `measured` holds focus hours per period from the person's calendar: for those weeks the
-    measured hours, not the answer, say whether there was any focus time, and the focus
-    follow-up quotes this week's hours against the person's weekly `goal_hours`."""
-    measured = measured or {}
-    limits = thresholds(rules)
-    answers = recent_answers(current, history)
-    out: list[Followup] = []
-    if current.energy is not None and current.energy < limits["low_energy_percent"]:
-        out.append(
-            Followup(
-                "followup-tank",
-                {"energy": current.energy},
-                f"energy {current.energy}% is under {limits['low_energy_percent']}%",
-            )
-        )
-    if current.critical_path == "yes":
-        out.append(
-            Followup(
-                "followup-handoff",
-                {"what": current.critical_path_what or ""},
-                "some hands-on work was on the critical path",
-            )
-        )
-    none = questions.none_value
-    no_hands_on = streak(answers, lambda c: c.hands_on == none)
-    if no_hands_on >= limits["no_hands_on_weeks"]:
-        out.append(
-            Followup(
-                "followup-hands-warm",
-                {"weeks": no_hands_on},
-                f"{no_hands_on} check-ins in a row without hands-on work",
-            )
-        )
-
-    def no_focus_time(c: Checkin) -> bool:
-        if c.period in measured:
-            return measured[c.period] <= 0
-        return c.focus_blocks == 0
-
-    no_focus = streak(answers, no_focus_time)
-    if no_focus >= limits["no_focus_weeks"]:
-        hours = measured.get(current.period)
-        goal = goal_hours if hours is not None else None
-        out.append(
-            Followup(
-                "followup-focus",
-                {
-                    "weeks": no_focus,
-                    "measured": _hours(hours) if hours is not None else "",
-                    "goal": _hours(goal) if goal is not None else "",
-                },
-                f"{no_focus} check-ins in a row without a focus block",
-            )
-        )
-    out.append(Followup("followup-steady", {}, "nothing to flag"))
-    return out
-
-
-def _hours(value: float) -> str:
-    tenth = round(max(value, 0.0) * 10) / 10
-    return f"{tenth:g} h"
-
-
-def choose_followup(
-    current: Checkin, history: Sequence[Checkin], rules: Mapping[str, Any], questions: Questions
-) -> Followup:
-    return followups(current, history, rules, questions)[0]
-
-
 # -- away status ---------------------------------------------------------------------------
 AWAY_EMOJI = frozenset(
     {
@@ -436,64 +295,3 @@ def is_away(profile: Mapping[str, Any], now_epoch: float | None = None) -> bool:
     emoji = str(profile.get("status_emoji") or "").strip().lower()
     text = str(profile.get("status_text") or "")
     return emoji in AWAY_EMOJI or bool(_AWAY_WORDS.search(text))
-
-
-# -- enrolment -----------------------------------------------------------------------------
-DEFAULT_WEEKDAY = 4  # Friday
-DEFAULT_TIME = "15:00"
-
-
-class WhenError(ValueError):
-    """A day or time the user typed could not be read; the message says what would work."""
-
-
-def parse_when(text: str) -> tuple[int | None, str | None]:
-    """`[day] [time]` in either order (both optional) → (weekday 0=Monday, 'HH:MM')."""
-    words = text.replace(",", " ").split()
-    # "3 pm" → "3pm"
-    merged: list[str] = []
-    for word in words:
-        if word.lower() in ("am", "pm") and merged:
-            merged[-1] += word.lower()
-        else:
-            merged.append(word)
-    weekday: int | None = None
-    local_time: str | None = None
-    for word in merged:
-        if word.lower() in ("at", "on", "every", "each"):
-            continue
-        # Enrolment wants at least three letters of a day ("fr" is refused), unlike
-        # `remind`/`focus`, which also take the two-letter forms.
-        day = parse_day(word) if len(word) >= 3 else None
-        if day is not None and weekday is None:
-            weekday = day
-            continue
-        clock = parse_time(word)
-        if clock is not None and local_time is None:
-            local_time = clock
-            continue
-        raise WhenError(
-            f"I couldn't read {word!r} as a day or a time. Try a day like `friday` and a "
-            "24-hour time like `15:00` (or `3pm`)."
-        )
-    return weekday, local_time
-
-
-def parse_pause_until(text: str, today: date) -> date:
-    """`until YYYY-MM-DD` (or just the date) → a local date after today, within a year."""
-    words = text.split()
-    if words and words[0].lower() == "until":
-        words = words[1:]
-    if len(words) != 1:
-        raise WhenError("Tell me when to resume, like `pause until 2026-08-31`.")
-    try:
-        day = date.fromisoformat(words[0])
-    except ValueError as exc:
-        raise WhenError(
-            f"I couldn't read {words[0]!r} as a date. Use YYYY-MM-DD, like `2026-08-31`."
-        ) from exc
-    if day <= today:
-        raise WhenError(f"{day.isoformat()} isn't in the future. Pick a later date.")
-    if day > today + timedelta(days=366):
-        raise WhenError("I can pause for up to a year. Pick an earlier date, or turn it off.")
-    return day

@@ -4,14 +4,14 @@ Pure and forgiving: `tue`, `Tuesdays`, `9:30`, `9.30am`, `15h`, `europe/berlin`,
 `<#C123|team>`. Every reader returns None for a word it can't read; callers decide what an
 unreadable word means and say so (naming the word and the form they expected). Shared by
 `/pendulum remind` (bot/coaching/tips.py), `/pendulum focus` (bot/coaching/focus.py) and
-check-in enrolment (bot/coaching/checkin_rules.py).
+check-in enrolment (`parse_when`, `parse_pause_until` below).
 """
 
 from __future__ import annotations
 
 import re
 import zoneinfo
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 
 DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -129,3 +129,64 @@ def split_words(text: str) -> list[str]:
             else:
                 words.append(part)
     return words
+
+
+# -- enrolment -----------------------------------------------------------------------------
+DEFAULT_WEEKDAY = 4  # Friday
+DEFAULT_TIME = "15:00"
+
+
+class WhenError(ValueError):
+    """A day or time the user typed could not be read; the message says what would work."""
+
+
+def parse_when(text: str) -> tuple[int | None, str | None]:
+    """`[day] [time]` in either order (both optional) → (weekday 0=Monday, 'HH:MM')."""
+    words = text.replace(",", " ").split()
+    # "3 pm" → "3pm"
+    merged: list[str] = []
+    for word in words:
+        if word.lower() in ("am", "pm") and merged:
+            merged[-1] += word.lower()
+        else:
+            merged.append(word)
+    weekday: int | None = None
+    local_time: str | None = None
+    for word in merged:
+        if word.lower() in ("at", "on", "every", "each"):
+            continue
+        # Enrolment wants at least three letters of a day ("fr" is refused), unlike
+        # `remind`/`focus`, which also take the two-letter forms.
+        day = parse_day(word) if len(word) >= 3 else None
+        if day is not None and weekday is None:
+            weekday = day
+            continue
+        clock = parse_time(word)
+        if clock is not None and local_time is None:
+            local_time = clock
+            continue
+        raise WhenError(
+            f"I couldn't read {word!r} as a day or a time. Try a day like `friday` and a "
+            "24-hour time like `15:00` (or `3pm`)."
+        )
+    return weekday, local_time
+
+
+def parse_pause_until(text: str, today: date) -> date:
+    """`until YYYY-MM-DD` (or just the date) → a local date after today, within a year."""
+    words = text.split()
+    if words and words[0].lower() == "until":
+        words = words[1:]
+    if len(words) != 1:
+        raise WhenError("Tell me when to resume, like `pause until 2026-08-31`.")
+    try:
+        day = date.fromisoformat(words[0])
+    except ValueError as exc:
+        raise WhenError(
+            f"I couldn't read {words[0]!r} as a date. Use YYYY-MM-DD, like `2026-08-31`."
+        ) from exc
+    if day <= today:
+        raise WhenError(f"{day.isoformat()} isn't in the future. Pick a later date.")
+    if day > today + timedelta(days=366):
+        raise WhenError("I can pause for up to a year. Pick an earlier date, or turn it off.")
+    return day

@@ -8,11 +8,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bot.blocks.build import actions, button, context, header, message, paragraphs, section
 from bot.coaching.profile import Profile
+from bot.content.blocks import actions, button, context, header, message, paragraphs, section
 from bot.content.library import Library, Template, Tip, Topic, credit_line
 from bot.content.markup import mention
 from bot.content.render import render
+from bot.content.strings import Strings
 
 Message = dict[str, Any]
 
@@ -45,9 +46,9 @@ def topic_message(
     *,
     shared_by: str | None = None,
     shareable: bool = True,
-    command: str = "/pendulum",
+    command: str,
 ) -> Message:
-    """A topic's card: what `/pendulum <topic>` answers and what a share posts. It offers the
+    """A topic's card: what `<command> <topic>` answers and what a share posts. It offers the
     full text behind *Read more* (sent privately to whoever clicks), so a shared topic is a
     card in the channel, not a wall. Private cards also carry Share in channel and All topics;
     a shared copy says who shared it. The card is the same for everyone; the full text is
@@ -59,7 +60,10 @@ def topic_message(
     ]
     more = button("Read more", "topic_more", topic.id)
     if shared_by:
-        blocks.append(context(f"Shared by {mention(shared_by)} with `{command} {topic.id}`"))
+        strings = Strings(library.strings, command=command)
+        blocks.append(
+            context(strings.say("topic_shared_by", user=mention(shared_by), topic=topic.id))
+        )
         blocks.append(actions(more, block_id=f"shared_copy_{topic.id}"))
     else:
         buttons = [more]

@@ -1,8 +1,9 @@
 """Loading the content directory (`prompts/`) into typed, validated objects.
 
 A content directory holds topic templates (`topics/*.md.j2`), message templates
-(`messages/*.md.j2`), the bibliography `sources.csv`, and YAML data (`rules.yaml`, `tips.yaml`,
-`critical_path.yaml`, `checkin.yaml`, `nudges.yaml`). Every topic, tip and message credits the
+(`messages/*.md.j2`), the bibliography `sources.csv`, YAML data (`rules.yaml`, `tips.yaml`,
+`critical_path.yaml`, `checkin.yaml`, `nudges.yaml`) and the features' short sentences
+(`strings/<area>.yaml`, see `bot.content.strings`). Every topic, tip and message credits the
 essays its ideas come from by id in `sources.csv`; a credit that is missing, unknown or has no
 author is a load error. Loading checks shape only; `bot.content.lint` goes further and renders
 everything.
@@ -11,6 +12,7 @@ everything.
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +40,10 @@ SOURCES_FILE = "sources.csv"
 SOURCE_COLUMNS = ("id", "author", "title", "date", "url")
 MAX_SOURCE_CELL = 160
 CARD_BULLETS = 3
+# prompts/strings/<area>.yaml: `id: "sentence"`, plus `samples: {id: {variable: value}}`
+STRINGS_DIR = "strings"
+SAMPLES_KEY = "samples"
+STRING_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 class ContentError(Exception):
@@ -122,6 +128,16 @@ class Tip:
     credit: Source | None = None
 
 
+@dataclass(frozen=True)
+class StringText:
+    """One sentence of `strings/<area>.yaml` (rendered by `bot.content.strings.Strings`)."""
+
+    id: str
+    text: str
+    path: Path
+    sample: Mapping[str, Any] = field(default_factory=dict)
+
+
 @dataclass
 class Library:
     root: Path
@@ -133,6 +149,7 @@ class Library:
     critical_path: dict[str, Any] = field(default_factory=dict)
     checkin: dict[str, Any] = field(default_factory=dict)
     nudges: dict[str, Any] = field(default_factory=dict)
+    strings: dict[str, StringText] = field(default_factory=dict)
 
     def topic_for(self, word: str) -> Topic | None:
         """A topic by id or alias, case-insensitive."""
@@ -179,6 +196,62 @@ def _load_yaml(path: Path, problems: list[str]) -> Any:
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         problems.append(f"{path}: not valid YAML ({exc})")
     return None
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML that refuses a key written twice in one mapping (PyYAML keeps the last one)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"{key!r} is defined twice", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _load_strings(root: Path, problems: list[str]) -> dict[str, StringText]:
+    """Every `strings/*.yaml` in one namespace; an id defined twice anywhere is a problem."""
+    out: dict[str, StringText] = {}
+    for path in sorted((root / STRINGS_DIR).glob("*.yaml")):
+        try:
+            raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            problems.append(f"{path}: not valid YAML ({exc})")
+            continue
+        raw = raw or {}
+        if not isinstance(raw, dict):
+            problems.append(f"{path}: must be a mapping of id: text")
+            continue
+        samples = raw.pop(SAMPLES_KEY, None) or {}
+        if not isinstance(samples, dict):
+            problems.append(f"{path}: {SAMPLES_KEY} must be a mapping of id: {{variable: value}}")
+            samples = {}
+        for key, text in raw.items():
+            string_id = str(key)
+            if not STRING_ID.match(string_id):
+                problems.append(f"{path}: {string_id!r} is not a string id (a-z, 0-9, _)")
+                continue
+            if not isinstance(text, str) or not text.strip():
+                problems.append(f"{path}: {string_id} must be a non-empty string")
+                continue
+            if string_id in out:
+                problems.append(
+                    f"{path}: duplicate string id {string_id!r} (also in {out[string_id].path})"
+                )
+                continue
+            sample = samples.get(string_id) or {}
+            if not isinstance(sample, dict):
+                problems.append(f"{path}: {SAMPLES_KEY}.{string_id} must be a mapping")
+                sample = {}
+            out[string_id] = StringText(string_id, text, path, sample)
+        for string_id in samples:
+            if string_id not in raw:
+                problems.append(f"{path}: {SAMPLES_KEY}.{string_id} names no string in this file")
+    return out
 
 
 def _load_sources(path: Path, problems: list[str]) -> dict[str, Source]:
@@ -365,6 +438,7 @@ def load_library(root: Path) -> Library:
     lib.nudges = data["nudges.yaml"] or {}
     if data["tips.yaml"] is not None:
         lib.tips = _load_tips(data["tips.yaml"], root / "tips.yaml", lib.sources, problems)
+    lib.strings = _load_strings(root, problems)
 
     if problems:
         raise ContentError(problems)

@@ -3,8 +3,10 @@
 Renders every template with sample data (with and without a self-assessment), validates the
 Block Kit it becomes against Slack's limits, and checks front matter and data files. Credits are
 checked on load (`bot.content.library`): every topic, tip and message names sources from
-`sources.csv`, each with an author and a title. Every topic needs a short card. Each
-problem is one `file: problem` line.
+`sources.csv`, each with an author and a title. Every topic needs a short card. Every
+sentence in `strings/` renders with its `samples:` values, and no sentence or message template
+writes the slash command literally (`{{ command }}` follows the configuration). Each problem is
+one `file: problem` line.
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from bot.blocks.validate import message_problems
-from bot.coaching.critical_path import load_model
+from blockkit.validate import message_problems
+from bot.coaching.critical.classifier import load_model
 from bot.coaching.profile import SAMPLE_ASSESSMENT, build_profile
 from bot.content.compose import (
     render_card,
@@ -27,12 +29,16 @@ from bot.content.compose import (
 )
 from bot.content.library import ContentError, Library, Topic, load_library
 from bot.content.render import RenderError
-from bot.ratelimit import limit_problems
+from bot.content.strings import Strings
+from bot.slack.ratelimit import limit_problems
 
 MIN_TIPS = 26
 MAX_CARD_CHARS = 900
 MIN_CRITICAL_PATH_EXAMPLES = 30
 VERDICTS = ("keep", "hand_off", "depends")
+# the default slash command: text says `{{ command }}`, only samples may spell it out
+LITERAL_COMMAND = "/pendulum"
+SAMPLE_LINE = re.compile(r"^\s*samples?:")
 SPECIAL_MENTION = re.compile(r"<!(channel|here|everyone|subteam\^)")
 MARKDOWN_NOT_MRKDWN = re.compile(r"\*\*|^#{1,6} |\[[^\]]+\]\(https?://", re.MULTILINE)
 
@@ -53,6 +59,8 @@ def lint_library(library: Library) -> list[str]:
     problems += _check_tips(library)
     problems += _check_critical_path(library)
     problems += _check_checkin(library)
+    problems += _check_strings(library)
+    problems += _check_command_literal(library)
     return problems
 
 
@@ -136,9 +144,12 @@ def _check_topics(library: Library) -> list[str]:
             problems += _card_problems(library, topic)
         for me in _sample_profiles(library):
             problems += _rendered(str(topic.path), partial(topic_full_message, library, topic, me))
-        problems += _rendered(str(topic.path), partial(topic_message, library, topic))
         problems += _rendered(
-            str(topic.path), partial(topic_message, library, topic, shared_by="U0SAMPLE1")
+            str(topic.path), partial(topic_message, library, topic, command=LITERAL_COMMAND)
+        )
+        problems += _rendered(
+            str(topic.path),
+            partial(topic_message, library, topic, shared_by="U0SAMPLE1", command=LITERAL_COMMAND),
         )
     return _unique(problems)
 
@@ -236,6 +247,40 @@ def _check_checkin(library: Library) -> list[str]:
         for option in question.get("options") or []:
             if len(str(option.get("label", ""))) > 75 or len(str(option.get("value", ""))) > 150:
                 problems.append(f"{path}: questions.{key} has an option over Slack's limits")
+    return problems
+
+
+def _check_strings(library: Library) -> list[str]:
+    strings = Strings(library.strings, command=LITERAL_COMMAND)
+    problems = []
+    for entry in library.strings.values():
+        where = f"{entry.path}: {entry.id}"
+        try:
+            text = strings.say(entry.id, **entry.sample)
+        except RenderError as exc:
+            problems.append(str(exc))
+            continue
+        except Exception as exc:  # a sentence can fail in many ways; report, don't crash
+            problems.append(f"{where}: {type(exc).__name__}: {exc}")
+            continue
+        problems += _text_problems(where, {"text": text, "blocks": [{"text": text}]})
+    return problems
+
+
+def _check_command_literal(library: Library) -> list[str]:
+    """`/pendulum` written into a sentence or a message template (outside its `sample:`
+    header) would stay wrong for an app installed under another command."""
+    fix = f"write `{{{{ command }}}}` instead of {LITERAL_COMMAND}"
+    problems = [
+        f"{entry.path}: {entry.id}: {fix}"
+        for entry in library.strings.values()
+        if LITERAL_COMMAND in entry.text
+    ]
+    for template in library.messages.values():
+        lines = template.path.read_text(encoding="utf-8").splitlines()
+        for number, line in enumerate(lines, start=1):
+            if LITERAL_COMMAND in line and not SAMPLE_LINE.match(line):
+                problems.append(f"{template.path}:{number}: {fix}")
     return problems
 
 

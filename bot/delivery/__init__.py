@@ -18,45 +18,17 @@ Tables (migration m003_delivery; every one has `team_id`):
   target (user id = DM, or channel id), params JSON, `paused_reason` (set alone = paused
   until resumed), `paused_until` (local date sends resume), `next_due_at` (sweep cursor, UTC).
 * `schedule_skips` — (schedule_id, local_date) the owner skipped; cascades on delete.
-* `deliveries` — the ledger, one row per `team:kind:target:period` key; see `ledger` for
-  its states (pending → claimed → sent | failed | skipped).
+* `deliveries` — the ledger, one row per `team:kind:target:period` key; see
+  bot/store/deliveries.py for its states (pending → claimed → sent | failed | skipped).
 
-Modules: `schedule` (pure time rules), `schedules` (CRUD), `planner` (due schedules →
-ledger rows), `ledger`, `pacing` (rate math), `lanes` (a queue per workspace, earliest
-deadline first), `sender` (one paced, retried send), `reconcile` (find a send in
-conversation history), `engine`, `scheduler`. DM recipients are resolved through the
-people cache (`bot/people.py`); composers are pure and a kind's after-send hook does the
-writes that follow a send.
+Modules: `timing` (pure time rules), `model` (the shapes), `planner` (due schedules → ledger
+rows), `outbox` (one-offs: queue, hold, cancel), `pacing` (rate math), `lanes` (a queue per
+workspace, earliest deadline first), `sender` (one paced, retried send), `reconcile` (find a
+send in conversation history), `engine`, `ticker`. DM recipients are resolved through the
+people cache (`bot/delivery/people.py`); composers are pure and a kind's after-send hook does
+the writes that follow a send. Every SQL statement is in bot/store/schedules.py and
+bot/store/deliveries.py.
+
+This package re-exports nothing: bot/store imports `bot.delivery.model` and `bot.delivery.timing`,
+so importing the package must not import the engine.
 """
-
-from bot.delivery.client import delivery_client
-from bot.delivery.engine import ClientFactory, DeliveryEngine, TickReport
-from bot.delivery.ledger import Delivery, delivery_key
-from bot.delivery.model import Composer, NoticeComposer, OutgoingMessage
-from bot.delivery.pacing import Backoff, Pacer, Rate, RateLimits
-from bot.delivery.schedule import Occurrence, ScheduleValueError
-from bot.delivery.scheduler import Scheduler
-from bot.delivery.schedules import Schedule, ScheduleNotFound
-from bot.delivery.sender import RetryPolicy
-
-__all__ = [
-    "Backoff",
-    "ClientFactory",
-    "Composer",
-    "Delivery",
-    "DeliveryEngine",
-    "NoticeComposer",
-    "Occurrence",
-    "OutgoingMessage",
-    "Pacer",
-    "Rate",
-    "RateLimits",
-    "RetryPolicy",
-    "Schedule",
-    "ScheduleNotFound",
-    "ScheduleValueError",
-    "Scheduler",
-    "TickReport",
-    "delivery_client",
-    "delivery_key",
-]

@@ -28,55 +28,52 @@ import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, wait
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from slack_sdk import WebClient
-
 from bot.clock import Clock
-from bot.delivery import ledger
-from bot.delivery.lanes import Lanes
-from bot.delivery.ledger import CLAIMED, FAILED, PENDING, SENT, SKIPPED, Delivery, delivery_key
+from bot.delivery.lanes import Lanes, Progress
 from bot.delivery.model import (
+    AWAY_SKIP,
+    CLAIMED,
+    FAILED,
+    PENDING,
+    SENT,
+    SKIPPED,
     AfterSend,
     Composer,
+    Delivery,
     NoticeComposer,
     Outcome,
     OutgoingMessage,
+    Person,
     Recipients,
+    Schedule,
+    ScheduleNotFound,
     Skip,
+    delivery_key,
     is_user_id,
 )
 from bot.delivery.notices import default_notice
+from bot.delivery.outbox import StoredOutbox
 from bot.delivery.pacing import Pacer, RateLimits
 from bot.delivery.planner import plan_due
-from bot.delivery.reconcile import HistoryReader, LookupFailed
-from bot.delivery.schedule import Occurrence, Period, local_date_of, period_key, utc_text
-from bot.delivery.schedules import (
-    Schedule,
-    ScheduleNotFound,
-    delete_schedule,
-    load_by_id,
-    pause_for_failure,
-)
-from bot.delivery.sender import NotSent, RetryPolicy, Sender
-from bot.delivery.slack_errors import RECIPIENT_GONE, Kind
+from bot.delivery.posting import BUSY, ClientFactory, ComposeFailed, Posting
+from bot.delivery.reconcile import HistoryReader
+from bot.delivery.sender import RetryPolicy, Sender
+from bot.delivery.timing import Occurrence, Period, local_date_of, period_key
+from bot.store import deliveries
 from bot.store.db import Store
+from bot.store.schedules import load_by_id
 
 log = logging.getLogger("pendulum.delivery")
 
-ClientFactory = Callable[[str], WebClient]
-DEFERRED, UNSURE, BUSY = "deferred", "unsure", "busy"
 GONE = "account_inactive"  # the people cache says the recipient was deactivated
 NOTHING = "nothing to send"
-
-
-class ComposeFailed(Exception):
-    """A composer raised or none is registered: the delivery is marked failed."""
 
 
 @dataclass
@@ -90,7 +87,10 @@ class TickReport:
         return self.outcomes[SENT]
 
 
-class DeliveryEngine:
+class DeliveryEngine(StoredOutbox, Posting):
+    """Plans, sends and records scheduled and one-off messages; also the `Outbox` (model.py)
+    of one-offs: `send_once` here, the store-only rest inherited from `StoredOutbox`."""
+
     def __init__(
         self,
         store: Store,
@@ -115,9 +115,8 @@ class DeliveryEngine:
         after: Mapping[str, AfterSend] | None = None,
         channel_lateness: timedelta = timedelta(minutes=10),
     ) -> None:
-        self.store = store
+        super().__init__(store, clock)
         self.client_factory = client_factory
-        self.clock = clock
         self.composers = dict(composers)
         self.grace = grace
         self.periods = dict(periods or {})
@@ -141,11 +140,6 @@ class DeliveryEngine:
         self._finished_lock = threading.Lock()
 
     # -- public API --------------------------------------------------------------------------
-    def register(self, kind: str, composer: Composer, after: AfterSend | None = None) -> None:
-        self.composers[kind] = composer
-        if after is not None:
-            self.after[kind] = after
-
     def tick(self, *, wait: bool = True) -> TickReport:
         """Plan what is due, reconcile stale claims, queue everything pending. With `wait`,
         return once what this tick queued is done (its outcomes); without, return at once
@@ -153,7 +147,7 @@ class DeliveryEngine:
         report = TickReport()
         now = self.clock.now()
         report.planned = self._plan_due(now)
-        stale = ledger.open_rows(self.store, CLAIMED, claimed_before=now - self.stale_after)
+        stale = deliveries.open_rows(self.store, CLAIMED, claimed_before=now - self.stale_after)
         report.reconciled = self._reconcile(stale)
         futures = self._queue_due(now, collect=not wait)
         if wait:
@@ -170,7 +164,7 @@ class DeliveryEngine:
     def recover(self) -> int:
         """At start-up: settle every claim a previous process left behind (found in the
         conversation → sent; not found → sent now, if still inside its window)."""
-        return self._reconcile(ledger.open_rows(self.store, CLAIMED))
+        return self._reconcile(deliveries.open_rows(self.store, CLAIMED))
 
     def send_now(self, kind: str, schedule_id: int, *, team_id: str | None = None) -> Delivery:
         """Send this period's message of a schedule now ("send this week's tip now"). It IS
@@ -187,7 +181,7 @@ class DeliveryEngine:
         today = local_date_of(now, schedule.slot.tz)
         period = period_key(today, self._period(kind))
         key = delivery_key(schedule.team_id, kind, schedule.target, period)
-        existing = ledger.get(self.store, key)
+        existing = deliveries.get(self.store, key)
         if existing is not None and existing.status in (SENT, CLAIMED):
             return existing
         occurrence = Occurrence(today, now, manual=True)
@@ -206,10 +200,10 @@ class DeliveryEngine:
         }
         with self.store.write() as db:
             if isinstance(composed, Skip):
-                ledger.insert(db, status=SKIPPED, error=composed.reason, **fields)
+                deliveries.insert(db, status=SKIPPED, error=composed.reason, **fields)
                 claimed = False
             else:
-                claimed = ledger.insert(
+                claimed = deliveries.insert(
                     db,
                     status=CLAIMED,
                     message=message,
@@ -221,43 +215,6 @@ class DeliveryEngine:
         elif claimed and message is not None and self._send_tracked(key, message) == SENT:
             self._after_send(schedule, occurrence, Outcome(SENT))
         return self._row(key)
-
-    def send_once(
-        self,
-        key: str | Sequence[str],
-        team_id: str,
-        message: OutgoingMessage,
-        *,
-        kind: str | None = None,
-        period: str = "once",
-        expires_after: timedelta | None = None,
-    ) -> Delivery:
-        """A one-off message sent at most once per key, e.g.
-        `send_once(("milestone", user, "managing-2y"), team, msg)`. The stored key is
-        `team:part:part…`; the kind defaults to the first part. A send that cannot go out
-        now (Slack down) stays pending and is retried by later ticks (until `expires_after`)."""
-        parts = key if isinstance(key, str) else ":".join(key)
-        full_key = f"{team_id}:{parts}"
-        now = self.clock.now()
-        with self.store.write() as db:
-            claimed = ledger.insert(
-                db,
-                key=full_key,
-                team_id=team_id,
-                kind=kind or parts.split(":", 1)[0],
-                schedule_id=None,
-                target=message["channel"],
-                period=period,
-                status=CLAIMED,
-                due_at=now,
-                expires_at=now + expires_after if expires_after else None,
-                now=now,
-                message=message,
-                take_over=(SKIPPED,),
-            )
-        if claimed:
-            self._send_tracked(full_key, message)
-        return self._row(full_key)
 
     def close(self) -> None:
         """Stop: queued sends not started stay pending (the next start sends them); the
@@ -278,8 +235,13 @@ class DeliveryEngine:
         return row.due_at if is_user_id(row.target) else row.due_at + self.channel_lateness
 
     def _queue_due(self, now: datetime, *, collect: bool) -> list[Future[str]]:
-        rows = ledger.open_rows(self.store, PENDING, due_by=now)
-        progress = _Progress(self, len(rows), collect)
+        rows = deliveries.open_rows(self.store, PENDING, due_by=now)
+        progress = Progress(
+            len(rows),
+            every=self.progress_every,
+            on_progress=self.on_progress,
+            finish=self._finish if collect else None,
+        )
         futures: list[Future[str]] = []
         for row in rows:
             work = partial(self._deliver_counted, row.key, progress)
@@ -291,7 +253,7 @@ class DeliveryEngine:
         progress.expect(len(futures))
         return futures
 
-    def _deliver_counted(self, key: str, progress: _Progress) -> str:
+    def _deliver_counted(self, key: str, progress: Progress) -> str:
         outcome = FAILED
         try:
             outcome = self._deliver_key(key)
@@ -323,7 +285,7 @@ class DeliveryEngine:
     def _deliver_key(self, key: str) -> str:
         """A queued row, read again when its turn comes (it may have been cancelled, sent
         by hand or re-queued since)."""
-        row = ledger.get(self.store, key)
+        row = deliveries.get(self.store, key)
         if row is None or row.status != PENDING:
             return BUSY
         return self._deliver(row)
@@ -335,10 +297,12 @@ class DeliveryEngine:
         try:
             now = self.clock.now()
             if row.expired(now):
-                ledger.mark_skipped(self.store, row.key, reason="missed: its window closed")
+                deliveries.mark_skipped(self.store, row.key, reason="missed: its window closed")
                 return SKIPPED
             if row.attempts >= self.max_attempts_total:
-                ledger.mark_failed(self.store, row.key, error=f"gave up: {row.error}", attempts=0)
+                deliveries.mark_failed(
+                    self.store, row.key, error=f"gave up: {row.error}", attempts=0
+                )
                 return FAILED
             message = row.payload
             composed: tuple[Schedule, Occurrence] | None = None
@@ -346,14 +310,18 @@ class DeliveryEngine:
                 try:
                     outcome, composed = self._compose(row)
                 except ComposeFailed as exc:
-                    ledger.mark_failed(self.store, row.key, error=str(exc)[:500], attempts=0)
+                    deliveries.mark_failed(self.store, row.key, error=str(exc)[:500], attempts=0)
                     return FAILED
                 if isinstance(outcome, Skip):
-                    if ledger.mark_skipped(self.store, row.key, reason=outcome.reason):
+                    if deliveries.mark_skipped(self.store, row.key, reason=outcome.reason):
                         self._after_skip(row, outcome.reason, composed)
                     return SKIPPED
                 message = outcome
-            if not ledger.claim(self.store, row.key, message, now):
+            elif (skip := self._queued_skip(row)) is not None:
+                if deliveries.mark_skipped(self.store, row.key, reason=skip.reason):
+                    self._after_skip(row, skip.reason)
+                return SKIPPED
+            if not deliveries.claim(self.store, row.key, message, now):
                 return BUSY
             claimed = replace(row, status=CLAIMED, claimed_at=now, channel=message["channel"])
             result = self._send_claimed(claimed, message)
@@ -403,7 +371,32 @@ class DeliveryEngine:
         except Exception as exc:
             log.exception("composer for %r failed on schedule %s", schedule.kind, schedule.id)
             raise ComposeFailed(f"composer error: {type(exc).__name__}: {exc}") from exc
-        return Skip(NOTHING) if message is None else message
+        if message is None:
+            return Skip(NOTHING)
+        if not occ.manual and self._away(occ.recipient):
+            return Skip(AWAY_SKIP)
+        return message
+
+    def _away(self, person: Person | None) -> bool:
+        """Every DM not asked for by hand waits out an away status (vacation, sick, OOO)."""
+        return person is not None and person.away_at(self.clock.now())
+
+    def _queued_skip(self, row: Delivery) -> Skip | None:
+        """A queued one-off DM (its message stored when queued): skipped, like a composed one,
+        when the people cache says the recipient left or is away. (A row released for a retry
+        was checked before its first attempt, and a manual send's retry must still go.)"""
+        if self.people is None or row.attempts or row.schedule_id is not None:
+            return None
+        if not is_user_id(row.target):
+            return None
+        try:
+            person = self.people.resolve(row.team_id, row.target)
+        except Exception:
+            log.exception("people: could not resolve a recipient; sending without")
+            return None
+        if person is not None and person.deleted:
+            return Skip(GONE)
+        return Skip(AWAY_SKIP) if self._away(person) else None
 
     # -- after a send or a skip ----------------------------------------------------------------
     def _after_send(self, schedule: Schedule, occ: Occurrence, outcome: Outcome) -> None:
@@ -411,7 +404,7 @@ class DeliveryEngine:
         if hook is None:
             return
         try:
-            hook(schedule, occ, outcome)
+            hook(self, schedule, occ, outcome)
         except Exception:
             log.exception("after-send hook for %r failed (schedule %s)", schedule.kind, schedule.id)
 
@@ -436,200 +429,3 @@ class DeliveryEngine:
         if schedule is None:
             return None
         return schedule, Occurrence(local_date_of(row.due_at, schedule.slot.tz), row.due_at)
-
-    # -- send and record ---------------------------------------------------------------------
-    def _send_tracked(self, key: str, message: OutgoingMessage) -> str:
-        self._enter(key, exclusive=False)
-        try:
-            return self._send_claimed(self._row(key), message)
-        finally:
-            self._leave(key)
-
-    def _row(self, key: str) -> Delivery:
-        row = ledger.get(self.store, key)
-        if row is None:
-            raise LookupError(f"delivery {key} vanished from the ledger")
-        return row
-
-    def _send_claimed(self, row: Delivery, message: OutgoingMessage) -> str:
-        client = self.client_factory(row.team_id)
-        since = row.claimed_at or self.clock.now()
-        result = self.sender.post(client, row.team_id, row.key, message, since)
-        if not isinstance(result, NotSent):
-            ledger.mark_sent(
-                self.store,
-                row.key,
-                ts=result.ts,
-                channel=result.channel,
-                now=self.clock.now(),
-                attempts=result.attempts,
-            )
-            return SENT
-        failure = result.failure
-        if failure.kind in (Kind.PERMANENT, Kind.REJECTED):
-            ledger.mark_failed(self.store, row.key, error=failure.code, attempts=result.attempts)
-            log.warning("delivery %s failed: %s", row.key, failure.code)
-            if failure.kind is Kind.PERMANENT:
-                self._on_permanent(row, failure.code)
-            return FAILED
-        if result.maybe_posted:
-            ledger.note_attempts(self.store, row.key, error=failure.code, attempts=result.attempts)
-            log.warning("delivery %s: outcome unknown (%s), will reconcile", row.key, failure.code)
-            return UNSURE
-        ledger.release(self.store, row.key, error=failure.code, attempts=result.attempts)
-        return DEFERRED
-
-    def _drop_recipient(self, row: Delivery, code: str) -> bool:
-        """Someone left: drop what is queued for them and unenrol the schedule that DMs
-        them. True when the row's schedule was such a DM schedule (now deleted)."""
-        if code in RECIPIENT_GONE and is_user_id(row.target):
-            dropped = ledger.skip_pending_to(self.store, row.team_id, row.target, reason=code)
-            if dropped:
-                log.info("dropped %d queued message(s) to a recipient who left", dropped)
-        if row.schedule_id is None:
-            return False
-        schedule = load_by_id(self.store.db, row.schedule_id)
-        if schedule is None:
-            return False
-        if code in RECIPIENT_GONE and is_user_id(schedule.target):
-            delete_schedule(self.store, schedule.team_id, schedule.id)
-            log.info("schedule %s unenrolled: recipient %s", schedule.id, code)
-            return True
-        return False
-
-    def _on_permanent(self, row: Delivery, code: str) -> None:
-        """Stop the schedule that can't be delivered: unenrol a DM to someone gone, else
-        pause it and tell its owner — once, on the transition to paused."""
-        if self._drop_recipient(row, code) or row.schedule_id is None:
-            return
-        schedule = load_by_id(self.store.db, row.schedule_id)
-        if schedule is None:
-            return
-        now = self.clock.now()
-        message = self.notice(schedule, code)
-        key = delivery_key(
-            schedule.team_id, "notice", message["channel"], f"{schedule.id}@{utc_text(now)}"
-        )
-        with self.store.write() as db:
-            if not pause_for_failure(db, schedule.id, code, now):
-                return  # already paused: the owner was told then
-            ledger.insert(
-                db,
-                key=key,
-                team_id=schedule.team_id,
-                kind="notice",
-                schedule_id=None,
-                target=message["channel"],
-                period=f"{schedule.id}@{utc_text(now)}",
-                status=PENDING,
-                due_at=now,
-                expires_at=None,
-                now=now,
-                message=message,
-            )
-        log.info("schedule %s paused (%s); telling %s", schedule.id, code, schedule.owner_user_id)
-        self._deliver(self._row(key))
-
-    # -- reconcile ---------------------------------------------------------------------------
-    def _reconcile(self, rows: list[Delivery]) -> int:
-        settled = 0
-        for row in rows:
-            if not self._enter(row.key):
-                continue
-            try:
-                settled += self._reconcile_one(row)
-            except Exception:
-                log.exception("delivery %s: reconciliation failed", row.key)
-            finally:
-                self._leave(row.key)
-        return settled
-
-    def _reconcile_one(self, row: Delivery) -> int:
-        now = self.clock.now()
-        client = self.client_factory(row.team_id)
-        target = row.channel or row.target
-        try:
-            found = self.history.find(
-                client, row.team_id, target, row.key, row.claimed_at or row.due_at
-            )
-        except LookupFailed as exc:
-            log.warning("delivery %s: cannot read history (%s)", row.key, exc)
-            if row.expired(now):
-                ledger.mark_failed(self.store, row.key, error=f"unverifiable: {exc}", attempts=0)
-                return 1
-            return 0
-        if found is not None:
-            ledger.mark_sent(
-                self.store, row.key, ts=found.ts, channel=found.channel, now=now, attempts=0
-            )
-            log.info("delivery %s: found in the conversation, marked sent", row.key)
-            self._after_sent_row(row)
-            return 1
-        if row.expired(now):
-            ledger.mark_skipped(self.store, row.key, reason="missed: interrupted, window closed")
-            return 1
-        message = row.payload
-        composed: tuple[Schedule, Occurrence] | None = None
-        if message is None:
-            try:
-                outcome, composed = self._compose(row)
-            except ComposeFailed as exc:
-                ledger.mark_failed(self.store, row.key, error=str(exc)[:500], attempts=0)
-                return 1
-            if isinstance(outcome, Skip):
-                if ledger.mark_skipped(self.store, row.key, reason=outcome.reason):
-                    self._after_skip(row, outcome.reason, composed)
-                return 1
-            message = outcome
-        log.info("delivery %s: not in the conversation, sending now", row.key)
-        if self._send_claimed(row, message) == SENT and composed is not None:
-            self._after_send(*composed, Outcome(SENT))
-        return 1
-
-
-class _Progress:
-    """Counts one tick's sends as they finish: a progress line every `progress_every`, the
-    on-progress hook at most every 5 s, and (for ticks that don't wait) the outcomes."""
-
-    def __init__(self, engine: DeliveryEngine, total: int, collect: bool) -> None:
-        self.engine = engine
-        self.total = total
-        self.collect = collect
-        self.outcomes: Counter[str] = Counter()
-        self.started = time.monotonic()
-        self.last_hook = self.started
-        self.lock = threading.Lock()
-
-    def expect(self, total: int) -> None:
-        with self.lock:
-            self.total = total
-
-    def done(self, outcome: str) -> None:
-        if self.collect:
-            self.engine._finish(outcome)
-        engine = self.engine
-        with self.lock:
-            self.outcomes[outcome] += 1
-            done = sum(self.outcomes.values())
-            now = time.monotonic()
-            hook = engine.on_progress is not None and now - self.last_hook >= 5
-            if hook:
-                self.last_hook = now
-            if done % engine.progress_every == 0 or done == self.total:
-                elapsed = max(now - self.started, 1e-9)
-                log.info(
-                    "delivery progress: %d/%d done (%d sent, %d failed, %d skipped, "
-                    "%d deferred) %.1f/s",
-                    done,
-                    self.total,
-                    self.outcomes[SENT],
-                    self.outcomes[FAILED],
-                    self.outcomes[SKIPPED],
-                    self.outcomes[DEFERRED],
-                    done / elapsed,
-                )
-        if hook and engine.on_progress is not None:
-            try:
-                engine.on_progress()
-            except Exception:
-                log.exception("progress hook failed")

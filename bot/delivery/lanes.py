@@ -17,6 +17,8 @@ import heapq
 import itertools
 import logging
 import threading
+import time
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -123,3 +125,59 @@ class Lanes:
         for thread in threads:
             if thread is not threading.current_thread():
                 thread.join(timeout)
+
+
+class Progress:
+    """Counts one tick's sends as they finish: a progress line every `every`, the
+    `on_progress` hook at most every 5 s, and (for ticks that don't wait) each outcome handed
+    to `finish`."""
+
+    def __init__(
+        self,
+        total: int,
+        *,
+        every: int,
+        on_progress: Callable[[], None] | None,
+        finish: Callable[[str], None] | None,
+    ) -> None:
+        self.total = total
+        self.every = every
+        self.on_progress = on_progress
+        self.finish = finish
+        self.outcomes: Counter[str] = Counter()
+        self.started = time.monotonic()
+        self.last_hook = self.started
+        self.lock = threading.Lock()
+
+    def expect(self, total: int) -> None:
+        with self.lock:
+            self.total = total
+
+    def done(self, outcome: str) -> None:
+        if self.finish is not None:
+            self.finish(outcome)
+        with self.lock:
+            self.outcomes[outcome] += 1
+            done = sum(self.outcomes.values())
+            now = time.monotonic()
+            hook = self.on_progress is not None and now - self.last_hook >= 5
+            if hook:
+                self.last_hook = now
+            if done % self.every == 0 or done == self.total:
+                elapsed = max(now - self.started, 1e-9)
+                log.info(
+                    "delivery progress: %d/%d done (%d sent, %d failed, %d skipped, "
+                    "%d deferred) %.1f/s",
+                    done,
+                    self.total,
+                    self.outcomes["sent"],
+                    self.outcomes["failed"],
+                    self.outcomes["skipped"],
+                    self.outcomes["deferred"],
+                    done / elapsed,
+                )
+        if hook and self.on_progress is not None:
+            try:
+                self.on_progress()
+            except Exception:
+                log.exception("progress hook failed")

@@ -1,43 +1,63 @@
-"""The one DM an owner gets when Pendulum had to pause their schedule."""
+"""The one DM an owner gets when Pendulum had to pause their schedule (its sentences are in
+prompts/strings/delivery.yaml)."""
 
 from __future__ import annotations
 
-from bot.delivery.model import OutgoingMessage, is_user_id
-from bot.delivery.schedules import Schedule
+from functools import cache
 
-_WHY = {
-    "channel_not_found": "that channel no longer exists or I can't see it",
-    "not_in_channel": "I'm not a member of that channel (invite me with `/invite @Pendulum`)",
-    "is_archived": "that channel is archived",
-    "account_inactive": "that account is deactivated",
-    "user_not_found": "that person is no longer in this workspace",
-    "missing_scope": "my app is missing a permission (ask whoever installed me to reinstall)",
-    "invalid_auth": "my token is no longer valid (ask whoever installed me to reinstall)",
-}
+from bot.config import DEFAULT_COMMAND, packaged_prompts_dir
+from bot.content.library import load_library
+from bot.content.markup import Trusted
+from bot.content.strings import Strings
+from bot.delivery.model import NoticeComposer, OutgoingMessage, Schedule, is_user_id
 
-# what each kind is called, and the command that turns it back on
-_KINDS = {
-    "checkin": ("weekly check-in", "`/pendulum checkin on`"),
-    "tip": ("weekly team tip", "`/pendulum remind` in that channel"),
-    "nudge": ("Monday nudge", "`/pendulum nudge on`"),
-    "focus": ("focus-block reminder", "`/pendulum focus`"),
-}
-
-
-def _describe(kind: str) -> tuple[str, str]:
-    return _KINDS.get(kind.split("_", 1)[0], (kind.replace("_", " "), "`/pendulum help`"))
+# the Slack error codes with a sentence of their own (`notice_why_<code>`)
+_EXPLAINED = (
+    "channel_not_found",
+    "not_in_channel",
+    "is_archived",
+    "account_inactive",
+    "user_not_found",
+    "missing_scope",
+    "invalid_auth",
+)
+# the kinds with a name and a way back on of their own (`notice_name_<kind>`)
+_NAMED = ("checkin", "tip", "nudge", "focus")
 
 
-def default_notice(schedule: Schedule, code: str) -> OutgoingMessage:
-    where = "you by DM" if is_user_id(schedule.target) else f"<#{schedule.target}>"
-    why = _WHY.get(code, f"Slack answered `{code}`")
-    name, resume = _describe(schedule.kind)
-    text = (
-        f"I couldn't deliver your *{name}* to {where}: {why}. "
-        f"I've paused it so it stops failing; once that's fixed, turn it back on with {resume}."
-    )
+def compose_notice(strings: Strings, schedule: Schedule, code: str) -> OutgoingMessage:
+    say = strings.say
+    if is_user_id(schedule.target):
+        where = Trusted(say("notice_to_dm"))
+    else:
+        where = Trusted(f"<#{schedule.target}>")
+    why = say(f"notice_why_{code}") if code in _EXPLAINED else say("notice_why_other", code=code)
+    family = schedule.kind.split("_", 1)[0]
+    if family in _NAMED:
+        name, resume = say(f"notice_name_{family}"), say(f"notice_resume_{family}")
+    else:
+        name, resume = schedule.kind.replace("_", " "), say("notice_resume_other")
+    text = say("notice_paused", name=name, where=where, why=Trusted(why), resume=Trusted(resume))
     return {
         "channel": schedule.owner_user_id,
         "text": text,
         "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
     }
+
+
+def notice_composer(strings: Strings) -> NoticeComposer:
+    def notice(schedule: Schedule, code: str) -> OutgoingMessage:
+        return compose_notice(strings, schedule, code)
+
+    return notice
+
+
+@cache
+def _packaged_strings() -> Strings:
+    return Strings(load_library(packaged_prompts_dir()).strings, command=DEFAULT_COMMAND)
+
+
+def default_notice(schedule: Schedule, code: str) -> OutgoingMessage:
+    """The notice in the packaged prompts' words (an engine built without `notice=`, e.g. in
+    tests; the app passes its own library's, `notice_composer(deps.strings)`)."""
+    return compose_notice(_packaged_strings(), schedule, code)

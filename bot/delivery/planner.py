@@ -17,10 +17,9 @@ from typing import Any
 
 import sqlite_utils
 
-from bot.delivery import ledger
-from bot.delivery.ledger import PENDING, SKIPPED, delivery_key
-from bot.delivery.schedule import Action, Period, Plan, Step, period_key, plan, utc_text
-from bot.delivery.schedules import Schedule
+from bot.delivery.model import PENDING, SKIPPED, Schedule, delivery_key
+from bot.delivery.timing import Action, Period, Plan, Step, period_key, plan, utc_text
+from bot.store import deliveries, schedules
 from bot.store.db import Store
 
 log = logging.getLogger("pendulum.delivery")
@@ -34,32 +33,20 @@ def plan_due(
     """Plan everything due at `now`; returns how many sends were queued."""
     planned = 0
     while True:
-        cursor = store.db.execute(
-            "SELECT * FROM schedules WHERE next_due_at IS NOT NULL AND next_due_at <= ?"
-            " ORDER BY next_due_at LIMIT ?",
-            [utc_text(now), batch_size],
-        )
-        names = [d[0] for d in cursor.description]
-        rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+        rows = schedules.due_rows(store, now, batch_size)
         if not rows:
             return planned
-        skips = _skips(store, [int(r["id"]) for r in rows])
+        skips = schedules.skips_for(store, [int(r["id"]) for r in rows])
         work = [(row, _plan_row(row, skips, now, grace)) for row in rows]
         with store.write() as db:
             for row, planned_row in work:
                 if isinstance(planned_row, str):  # unplannable: park it with the reason
-                    db.execute(
-                        "UPDATE schedules SET next_due_at = NULL, paused_reason = ?"
-                        " WHERE id = ? AND next_due_at = ?",
-                        [planned_row[:500], row["id"], row["next_due_at"]],
-                    )
+                    schedules.park(db, row["id"], row["next_due_at"], planned_row[:500])
                     continue
                 schedule, step_plan = planned_row
-                moved = db.execute(
-                    "UPDATE schedules SET next_due_at = ? WHERE id = ? AND next_due_at = ?",
-                    [utc_text(step_plan.next_due_at), row["id"], row["next_due_at"]],
-                )
-                if moved.rowcount == 0:
+                if not schedules.move_cursor(
+                    db, row["id"], row["next_due_at"], step_plan.next_due_at
+                ):
                     continue  # another ticker planned these occurrences already
                 for step in step_plan.steps:
                     planned += _record(db, schedule, step, now, period_of)
@@ -86,17 +73,6 @@ def _plan_row(
         return f"invalid schedule: {exc}"
 
 
-def _skips(store: Store, ids: list[int]) -> dict[int, frozenset[date]]:
-    placeholders = ", ".join("?" for _ in ids)
-    found: dict[int, set[date]] = {}
-    for schedule_id, day in store.db.execute(
-        f"SELECT schedule_id, local_date FROM schedule_skips WHERE schedule_id IN ({placeholders})",
-        ids,
-    ).fetchall():
-        found.setdefault(int(schedule_id), set()).add(date.fromisoformat(day))
-    return {k: frozenset(v) for k, v in found.items()}
-
-
 def _record(
     db: sqlite_utils.Database, schedule: Schedule, step: Step, now: datetime, period_of: PeriodOf
 ) -> int:
@@ -114,12 +90,12 @@ def _record(
         "now": now,
     }
     if step.action is Action.SEND:
-        return int(ledger.insert(db, status=PENDING, take_over=(SKIPPED,), **fields))
+        return int(deliveries.insert(db, status=PENDING, take_over=(SKIPPED,), **fields))
     reason = {
         Action.MISSED: f"missed: not running between {utc_text(occ.due_at)} and "
         f"{utc_text(step.expires_at)}",
         Action.PAUSED: f"paused until {schedule.paused_until}",
         Action.SKIPPED: "skipped by owner",
     }[step.action]
-    ledger.insert(db, status=SKIPPED, error=reason, **fields)
+    deliveries.insert(db, status=SKIPPED, error=reason, **fields)
     return 0

@@ -20,18 +20,18 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks.build import context, paragraphs, plain
 from bot.calendar.fetch import FetchFailed, normalize_feed_url, redact_feed_url
 from bot.calendar.model import WorkingHours
 from bot.coaching.checkin_rules import period_of
 from bot.coaching.focus_week import hours_text
 from bot.coaching.when import DAY_ABBREVIATIONS
+from bot.content.blocks import context, paragraphs, plain
 from bot.content.compose import render_template, template_message
-from bot.features import calendar_focus, scheduled
+from bot.features import calendar_focus, common
 from bot.features import calendar_sync as sync
 from bot.features.calendar_week import week_context, week_text, week_view
-from bot.parse import split_command
-from bot.router import CommandContext, Reply, Router, Subcommand, ViewContext
+from bot.features.home_view import publish_home_later
+from bot.router import CommandContext, Reply, Router, Subcommand, ViewContext, split_command
 from bot.store import calendars, people
 
 if TYPE_CHECKING:
@@ -89,12 +89,12 @@ def form_view(
     feed: dict[str, Any] = {
         "type": "input",
         "block_id": FEED,
-        "label": plain("Calendar feed address", 2000),
+        "label": plain(services.strings.say("calendar_feed_label"), 2000),
         "element": {
             "type": "plain_text_input",
             "action_id": VALUE,
             "max_length": ADDRESS_MAX,
-            "placeholder": plain("https://… or webcal://…", 150),
+            "placeholder": plain(services.strings.say("calendar_feed_placeholder"), 150),
         },
     }
     if connected:
@@ -115,7 +115,7 @@ def form_view(
         {
             "type": "input",
             "block_id": START,
-            "label": plain("Working day starts", 2000),
+            "label": plain(services.strings.say("calendar_day_starts_label"), 2000),
             "element": {
                 "type": "timepicker",
                 "action_id": VALUE,
@@ -125,7 +125,7 @@ def form_view(
         {
             "type": "input",
             "block_id": END,
-            "label": plain("Working day ends", 2000),
+            "label": plain(services.strings.say("calendar_day_ends_label"), 2000),
             "element": {
                 "type": "timepicker",
                 "action_id": VALUE,
@@ -135,7 +135,7 @@ def form_view(
         {
             "type": "input",
             "block_id": GOAL,
-            "label": plain("Weekly focus goal (hours)", 2000),
+            "label": plain(services.strings.say("calendar_goal_label"), 2000),
             "element": {
                 "type": "number_input",
                 "action_id": VALUE,
@@ -168,7 +168,6 @@ def checking_view(services: Services, host: str) -> dict[str, Any]:
 
 def done_view(services: Services, week: str) -> dict[str, Any]:
     saved = say(services, "calendar-status", state="saved")
-    cmd = services.command
     return {
         "type": "modal",
         "callback_id": DONE,
@@ -177,7 +176,7 @@ def done_view(services: Services, week: str) -> dict[str, Any]:
         "blocks": [
             *paragraphs(saved),
             *paragraphs(week),
-            context(f"`{cmd} focus` shows this again · `{cmd} calendar off` forgets the feed"),
+            context(services.strings.say("calendar_done_note")),
         ],
     }
 
@@ -242,14 +241,14 @@ def on_command(ctx: CommandContext) -> Reply:
         text = say(services, "calendar-status", state=state)
         client, team_id, user_id = ctx.client, ctx.team_id, ctx.user_id
         return Reply(
-            message=scheduled.note(text),
-            later=lambda: _home_later(services, client, team_id, user_id),
+            message=common.note(text),
+            later=lambda: publish_home_later(services, client, team_id, user_id),
         )
     if word in ("status", "show"):
-        return Reply(message=scheduled.note(status_text(services, ctx.team_id, ctx.user_id)))
+        return Reply(message=common.note(status_text(services, ctx.team_id, ctx.user_id)))
     trigger_id = ctx.trigger_id
     if not trigger_id:
-        return Reply(message=scheduled.note(status_text(services, ctx.team_id, ctx.user_id)))
+        return Reply(message=common.note(status_text(services, ctx.team_id, ctx.user_id)))
     cal = calendars.get(services.store, sync.secret_box(services), ctx.team_id, ctx.user_id)
     hours, goal = defaults(services)
     connected = None
@@ -270,7 +269,7 @@ def status_text(services: Services, team_id: str, user_id: str) -> str:
     if cal is None:
         return say(services, "calendar-status", state="none")
     days = ", ".join(DAY_ABBREVIATIONS[d].capitalize() for d in sorted(cal.hours.days))
-    fetched = scheduled.format_local(cal.fetched_at, cal.tz) if cal.fetched_at else ""
+    fetched = common.format_local(cal.fetched_at, cal.tz) if cal.fetched_at else ""
     problem = ""
     if cal.fetch_outcome not in (None, sync.OK, sync.UNCHANGED):
         problem = say(
@@ -327,8 +326,8 @@ def check_and_save(
 ) -> None:
     """Read the feed once; save it only if that works; show the figures or the form again."""
     try:
-        tz = scheduled.person_tz(services, client, team_id, user_id)
-    except scheduled.RecipientGone:
+        tz = common.person_tz(services, client, team_id, user_id)
+    except common.RecipientGone:
         return
     now = services.clock.now()
     people.remember_tz(services.store, team_id, user_id, tz, now)
@@ -366,7 +365,7 @@ def check_and_save(
         return
     week = week_text(services.library, week_view(cal, tz, now, sync.min_focus(services)))
     _update(client, view_id, done_view(services, week))
-    _home_later(services, client, team_id, user_id)
+    publish_home_later(services, client, team_id, user_id)
 
 
 def _update(client: WebClient, view_id: str, view: dict[str, Any]) -> None:
@@ -374,12 +373,6 @@ def _update(client: WebClient, view_id: str, view: dict[str, Any]) -> None:
         client.views_update(view_id=view_id, view=view)
     except SlackApiError as exc:  # closed by the person meanwhile: nothing to show
         log.info("calendar modal not updated: %s", exc.response.get("error"))
-
-
-def _home_later(services: Services, client: WebClient, team_id: str, user_id: str) -> None:
-    from bot.features.checkins import publish_home_later
-
-    publish_home_later(services, client, team_id, user_id)
 
 
 def week_message(services: Services, team_id: str, user_id: str) -> dict[str, Any] | None:

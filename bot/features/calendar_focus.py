@@ -11,21 +11,17 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from bot.blocks.build import context
 from bot.calendar.model import CalendarEvent
 from bot.coaching.focus import leave_for_later
 from bot.coaching.focus_week import focus_events_starting
+from bot.content.blocks import context
 from bot.content.compose import template_message
-from bot.delivery import ledger
-from bot.delivery.ledger import delivery_key
-from bot.delivery.schedule import period_key, zone
+from bot.delivery.model import delivery_key
+from bot.delivery.timing import period_key, zone
 from bot.features.checkin_sends import queue_one_off
-from bot.store import calendars
-
-if TYPE_CHECKING:
-    from bot.services import Services
+from bot.services import Deps
 
 log = logging.getLogger("pendulum.calendar")
 
@@ -38,7 +34,7 @@ def event_suffix(event: CalendarEvent) -> str:
     return event.start.astimezone(zone("UTC")).strftime("%Y%m%dT%H%M")
 
 
-def focus_start_message(services: Services, event: CalendarEvent, tz: str) -> dict[str, Any]:
+def focus_start_message(services: Deps, event: CalendarEvent, tz: str) -> dict[str, Any]:
     place = zone(tz)
     items = [str(x) for x in (services.library.nudges.get("leave_for_later") or [])]
     later = leave_for_later(items, f"calendar:{event_suffix(event)}")
@@ -48,25 +44,21 @@ def focus_start_message(services: Services, event: CalendarEvent, tz: str) -> di
         None,
         {"until": f"{event.end.astimezone(place):%H:%M}", "leave_for_later": later.rstrip(".")},
     )
-    cmd = services.command
-    msg["blocks"] = [
-        *msg["blocks"],
-        context(f"From your calendar · `{cmd} focus` shows your week · `{cmd} calendar off`"),
-    ]
+    msg["blocks"] = [*msg["blocks"], context(services.strings.say("calendar_focus_footer"))]
     return msg
 
 
 def queue_focus_starts(
-    services: Services, team_id: str, user_id: str, tz: str, events: tuple[CalendarEvent, ...]
+    services: Deps, team_id: str, user_id: str, tz: str, events: tuple[CalendarEvent, ...]
 ) -> int:
     """Queue DMs for focus events starting soon; drop queued ones the calendar no longer has.
     Returns how many were newly queued."""
     now = services.clock.now()
     upcoming = focus_events_starting(events, now, now + LOOKAHEAD)
     wanted = {delivery_key(team_id, KIND, user_id, event_suffix(e)): e for e in upcoming}
-    for key in calendars.pending_sends(services.store, team_id, user_id, KIND):
-        if key not in wanted:
-            ledger.mark_skipped(services.store, key, reason="calendar changed")
+    services.outbox.cancel(
+        team_id, user_id, kinds=(KIND,), reason="calendar changed", keep=wanted.keys()
+    )
     queued = 0
     for event in wanted.values():
         local_day = event.start.astimezone(zone(tz)).date()
@@ -86,6 +78,5 @@ def queue_focus_starts(
     return queued
 
 
-def drop_queued(services: Services, team_id: str, user_id: str) -> int:
-    keys = calendars.pending_sends(services.store, team_id, user_id, KIND)
-    return sum(1 for k in keys if ledger.mark_skipped(services.store, k, reason="calendar off"))
+def drop_queued(services: Deps, team_id: str, user_id: str) -> int:
+    return services.outbox.cancel(team_id, user_id, kinds=(KIND,), reason="calendar off")

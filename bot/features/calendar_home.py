@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk import WebClient
 
-from bot.blocks.build import context, paragraphs
 from bot.calendar.chart import ChartWords, render_week_chart
 from bot.calendar.model import WeekFigures
 from bot.coaching.focus_week import hours_text, week_start
+from bot.content.blocks import context, paragraphs
 from bot.content.compose import render_template
-from bot.delivery.schedule import zone
+from bot.delivery.timing import zone
 from bot.features import calendar_sync as sync
 from bot.features.calendar_week import week_text, week_view
 from bot.store import calendars, people
@@ -144,9 +144,7 @@ def home_blocks(
             }
         )
     blocks += paragraphs(figures_text)
-    blocks.append(
-        context(f"Only you see this · `{cmd} calendar` to change it · `{cmd} calendar off`")
-    )
+    blocks.append(context(services.strings.say("calendar_home_note")))
     return blocks
 
 

@@ -9,11 +9,9 @@ The address is never logged: log lines name the outcome and the host at most.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.calendar.events import CalendarParseError, events_between
@@ -21,13 +19,11 @@ from bot.calendar.fetch import Fetched, FetchFailed, FetchPolicy, NotModified, f
 from bot.calendar.measure import MIN_FOCUS, measure_week
 from bot.calendar.model import CalendarEvent, WeekFigures, WorkingHours
 from bot.coaching.focus_week import week_start
-from bot.delivery.schedule import zone
+from bot.delivery.timing import zone
 from bot.features.calendar_focus import queue_focus_starts
+from bot.services import Deps, SampleFeeds, Services
 from bot.store import calendars, people
 from bot.store.secret import SecretBox
-
-if TYPE_CHECKING:
-    from bot.services import Services
 
 log = logging.getLogger("pendulum.calendar")
 
@@ -38,29 +34,23 @@ UNCHANGED = "not_modified"
 MAX_REFRESHES_PER_TICK = 20
 
 
-def secret_box(services: Services) -> SecretBox:
-    box = services.extras.get("secret_box")
-    if not isinstance(box, SecretBox):
-        box = SecretBox(services.config.secret_key)
-        services.extras["secret_box"] = box
-    return box
+def secret_box(services: Deps) -> SecretBox:
+    return services.calendars.secret_box
 
 
-def fetch_policy(services: Services) -> FetchPolicy:
+def fetch_policy(services: Deps) -> FetchPolicy:
     """Plain http and loopback feeds only when the app talks to a local emulator (tests, the
-    workbench), by the same rule as the clock file; link-local addresses never."""
-    policy = services.extras.get("calendar_policy")
-    if isinstance(policy, FetchPolicy):
-        return policy
-    return FetchPolicy(allow_local=services.config.local_emulator)
+    workbench), by the same rule as the clock file; link-local addresses never (built in
+    bot/app.py `build_services`)."""
+    return services.calendars.policy
 
 
-def focus_words(services: Services) -> list[str]:
+def focus_words(services: Deps) -> list[str]:
     words = (services.library.rules.get("calendar") or {}).get("focus_words") or []
     return [str(w) for w in words]
 
 
-def min_focus(services: Services) -> timedelta:
+def min_focus(services: Deps) -> timedelta:
     hours = (services.library.rules.get("calendar") or {}).get("min_focus_hours")
     return timedelta(hours=float(hours)) if hours else MIN_FOCUS
 
@@ -68,19 +58,9 @@ def min_focus(services: Services) -> timedelta:
 SAMPLE_SCHEME = "workbench-sample:"
 
 
-@dataclass(frozen=True)
-class SampleFeeds:
-    """Calendars the offline workbench hands its sample managers (no network involved):
-    a feed `workbench-sample:<user id>` reads `ics(user_id, week_start)`. Only the workbench
-    installs one (`services.extras["sample_feeds"]`); anywhere else such an address is refused."""
-
-    ics: Callable[[str, date], bytes | None]
-    owner: Callable[[str], str | None]
-
-
-def sample_feeds(services: Services) -> SampleFeeds | None:
-    feeds = services.extras.get("sample_feeds")
-    return feeds if isinstance(feeds, SampleFeeds) else None
+def sample_feeds(services: Deps) -> SampleFeeds | None:
+    """The offline workbench's sample calendars (bot/services.py `SampleFeeds`); None elsewhere."""
+    return services.calendars.sample_feeds
 
 
 @dataclass(frozen=True)

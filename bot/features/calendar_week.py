@@ -18,7 +18,7 @@ from bot.calendar.model import Stretch, WeekFigures
 from bot.coaching.focus_week import hours_text, stretch_label, week_start
 from bot.content.compose import render_template
 from bot.content.library import Library
-from bot.delivery.schedule import zone
+from bot.delivery.timing import zone
 from bot.store.calendars import Calendar, StoredWeek
 
 BEST_STRETCHES = 2

@@ -2,7 +2,7 @@
 
 * The weekly DM is a stored schedule of kind `checkin` (owner = target = the person) and
   `compose_checkin` is its composer: the engine calls it at send time, once per local ISO
-  week, with the recipient resolved through the people cache (bot/people.py). It is pure:
+  week, with the recipient resolved through the people cache (bot/delivery/people.py). It is pure:
   it skips the week (None) when it is already answered or skipped, or `Skip(away)` when the
   person's Slack status says they're away; the engine unenrols someone who left. The writes
   that follow (queue the reminder, mark the week away) are `after_checkin`'s, run by the
@@ -29,34 +29,36 @@ from bot.coaching.checkin_rules import (
     AWAY,
     period_of,
     questions_from,
-    thresholds,
 )
-from bot.delivery import ledger
-from bot.delivery.ledger import CLAIMED, PENDING, SENT, delivery_key
+from bot.coaching.followups import thresholds
 from bot.delivery.model import Outcome, Person, Skip
-from bot.delivery.schedule import (
+from bot.delivery.people import person_from
+from bot.delivery.people import valid_tz as valid_tz
+from bot.delivery.slack_errors import RECIPIENT_GONE
+from bot.delivery.timing import (
     Occurrence,
     local_date_of,
     resolve,
     utc_text,
     zone,
 )
-from bot.delivery.schedules import (
-    Schedule,
-    delete_kinds_for,
-    list_by_owner,
-    next_to_send,
-    update_schedule,
-)
-from bot.delivery.slack_errors import RECIPIENT_GONE
 from bot.features.checkin_views import prompt_message, reminder_message
-from bot.people import people_of, person_from
-from bot.people import valid_tz as valid_tz
 from bot.store import checkins as checkin_store
 from bot.store import people
 
 if TYPE_CHECKING:
     from bot.services import Services
+from bot.delivery.model import (
+    AWAY_SKIP,
+    CLAIMED,
+    SENT,
+    Outbox,
+    OutgoingMessage,
+    Schedule,
+)
+from bot.services import Deps, Services
+from bot.store import deliveries
+from bot.store.schedules import delete_kinds_for, list_by_owner, next_to_send, update_schedule
 
 log = logging.getLogger("pendulum.checkins")
 
@@ -69,7 +71,6 @@ ONE_OFF_KINDS = (REMINDER, LATER)
 REMINDER_WINDOW = timedelta(hours=12)  # a late reminder is still welcome within this
 MORNING = time(9, 0)
 DEFAULT_TZ = "UTC"
-AWAY_SKIP = "away: their Slack status says so"
 
 
 class RecipientGone(Exception):
@@ -86,14 +87,14 @@ def as_schedule(value: Any) -> Schedule:
     raise TypeError(f"not a schedule: {type(value).__name__}")
 
 
-def checkin_schedule(services: Services, team_id: str, user_id: str) -> Schedule | None:
+def checkin_schedule(services: Deps, team_id: str, user_id: str) -> Schedule | None:
     for schedule in list_by_owner(services.store, team_id, user_id):
         if schedule.kind == KIND and schedule.target == user_id:
             return schedule
     return None
 
 
-def unenrol(services: Services, team_id: str, user_id: str) -> bool:
+def unenrol(services: Deps, team_id: str, user_id: str) -> bool:
     """Delete the person's check-in schedule and cancel anything queued for them."""
     cancel_pending(services, team_id, user_id, None, "check-in turned off")
     return delete_kinds_for(services.store, team_id, user_id, KIND.__eq__) > 0
@@ -116,7 +117,7 @@ def user_info(client: WebClient, user_id: str) -> dict[str, Any]:
     return user
 
 
-def apply_tz(services: Services, team_id: str, user_id: str, tz: str) -> str | None:
+def apply_tz(services: Deps, team_id: str, user_id: str, tz: str) -> str | None:
     """Remember a person's zone; when it changed, move their DM schedules to it (the next
     send is the next occurrence in the new zone; the ledger still allows one per week).
     Returns the previous zone if it changed."""
@@ -148,13 +149,13 @@ def refresh_person(
         return stored or DEFAULT_TZ, None
     previous = apply_tz(services, team_id, user_id, tz)
     # they are using Pendulum: keep the people cache as fresh as this answer
-    people_of(services).remember(team_id, [person_from(info, services.clock.now())])
+    services.people.remember(team_id, [person_from(info, services.clock.now())])
     return tz, previous
 
 
 # -- the weekly DM -------------------------------------------------------------------------
 def compose_checkin(
-    services: Services, schedule: Any, occurrence: Any
+    services: Deps, schedule: Schedule, occurrence: Occurrence
 ) -> dict[str, Any] | Skip | None:
     """The composer for kind `checkin` (called by the engine at send time). Pure."""
     sched = as_schedule(schedule)
@@ -170,7 +171,7 @@ def compose_checkin(
 
 
 def build_prompt(
-    services: Services,
+    services: Deps,
     team_id: str,
     user_id: str,
     *,
@@ -187,17 +188,22 @@ def build_prompt(
     if not manual and recipient is not None and recipient.away_at(services.clock.now()):
         return Skip(AWAY_SKIP)
     questions = questions_from(services.library.checkin)
-    return {"channel": user_id, **prompt_message(questions, period)}
+    return {
+        "channel": user_id,
+        **prompt_message(questions, period, services.strings.say("checkin_privacy_note")),
+    }
 
 
-def after_checkin(services: Services, schedule: Any, occurrence: Any, outcome: Outcome) -> None:
+def after_checkin(
+    services: Deps, outbox: Outbox, schedule: Schedule, occurrence: Occurrence, outcome: Outcome
+) -> None:
     """What follows the weekly DM (run by the engine once the ledger recorded it): after a
     send, queue the week's one reminder; after an away skip, mark the week away."""
     sched = as_schedule(schedule)
     occ: Occurrence = occurrence
     period = period_of(occ.local_date)
     if outcome.status == SENT:
-        queue_reminder(services, sched.team_id, sched.target, period, occ.due_at)
+        queue_reminder(services, sched.team_id, sched.target, period, occ.due_at, outbox)
     elif outcome.reason == AWAY_SKIP:
         checkin_store.mark_week(
             services.store, sched.team_id, sched.target, period, AWAY, services.clock.now()
@@ -206,7 +212,12 @@ def after_checkin(services: Services, schedule: Any, occurrence: Any, outcome: O
 
 
 def queue_reminder(
-    services: Services, team_id: str, user_id: str, period: str, due_at: datetime
+    services: Deps,
+    team_id: str,
+    user_id: str,
+    period: str,
+    due_at: datetime,
+    outbox: Outbox | None = None,
 ) -> None:
     """The week's one automatic reminder, `reminder_after_hours` after the DM (once)."""
     hours = thresholds(services.library.rules)["reminder_after_hours"]
@@ -222,10 +233,11 @@ def queue_reminder(
         due_at=max(due_at, services.clock.now()) + timedelta(hours=hours),
         message=reminder_message(services.library, period),
         schedule_id=None,
+        outbox=outbox,
     )
 
 
-def on_person(services: Services, team_id: str, person: Person) -> None:
+def on_person(services: Deps, team_id: str, person: Person) -> None:
     """The people cache (re)read someone: unenrol them if deactivated; if they use Pendulum
     and their zone changed, their DM schedules follow."""
     if person.deleted:
@@ -241,7 +253,7 @@ def on_person(services: Services, team_id: str, person: Person) -> None:
 
 # -- one-off sends ---------------------------------------------------------------------------
 def queue_one_off(
-    services: Services,
+    services: Deps,
     *,
     team_id: str,
     user_id: str,
@@ -252,42 +264,33 @@ def queue_one_off(
     message: dict[str, Any],
     schedule_id: int | None,
     expires_after: timedelta = REMINDER_WINDOW,
+    outbox: Outbox | None = None,
 ) -> bool:
     """A DM the engine sends at `due_at` (once: the key is unique), unless it is more than
     `expires_after` late. False if that key was queued or sent before."""
-    now = services.clock.now()
-    outgoing = {"channel": user_id, "text": message["text"], "blocks": message["blocks"]}
-    with services.store.write() as db:
-        return ledger.insert(
-            db,
-            key=delivery_key(team_id, kind, user_id, suffix),
-            team_id=team_id,
-            kind=kind,
-            schedule_id=schedule_id,
-            target=user_id,
-            period=period,
-            status=PENDING,
-            due_at=due_at,
-            expires_at=due_at + expires_after,
-            now=now,
-            message=outgoing,  # type: ignore[arg-type]
-        )
+    outgoing: OutgoingMessage = {
+        "channel": user_id,
+        "text": message["text"],
+        "blocks": message["blocks"],
+    }
+    return (outbox or services.outbox).send_later(
+        team_id,
+        (kind, user_id, suffix),
+        outgoing,
+        due_at=due_at,
+        expires_after=expires_after,
+        period=period,
+        schedule_id=schedule_id,
+    )
 
 
 def cancel_pending(
-    services: Services, team_id: str, user_id: str, period: str | None, reason: str
+    services: Deps, team_id: str, user_id: str, period: str | None, reason: str
 ) -> int:
     """Cancel queued reminders / "remind me later" DMs (of one week, or all of them)."""
-    sql = (
-        "SELECT key FROM deliveries WHERE team_id = ? AND target = ? AND status = 'pending'"
-        f" AND kind IN ({', '.join('?' for _ in ONE_OFF_KINDS)})"
+    return services.outbox.cancel(
+        team_id, user_id, kinds=ONE_OFF_KINDS, period=period, reason=reason
     )
-    params: list[Any] = [team_id, user_id, *ONE_OFF_KINDS]
-    if period is not None:
-        sql += " AND period = ?"
-        params.append(period)
-    keys = [row[0] for row in services.store.db.execute(sql, params).fetchall()]
-    return sum(1 for key in keys if ledger.mark_skipped(services.store, key, reason=reason))
 
 
 def remind_later(
@@ -311,25 +314,17 @@ def remind_later(
         period=period,
         suffix=f"{period}@{utc_text(due)}",
         due_at=due,
-        message=prompt_message(questions, period),
+        message=prompt_message(questions, period, services.strings.say("checkin_privacy_note")),
         schedule_id=None,
     )
     # the automatic reminder for this week is cancelled above and must not come back
-    with services.store.write() as db:
-        ledger.insert(
-            db,
-            key=delivery_key(team_id, REMINDER, user_id, period),
-            team_id=team_id,
-            kind=REMINDER,
-            schedule_id=None,
-            target=user_id,
-            period=period,
-            status="skipped",
-            due_at=now,
-            expires_at=None,
-            now=now,
-            error="the person asked to be reminded later",
-        )
+    services.outbox.hold(
+        team_id,
+        (REMINDER, user_id, period),
+        target=user_id,
+        period=period,
+        reason="the person asked to be reminded later",
+    )
     return due
 
 
@@ -343,15 +338,16 @@ def send_dm(
     *,
     period: str = "once",
 ) -> None:
-    """An immediate DM, at most once per key (through the engine when it runs). `period` is
-    the ledger's period: a week's check-in prompt carries its ISO week, so it is found (and
-    marked "Checked in") once that week is answered."""
-    outgoing = {"channel": user_id, "text": message["text"], "blocks": message["blocks"]}
-    engine = services.engine
-    if engine is not None and hasattr(engine, "send_once"):
-        engine.send_once(key, team_id, outgoing, kind=key[0], period=period)
-        return
-    client.chat_postMessage(**outgoing)
+    """An immediate DM, at most once per key, through the engine's outbox (`client` is unused:
+    the engine posts with its own; the parameter stays for the callers). `period` is the
+    ledger's period: a week's check-in prompt carries its ISO week, so it is found (and marked
+    "Checked in") once that week is answered."""
+    outgoing: OutgoingMessage = {
+        "channel": user_id,
+        "text": message["text"],
+        "blocks": message["blocks"],
+    }
+    services.engine.send_once(key, team_id, outgoing, kind=key[0], period=period)
 
 
 def send_checkin_now(services: Services, team_id: str, user_id: str, tz: str) -> str:
@@ -364,17 +360,15 @@ def send_checkin_now(services: Services, team_id: str, user_id: str, tz: str) ->
     if week is not None and week.answered:
         return "answered"
     schedule = checkin_schedule(services, team_id, user_id)
-    engine = services.engine
-    if schedule is not None and engine is not None:
-        before = ledger.get(services.store, delivery_key(team_id, KIND, user_id, period))
-        if before is not None and before.status in (SENT, CLAIMED):
+    outbox = services.engine
+    if schedule is not None:
+        if outbox.status(team_id, (KIND, user_id, period)) in (SENT, CLAIMED):
             return "already"
-        row = engine.send_now(KIND, schedule.id, team_id=team_id)
+        row = outbox.send_now(KIND, schedule.id, team_id=team_id)
         return "sent" if row.status in (SENT, CLAIMED) else "nothing"
-    adhoc = ledger.get(services.store, delivery_key(team_id, ADHOC, user_id, period))
-    if adhoc is not None and adhoc.status in (SENT, CLAIMED):
+    if outbox.status(team_id, (ADHOC, user_id, period)) in (SENT, CLAIMED):
         return "already"
-    recipient = people_of(services).person(team_id, user_id)
+    recipient = services.people.person(team_id, user_id)
     if recipient is not None and recipient.deleted:
         unenrol(services, team_id, user_id)
         return "nothing"
@@ -401,12 +395,9 @@ def prompt_location(
 ) -> list[tuple[str, str]]:
     """(channel, ts) of this week's check-in DMs that went out (weekly, ad hoc, later, the
     reminder), so they can be updated once answered."""
-    rows = services.store.db.execute(
-        "SELECT channel, ts FROM deliveries WHERE team_id = ? AND target = ? AND period = ?"
-        " AND status = 'sent' AND ts IS NOT NULL AND kind IN (?, ?, ?, ?)",
-        [team_id, user_id, period, KIND, ADHOC, REMINDER, LATER],
-    ).fetchall()
-    return [(str(c), str(t)) for c, t in rows if c]
+    return deliveries.sent_locations(
+        services.store, team_id, user_id, period, (KIND, ADHOC, REMINDER, LATER)
+    )
 
 
 # -- when is the next one? -----------------------------------------------------------------

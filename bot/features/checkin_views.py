@@ -9,13 +9,15 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from bot.blocks.build import actions, button, context, header, message, plain, section
-from bot.coaching.checkin_rules import NOTE_MAX, WHAT_MAX, Checkin, Followup, Question, Questions
+from bot.coaching.checkin_rules import NOTE_MAX, WHAT_MAX, Checkin, Question, Questions
+from bot.coaching.followups import Followup
 from bot.coaching.profile import Profile
+from bot.content.blocks import actions, button, context, header, message, plain, section
 from bot.content.compose import template_message
 from bot.content.library import Library
-from bot.content.markup import escape
-from bot.delivery.schedule import zone
+from bot.content.markup import Trusted, escape
+from bot.content.strings import Strings
+from bot.delivery.timing import zone
 
 # action_ids (the router matches the part before any ":")
 START = "checkin_start"  # value: period → opens the modal
@@ -25,7 +27,6 @@ LATER = "checkin_later"  # static_select; option values "2h|<period>", "tomorrow
 MODAL = "checkin_modal"  # callback_id; private_metadata: {"period": …}
 VALUE = "value"  # action_id of every input in the modal
 
-PRIVACY_NOTE = ":lock: Only you can see your answers. `/pendulum privacy` shows what I keep."
 FOCUS_MAX = 10  # the focus question's highest option
 LATER_OPTIONS = (("2h", "In 2 hours"), ("tomorrow", "Tomorrow morning"))
 
@@ -47,15 +48,15 @@ def prompt_actions(period: str, block_id: str) -> dict[str, Any]:
     )
 
 
-def prompt_message(questions: Questions, period: str) -> dict[str, Any]:
-    """The weekly DM."""
+def prompt_message(questions: Questions, period: str, privacy_note: str) -> dict[str, Any]:
+    """The weekly DM; `privacy_note` names the configured command (prompts/strings)."""
     return message(
         "Your weekly check-in: a few quick questions about your week",
         [
             header("Weekly check-in"),
             section(questions.intro),
             prompt_actions(period, f"checkin_prompt_{period}"),
-            context(PRIVACY_NOTE),
+            context(privacy_note),
         ],
     )
 
@@ -138,6 +139,8 @@ def checkin_modal(
     existing: Checkin | None,
     week_label: str,
     measured: tuple[int, str] | None = None,
+    *,
+    strings: Strings,
 ) -> dict[str, Any]:
     """The check-in modal; pre-filled when this week was answered already. `measured` is
     (focus stretches, hint) from the person's calendar: it pre-fills the focus question of
@@ -152,7 +155,9 @@ def checkin_modal(
     radio_limit = 10
     hands_on, critical = questions["hands_on"], questions["critical_path"]
     blocks = [
-        section(f"{questions.intro}\n_Week of {escape(week_label)}._"),
+        section(
+            strings.say("checkin_modal_intro", intro=Trusted(questions.intro), week=week_label)
+        ),
         _choice(
             hands_on,
             "radio_buttons" if len(hands_on.options) <= radio_limit else "static_select",
@@ -174,12 +179,12 @@ def checkin_modal(
             questions["note"].max_length or NOTE_MAX,
             multiline=True,
         ),
-        context(PRIVACY_NOTE),
+        context(strings.say("checkin_privacy_note")),
     ]
     return {
         "type": "modal",
         "callback_id": MODAL,
-        "title": plain("Weekly check-in", 24),
+        "title": plain(strings.say("checkin_modal_title"), 24),
         "submit": plain("Save", 24),
         "close": plain("Cancel", 24),
         "private_metadata": json.dumps({"period": period}),
@@ -205,11 +210,8 @@ def followup_message(
     return msg
 
 
-def done_message(period_label: str) -> dict[str, Any]:
-    return note_message(
-        f":white_check_mark: Checked in for the week of {escape(period_label)}. Thanks!",
-        replace=True,
-    )
+def done_message(strings: Strings, period_label: str) -> dict[str, Any]:
+    return note_message(strings.say("checkin_done", week=period_label), replace=True)
 
 
 def format_local(instant: datetime, tz_name: str) -> str:

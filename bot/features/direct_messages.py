@@ -5,22 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.blocks.build import message, section
+from bot.content.blocks import message, section
+from bot.content.strings import Strings
 from bot.router import EventContext, Router
 from bot.store.requests import first_time
 
 
-def dm_hint(command: str) -> dict[str, Any]:
-    return message(
-        f"I answer {command} commands. Try {command} help.",
-        [
-            section(
-                f":wave: I don't read messages here, but I answer commands: try `{command} help`, "
-                f"`{command} topics` or `{command} check <a task>`. Your weekly check-in and "
-                "nudges arrive in this conversation."
-            )
-        ],
-    )
+def dm_hint(strings: Strings) -> dict[str, Any]:
+    return message(strings.say("dm_hint_title"), [section(strings.say("dm_hint"))])
 
 
 def on_message(ctx: EventContext) -> None:
@@ -34,7 +26,7 @@ def on_message(ctx: EventContext) -> None:
     now = services.clock.now()
     if not first_time(services.store, ctx.team_id, f"dm-hint:{user}:{now.date()}", now):
         return
-    ctx.client.chat_postMessage(channel=str(event["channel"]), **dm_hint(services.command))
+    ctx.client.chat_postMessage(channel=str(event["channel"]), **dm_hint(services.strings))
 
 
 def install(router: Router) -> None:

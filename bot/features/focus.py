@@ -14,7 +14,8 @@ block keeps its schedule and a new one takes a kind that hasn't been used this w
 moving a block mid-week never swallows its first DM.
 
 At each block's start one DM (`prompts/messages/focus-start.md.j2`): the block runs until
-HH:MM, plus one thing to leave for later (`prompts/nudges.yaml` leave_for_later).
+HH:MM, plus one thing to leave for later (`prompts/nudges.yaml` leave_for_later); the composer
+and what a focus schedule stands for are in bot/features/focus_sends.py.
 """
 
 from __future__ import annotations
@@ -25,117 +26,41 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk import WebClient
 
-from bot.blocks.build import context, divider, message, section
 from bot.coaching.focus import (
-    MAX_BLOCKS,
     Block,
     FocusError,
     assign,
     describe,
-    leave_for_later,
     parse_blocks,
 )
-from bot.coaching.when import hhmm, minutes_of
-from bot.content.compose import template_message
-from bot.content.markup import code, escape
-from bot.delivery.schedules import (
-    Schedule,
-    create_schedule,
-    delete_kinds_for,
-    delete_schedule,
-    list_by_owner,
+from bot.content.blocks import context, divider, message, section
+from bot.content.markup import Trusted, code, escape
+from bot.features import calendar, common
+from bot.features.focus_sends import (
+    KINDS,
+    block_of,
+    clear_blocks,
+    focus_schedules,
+    is_focus_kind,
 )
-from bot.features import calendar, scheduled
-from bot.features.checkin_sends import as_schedule
-from bot.parse import split_command
-from bot.router import CommandContext, Reply, Router, Subcommand
+from bot.router import CommandContext, Reply, Router, Subcommand, split_command
 from bot.store import people
 
 if TYPE_CHECKING:
     from bot.services import Services
+from bot.delivery.model import Schedule
+from bot.store import deliveries
+from bot.store.schedules import create_schedule, delete_schedule
 
 log = logging.getLogger("pendulum.focus")
-
-KIND_PREFIX = "focus_"
-KINDS = tuple(f"{KIND_PREFIX}{n}" for n in range(1, 2 * MAX_BLOCKS + 1))
-USAGE = (
-    "`{cmd} focus` shows your blocks · `{cmd} focus set tue,thu 09:00-11:00` (several: "
-    "`mon,wed 9-11, fri 14:00-16:00`) · `{cmd} focus off`"
-)
-
-
-def is_focus_kind(kind: str) -> bool:
-    return kind in KINDS
-
-
-def block_of(schedule: Schedule) -> Block:
-    """The block a focus schedule stands for (its start follows the schedule's time, should
-    it have been moved elsewhere, e.g. from App Home; the length stays)."""
-    start = schedule.local_time
-    params = schedule.params or {}
-    try:
-        length = minutes_of(str(params["end"])) - minutes_of(str(params["start"]))
-    except (KeyError, ValueError):
-        length = 60
-    end = min(minutes_of(start) + max(length, 1), 23 * 60 + 59)
-    return Block(schedule.weekday, start, hhmm(end))
-
-
-def focus_schedules(services: Services, team_id: str, user_id: str) -> dict[str, Schedule]:
-    return {
-        s.kind: s
-        for s in list_by_owner(services.store, team_id, user_id)
-        if is_focus_kind(s.kind) and s.target == user_id
-    }
-
-
-def has_focus_blocks(services: Services, team_id: str, user_id: str) -> bool:
-    """Any focus block that isn't paused indefinitely."""
-    return any(
-        not s.paused_indefinitely for s in focus_schedules(services, team_id, user_id).values()
-    )
-
-
-# -- the composer ----------------------------------------------------------------------------
-def compose_focus(services: Services, schedule: Any, occurrence: Any) -> dict[str, Any] | None:
-    """The DM at the start of a block (kinds `focus_1` … `focus_20`)."""
-    sched = as_schedule(schedule)
-    try:
-        if scheduled.is_away_now(services, sched.team_id, sched.target):
-            log.info("focus DM skipped: status says away")
-            return None
-    except scheduled.RecipientGone:
-        clear_blocks(services, sched.team_id, sched.target)
-        return None
-    block = block_of(sched)
-    items = [str(x) for x in (services.library.nudges.get("leave_for_later") or [])]
-    later = leave_for_later(items, f"{sched.target}:{occurrence.local_date}:{block.start}")
-    msg = template_message(
-        services.library,
-        "focus-start",
-        None,
-        {"until": block.end, "leave_for_later": later.rstrip(".")},
-    )
-    blocks = [
-        *msg["blocks"],
-        context(
-            f"Your focus blocks: `{services.command} focus` · change them with "
-            f"`{services.command} focus set …` · `{services.command} focus off`"
-        ),
-    ]
-    return {"channel": sched.target, "text": msg["text"], "blocks": blocks}
 
 
 # -- operations ------------------------------------------------------------------------------
 def spent_kinds(services: Services, team_id: str, user_id: str, tz: str) -> set[str]:
     """Focus kinds with a delivery this local week (sent, on its way, or queued)."""
-    period = scheduled.this_period(services, tz)
-    rows = services.store.db.execute(
-        "SELECT kind FROM deliveries WHERE team_id = ? AND target = ? AND period = ?"
-        " AND status IN ('pending', 'claimed', 'sent')",
-        [team_id, user_id, period],
-    ).fetchall()
-    return {str(r[0]) for r in rows if is_focus_kind(str(r[0]))}
+    period = common.this_period(services, tz)
+    kinds = deliveries.kinds_in_period(services.store, team_id, user_id, period)
+    return {kind for kind in kinds if is_focus_kind(kind)}
 
 
 def set_blocks(
@@ -168,22 +93,19 @@ def set_blocks(
     return sorted(fresh.values(), key=lambda s: (s.weekday, s.local_time))
 
 
-def clear_blocks(services: Services, team_id: str, user_id: str) -> int:
-    return delete_kinds_for(services.store, team_id, user_id, is_focus_kind)
-
-
 def next_block_text(services: Services, schedules: list[Schedule]) -> str:
     now = services.clock.now()
     soonest = None
     for schedule in schedules:
-        occ = scheduled.upcoming(services, schedule, now)
+        occ = common.upcoming(services, schedule, now)
         if occ is not None and (soonest is None or occ.due_at < soonest[0].due_at):
             soonest = (occ, schedule)
     if soonest is None:
-        return "No focus block is coming up."
+        return services.strings.say("focus_none_coming")
     occ, schedule = soonest
     block = block_of(schedule)
-    return f"Next: {scheduled.format_local(occ.due_at, schedule.tz)}, until {block.end}."
+    when = common.format_local(occ.due_at, schedule.tz)
+    return services.strings.say("focus_next", when=when, end=block.end)
 
 
 def status_message(services: Services, team_id: str, user_id: str) -> dict[str, Any]:
@@ -192,11 +114,7 @@ def status_message(services: Services, team_id: str, user_id: str) -> dict[str, 
     typed = blocks_message(services, team_id, user_id)
     if week is None:
         return typed
-    cmd = services.command
-    note = context(
-        f"From your calendar feed · `{cmd} calendar` changes your hours or goal · "
-        f"`{cmd} calendar off` forgets it"
-    )
+    note = context(services.strings.say("focus_calendar_note"))
     schedules = focus_schedules(services, team_id, user_id)
     blocks = [*week["blocks"], note]
     if schedules:
@@ -205,35 +123,30 @@ def status_message(services: Services, team_id: str, user_id: str) -> dict[str, 
 
 
 def blocks_message(services: Services, team_id: str, user_id: str) -> dict[str, Any]:
-    cmd = services.command
+    say = services.strings.say
     schedules = sorted(
         focus_schedules(services, team_id, user_id).values(),
         key=lambda s: (s.weekday, s.local_time),
     )
     if not schedules:
-        text = (
-            "*You have no focus blocks.* Book two a week and I'll DM you as each one starts, "
-            f"with one thing to leave for later: `{cmd} focus set tue,thu 09:00-11:00`."
-        )
-        return message("You have no focus blocks", [section(text), context(USAGE.format(cmd=cmd))])
-    return message("Your focus blocks", blocks_summary(services, schedules, cmd))
+        blocks = [section(say("focus_none")), context(say("focus_usage"))]
+        return message(say("focus_none_title"), blocks)
+    return message(say("focus_title"), blocks_summary(services, schedules))
 
 
 def blocks_summary(
-    services: Services, schedules: list[Schedule], cmd: str, *, just_set: bool = False
+    services: Services, schedules: list[Schedule], *, just_set: bool = False
 ) -> list[dict[str, Any]]:
+    say = services.strings.say
     tz = schedules[0].tz
     lines = [f"• {escape(line)}" for line in describe([block_of(s) for s in schedules])]
-    head = "*Your focus blocks*"
-    if just_set:
-        head = ":white_check_mark: *Your focus blocks are set*"
-    text = f"{head} ({escape(tz)} time):\n" + "\n".join(lines)
+    text = say("focus_set_head" if just_set else "focus_head", tz=tz) + "\n" + "\n".join(lines)
     if any(s.paused_indefinitely for s in schedules):
-        text += "\n_Some are paused; resume them from App Home._"
+        text += "\n" + say("focus_some_paused")
     return [
         section(text),
         section(next_block_text(services, schedules)),
-        context(USAGE.format(cmd=cmd)),
+        context(say("focus_usage")),
     ]
 
 
@@ -243,37 +156,34 @@ class FocusCommand:
 
     def __call__(self, ctx: CommandContext) -> Reply:
         word, rest = split_command(ctx.args)
-        cmd = ctx.services.command
+        say = ctx.services.strings.say
         if word in ("", "status", "list", "show"):
             return Reply(message=status_message(ctx.services, ctx.team_id, ctx.user_id))
         if word in ("off", "stop", "clear", "delete"):
             removed = clear_blocks(ctx.services, ctx.team_id, ctx.user_id)
-            text = (
-                f"Your focus blocks are off. `{cmd} focus set tue,thu 09:00-11:00` books new ones."
-                if removed
-                else "You have no focus blocks to turn off."
-            )
-            return Reply(message=scheduled.note(text))
+            text = say("focus_off" if removed else "focus_none_to_turn_off")
+            return Reply(message=common.note(text))
         if word in ("set", "on", "add"):
             return self.set(ctx, rest)
         # `focus tue 9-11` without "set"
         try:
             parse_blocks(ctx.args)
         except FocusError:
-            text = f"I don't know {code(word)} for focus blocks. {USAGE.format(cmd=cmd)}"
-            return Reply(message=scheduled.note(text))
+            usage = Trusted(say("focus_usage"))
+            text = say("focus_unknown_word", word=code(word), usage=usage)
+            return Reply(message=common.note(text))
         return self.set(ctx, ctx.args)
 
     def set(self, ctx: CommandContext, text: str) -> Reply:
         try:
             blocks = parse_blocks(text)
         except FocusError as exc:
-            return Reply(message=scheduled.note(escape(str(exc))))
+            return Reply(message=common.note(escape(str(exc))))
         services = ctx.services
 
         def job() -> None:
             answer = apply_blocks(services, ctx.client, ctx.team_id, ctx.user_id, blocks)
-            scheduled.answer(ctx, answer)
+            common.answer(ctx, answer)
 
         return Reply(later=job)
 
@@ -282,14 +192,14 @@ def apply_blocks(
     services: Services, client: WebClient, team_id: str, user_id: str, blocks: list[Block]
 ) -> dict[str, Any]:
     try:
-        tz = scheduled.person_tz(services, client, team_id, user_id)
-    except scheduled.RecipientGone:
-        return scheduled.note("I couldn't find you in this workspace's directory.")
+        tz = common.person_tz(services, client, team_id, user_id)
+    except common.RecipientGone:
+        return common.note(services.strings.say("not_in_directory"))
     people.remember_tz(services.store, team_id, user_id, tz, services.clock.now())
     schedules = set_blocks(services, team_id, user_id, blocks, tz)
-    body = blocks_summary(services, schedules, services.command, just_set=True)
-    body.insert(1, context("I'll DM you as each block starts, with one thing to leave for later."))
-    return message("Your focus blocks are set", body)
+    body = blocks_summary(services, schedules, just_set=True)
+    body.insert(1, context(services.strings.say("focus_dm_each")))
+    return message(services.strings.say("focus_set_title"), body)
 
 
 def install(router: Router) -> None:
@@ -302,5 +212,3 @@ def install(router: Router) -> None:
             group="Reminders",
         )
     )
-    for kind in KINDS:
-        router.composer(kind, compose_focus)

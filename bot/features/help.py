@@ -4,53 +4,50 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from bot.blocks.build import context, divider, header, message, section
-from bot.content.markup import code
-from bot.parse import closest, split_command
-from bot.router import CommandContext, Reply, Router, Subcommand
+from bot.content.blocks import context, divider, header, message, section
+from bot.content.markup import Trusted, code
+from bot.content.strings import Strings
+from bot.router import CommandContext, Reply, Router, Subcommand, closest, split_command
 
-PRIVACY_LINE = (
-    ":lock: Your check-in answers are visible to you only. "
-    "`/pendulum privacy` shows what is stored; `/pendulum forget me` deletes it."
-)
 GROUP_ORDER = ("Coaching", "Check-ins", "Reminders", "Privacy")
 
 
-def help_message(router: Router, command: str) -> dict[str, object]:
+def help_message(router: Router, strings: Strings, command: str) -> dict[str, object]:
     groups: dict[str, list[Subcommand]] = defaultdict(list)
     for sub in router.subcommands.values():
         if not sub.hidden:
             groups[sub.group].append(sub)
     blocks = [
-        header("Pendulum: coaching for engineering managers"),
-        section(
-            "I help you keep the engineer/manager pendulum in view: advice on when to swing, "
-            "how to keep your hands warm without blocking your team, and a private weekly "
-            "check-in. Everything below answers only you unless you choose to share it."
-        ),
+        header(strings.say("help_header")),
+        section(strings.say("help_intro")),
     ]
     ordered = [g for g in GROUP_ORDER if g in groups] + sorted(set(groups) - set(GROUP_ORDER))
     for group in ordered:
         lines = [f"• `{command} {sub.example}` — {sub.summary}" for sub in groups[group]]
         blocks.append(section(f"*{group}*\n" + "\n".join(lines)))
-    blocks += [divider(), context(PRIVACY_LINE)]
-    return message("Pendulum help: what I can do", blocks)
+    blocks += [divider(), context(strings.say("help_privacy"))]
+    return message(strings.say("help_title"), blocks)
 
 
-def unknown_message(router: Router, command: str, word: str, known: list[str]) -> dict[str, object]:
+def unknown_message(
+    router: Router, strings: Strings, command: str, word: str, known: list[str]
+) -> dict[str, object]:
     suggestions = closest(word, known)
-    lines = [f"I don't know {code(word)}."]
+    lines = [strings.say("help_unknown_word", word=code(word))]
     if suggestions:
-        lines.append("Did you mean " + " or ".join(f"`{command} {s}`" for s in suggestions) + "?")
-    lines.append(f"Try `{command} help` to see everything I can do.")
-    return message(f"I don't know that command. Try {command} help.", [section(" ".join(lines))])
+        options = Trusted(" or ".join(f"`{command} {s}`" for s in suggestions))
+        lines.append(strings.say("help_did_you_mean", options=options))
+    lines.append(strings.say("help_try_help"))
+    return message(strings.say("help_unknown_title"), [section(" ".join(lines))])
 
 
 def unknown_reply(router: Router, ctx: CommandContext) -> Reply:
     """Answer unknown input: "I don't know `…`", did-you-mean, and a pointer to help."""
     word, _ = split_command(ctx.text)
     known = router.command_words() + ctx.services.library.topic_names()
-    return Reply(message=unknown_message(router, ctx.services.command, word, known))
+    return Reply(
+        message=unknown_message(router, ctx.services.strings, ctx.services.command, word, known)
+    )
 
 
 def install(router: Router) -> None:
@@ -60,7 +57,7 @@ def install(router: Router) -> None:
         # the same for everyone: built once per command name (and set of subcommands)
         key = (ctx.services.command, len(router.subcommands))
         if key not in built:
-            built[key] = help_message(router, ctx.services.command)
+            built[key] = help_message(router, ctx.services.strings, ctx.services.command)
         return Reply(message=built[key])
 
     def on_unknown(ctx: CommandContext) -> Reply:

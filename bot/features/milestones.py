@@ -1,9 +1,9 @@
 """One reflective DM when a manager passes a career milestone (see bot/coaching/milestones).
 
 Who: managers who took the self-assessment (`/pendulum assess`) AND have the Monday nudge on.
-When: checked by the weekly nudge composer (bot/features/nudges.py), so at most weekly,
-on Monday morning in the person's time zone, just before that week's nudge; no extra
-schedule. How: `engine.send_once(("milestone", user, "managing-2y"), team, msg)`, so each
+When: checked once the weekly nudge went out (its after-send hook, bot/features/nudge_sends.py),
+so at most weekly, on Monday morning in the person's time zone, just after that week's nudge;
+no extra schedule. How: `outbox.send_once(("milestone", user, "managing-2y"), team, msg)`, so each
 milestone goes out once per person however often it is checked, and a send Slack could not
 take right away is retried by later ticks.
 """
@@ -12,16 +12,15 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from bot.blocks.build import button, context
 from bot.coaching.milestones import MANAGER_ROLES, Milestone, Standing, due
 from bot.coaching.profile import Profile, build_profile, months_between
+from bot.content.blocks import button, context
 from bot.content.compose import template_message
-from bot.store import people
-
-if TYPE_CHECKING:
-    from bot.services import Services
+from bot.delivery.model import Outbox, OutgoingMessage
+from bot.services import Deps, Services
+from bot.store import deliveries, people
 
 log = logging.getLogger("pendulum.milestones")
 
@@ -29,18 +28,14 @@ KIND = "milestone"
 TOPIC_OPEN = "topic_open"
 
 
-def delivered(services: Services, team_id: str, user_id: str) -> set[str]:
+def delivered(services: Deps, team_id: str, user_id: str) -> set[str]:
     """Ids of the milestones already sent (or on their way) to this person."""
-    rows = services.store.db.execute(
-        "SELECT key FROM deliveries WHERE team_id = ? AND kind = ? AND target = ?"
-        " AND status IN ('pending', 'claimed', 'sent')",
-        [team_id, KIND, user_id],
-    ).fetchall()
-    return {str(r[0]).rsplit(":", 1)[-1] for r in rows}
+    keys = deliveries.keys_of_kind(services.store, team_id, user_id, KIND)
+    return {key.rsplit(":", 1)[-1] for key in keys}
 
 
 def standings(
-    services: Services, row: dict[str, Any], now: datetime
+    services: Deps, row: dict[str, Any], now: datetime
 ) -> tuple[Standing, Standing, Profile]:
     """(as assessed, aged to now, the aged profile)."""
     rules = services.library.rules
@@ -58,27 +53,25 @@ def standings(
     )
 
 
-def milestone_message(services: Services, milestone: Milestone, me: Profile) -> dict[str, Any]:
+def milestone_message(services: Deps, milestone: Milestone, me: Profile) -> dict[str, Any]:
     library = services.library
     topic = library.topics.get(milestone.topic)
     buttons = [button(f"Read: {topic.title}", TOPIC_OPEN, topic.id)] if topic else None
     msg = template_message(
         library, milestone.message_id, me, {"years": milestone.years}, buttons=buttons
     )
-    msg["blocks"].append(
-        context(
-            "A one-time note from Pendulum, because you took the self-assessment and have the "
-            f"Monday nudge on (`{services.command} nudge off` stops both)."
-        )
-    )
+    msg["blocks"].append(context(services.strings.say("milestone_footer")))
     return msg
 
 
-def check(services: Services, team_id: str, user_id: str) -> list[str]:
-    """Send every milestone due for this person (once each); returns the ids sent now."""
+def check(services: Deps, team_id: str, user_id: str, outbox: Outbox | None = None) -> list[str]:
+    """Send every milestone due for this person (once each) through `outbox` (the nudge's
+    after-send hook passes the engine's; `Services` bring their own engine). Returns the ids
+    sent now."""
+    if outbox is None and isinstance(services, Services):
+        outbox = services.engine
     row = people.latest_assessment(services.store, team_id, user_id)
-    engine = services.engine
-    if row is None or engine is None:
+    if row is None or outbox is None:
         return []
     try:
         then, now, me = standings(services, row, services.clock.now())
@@ -88,8 +81,12 @@ def check(services: Services, team_id: str, user_id: str) -> list[str]:
     sent: list[str] = []
     for milestone in due(then, now, services.library.rules, delivered(services, team_id, user_id)):
         msg = milestone_message(services, milestone, me)
-        outgoing = {"channel": user_id, "text": msg["text"], "blocks": msg["blocks"]}
-        engine.send_once((KIND, user_id, milestone.id), team_id, outgoing, kind=KIND)
+        outgoing: OutgoingMessage = {
+            "channel": user_id,
+            "text": msg["text"],
+            "blocks": msg["blocks"],
+        }
+        outbox.send_once((KIND, user_id, milestone.id), team_id, outgoing, kind=KIND)
         log.info("milestone %s sent", milestone.id)
         sent.append(milestone.id)
     return sent

@@ -11,54 +11,41 @@ critical path (`prompts/nudges.yaml` hands_warm_ideas: code review, on-call cove
 tooling, docs), walking that list without repeats (pool `hands_warm` of `rotation_picks`),
 and asks for `rules.focus.weekly_blocks_ask` focus blocks when the person has none. A
 schedule of kind `nudge` (owner = target = the person): the engine sends at most one per
-local ISO week. The composer also checks career milestones (bot/features/milestones.py).
+local ISO week. The composer (bot/features/nudge_sends.py) also checks career milestones
+(bot/features/milestones.py).
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
 
-from bot.blocks.build import context
-from bot.coaching.profile import Profile
 from bot.coaching.when import parse_day, parse_time
-from bot.content.compose import template_message
-from bot.content.markup import code
-from bot.delivery import ledger
-from bot.delivery.ledger import CLAIMED, SENT, delivery_key
-from bot.delivery.schedule import period_key
-from bot.delivery.schedules import (
-    Schedule,
+from bot.content.markup import Trusted, code
+from bot.features import common
+from bot.features.nudge_sends import KIND
+from bot.router import CommandContext, Reply, Router, Subcommand, split_command
+from bot.store import people
+
+if TYPE_CHECKING:
+    from bot.services import Services
+from bot.delivery.model import CLAIMED, SENT, Schedule, delivery_key
+from bot.store import deliveries
+from bot.store.schedules import (
     create_schedule,
     delete_kinds_for,
-    delete_schedule,
     list_by_owner,
     resume_schedule,
     update_schedule,
 )
-from bot.features import calendar_sync, focus, milestones, scheduled
-from bot.features.assess import profile_for
-from bot.features.calendar_week import nudge_context, week_view
-from bot.features.checkin_sends import as_schedule
-from bot.features.tips import pick_for_period
-from bot.parse import split_command
-from bot.router import CommandContext, Reply, Router, Subcommand
-from bot.store import calendars, people
-
-if TYPE_CHECKING:
-    from bot.services import Services
 
 log = logging.getLogger("pendulum.nudges")
 
-KIND = "nudge"
-POOL = "hands_warm"
 WEEKDAY = 0  # Monday
 DEFAULT_TIME = "09:00"
-FALLBACK_IDEA = "Review one open pull request from a teammate, end to end."
-USAGE = "`{cmd} nudge on [HH:MM]` (Mondays, your time) · `{cmd} nudge now` · `{cmd} nudge off`"
 
 
 def nudge_schedule(services: Services, team_id: str, user_id: str) -> Schedule | None:
@@ -68,81 +55,11 @@ def nudge_schedule(services: Services, team_id: str, user_id: str) -> Schedule |
     return None
 
 
-def profile_of(services: Services, team_id: str, user_id: str) -> Profile | None:
-    """The person's latest self-assessment aged to now, or None (see `assess.profile_for`)."""
-    return profile_for(services.store, services.library, team_id, user_id, services.clock.now())
-
-
-def ideas(services: Services) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for item in services.library.nudges.get("hands_warm_ideas") or []:
-        if isinstance(item, dict) and item.get("id") and item.get("text"):
-            out[str(item["id"])] = str(item["text"])
-    return out
-
-
-# -- the composer ----------------------------------------------------------------------------
-def compose_nudge(services: Services, schedule: Any, occurrence: Any) -> dict[str, Any] | None:
-    """This week's Monday nudge for the schedule's person (kind `nudge`)."""
-    sched = as_schedule(schedule)
-    team_id, user_id = sched.team_id, sched.target
-    try:
-        if scheduled.is_away_now(services, team_id, user_id) and not occurrence.manual:
-            log.info("Monday nudge skipped: status says away")
-            return None
-    except scheduled.RecipientGone:
-        delete_schedule(services.store, team_id, sched.id)
-        return None
-    try:
-        milestones.check(services, team_id, user_id)
-    except Exception:  # a milestone problem must never cost the week's nudge
-        log.exception("milestone check failed")
-    pool = ideas(services)
-    idea = FALLBACK_IDEA
-    if pool:
-        idea_id = pick_for_period(
-            services,
-            team_id=team_id,
-            pool=POOL,
-            kind=KIND,
-            target=user_id,
-            period=period_key(occurrence.local_date),
-            items=list(pool),
-        )
-        idea = pool[idea_id]
-    week = calendar_week_of(services, team_id, user_id)
-    needs_blocks = week is None and not focus.has_focus_blocks(services, team_id, user_id)
-    msg = template_message(
-        services.library,
-        "nudge-monday",
-        profile_of(services, team_id, user_id),
-        {"idea": idea, "needs_focus_blocks": needs_blocks, "week": week},
-    )
-    cmd = services.command
-    notes = []
-    if needs_blocks:
-        notes.append(f"Book them here: `{cmd} focus set tue,thu 09:00-11:00`")
-    notes.append(f"`{cmd} nudge off` stops these Monday nudges")
-    blocks = [*msg["blocks"], context(" · ".join(notes))]
-    return {"channel": user_id, "text": msg["text"], "blocks": blocks}
-
-
-def calendar_week_of(services: Services, team_id: str, user_id: str) -> dict[str, Any] | None:
-    """The real week from the person's calendar feed (focus ahead, goal, open stretches, the
-    recurring meeting to question), or None without a calendar that has been read."""
-    cal = calendars.get(services.store, calendar_sync.secret_box(services), team_id, user_id)
-    if cal is None or cal.fetched_at is None:
-        return None
-    tz = people.get_tz(services.store, team_id, user_id) or cal.tz
-    view = week_view(cal, tz, services.clock.now(), calendar_sync.min_focus(services))
-    return nudge_context(view)
-
-
 # -- operations ------------------------------------------------------------------------------
 def enable(
     services: Services, client: WebClient, team_id: str, user_id: str, local_time: str | None
 ) -> Schedule:
-    tz = scheduled.person_tz(services, client, team_id, user_id)
+    tz = common.person_tz(services, client, team_id, user_id)
     people.remember_tz(services.store, team_id, user_id, tz, services.clock.now())
     existing = nudge_schedule(services, team_id, user_id)
     if existing is None:
@@ -160,55 +77,45 @@ def enable(
     schedule = update_schedule(
         services.store, services.clock, team_id, existing.id, local_time=local_time, tz=tz
     )
-    if scheduled.is_paused(schedule):
+    if common.is_paused(schedule):
         schedule = resume_schedule(services.store, services.clock, team_id, schedule.id)
     return schedule
 
 
 def status_text(services: Services, team_id: str, user_id: str) -> str:
-    cmd = services.command
+    say = services.strings.say
     schedule = nudge_schedule(services, team_id, user_id)
     if schedule is None:
-        return (
-            "*The Monday nudge is off.* It's opt-in: `"
-            f"{cmd} nudge on` sends you one DM on Monday mornings with one way to keep your "
-            "hands warm off the critical path, and asks for focus blocks if you have none."
-        )
-    when = scheduled.when_text(schedule.weekday, schedule.local_time, schedule.tz)
-    text = f"*The Monday nudge is on:* {when}. {scheduled.next_text(services, schedule)}"
+        return say("nudge_status_off")
+    when = Trusted(common.when_text(schedule.weekday, schedule.local_time, schedule.tz))
+    text = say("nudge_status_on", when=when, next=Trusted(common.next_text(services, schedule)))
     if schedule.paused_indefinitely:
-        text += f" `{cmd} nudge on` turns it back on."
+        text += " " + say("nudge_turn_back_on")
     return text
 
 
 def milestone_line(services: Services, team_id: str, user_id: str) -> str:
     if people.latest_assessment(services.store, team_id, user_id) is None:
-        return (
-            f"Take the self-assessment (`{services.command} assess`) and I'll also send a "
-            "one-time note at career milestones."
-        )
-    return (
-        "You'll also get a one-time note when you pass a milestone: two years managing, "
-        "three and five years since hands-on work."
-    )
+        return services.strings.say("nudge_milestones_assess")
+    return services.strings.say("nudge_milestones")
 
 
 def send_nudge_now(services: Services, team_id: str, user_id: str) -> str:
     schedule = nudge_schedule(services, team_id, user_id)
-    cmd = services.command
+    say = services.strings.say
     if schedule is None:
-        return f"The Monday nudge is off. `{cmd} nudge on` turns it on."
+        return say("nudge_off_turn_on")
     engine = services.engine
     if engine is None:
-        return "Scheduled sending isn't running right now. Please try again in a minute."
-    key = delivery_key(team_id, KIND, user_id, scheduled.this_period(services, schedule.tz))
-    before = ledger.get(services.store, key)
+        return say("sending_not_running")
+    key = delivery_key(team_id, KIND, user_id, common.this_period(services, schedule.tz))
+    before = deliveries.get(services.store, key)
     if before is not None and before.status in (SENT, CLAIMED):
-        return "This week's nudge is already in our DM."
+        return say("nudge_already_sent")
     row = engine.send_now(KIND, schedule.id, team_id=team_id)
     if row.status in (SENT, CLAIMED):
-        return ":incoming_envelope: This week's nudge is in our DM; it counts as this week's."
-    return "I couldn't send the nudge right now. Please try again later."
+        return say("nudge_sent_now")
+    return say("nudge_send_failed")
 
 
 @dataclass
@@ -217,29 +124,26 @@ class NudgeCommand:
 
     def __call__(self, ctx: CommandContext) -> Reply:
         word, rest = split_command(ctx.args)
-        services, cmd = ctx.services, ctx.services.command
+        services = ctx.services
+        say = services.strings.say
         if word in ("", "status"):
             text = status_text(services, ctx.team_id, ctx.user_id)
-            return Reply(message=scheduled.note(text + "\n" + USAGE.format(cmd=cmd)))
+            return Reply(message=common.note(text + "\n" + say("nudge_usage")))
         if word in ("off", "stop"):
             if not delete_kinds_for(services.store, ctx.team_id, ctx.user_id, KIND.__eq__):
-                return Reply(message=scheduled.note("The Monday nudge is already off."))
-            text = f"The Monday nudge is off. `{cmd} nudge on` turns it back on."
-            return Reply(message=scheduled.note(text))
+                return Reply(message=common.note(say("nudge_already_off")))
+            return Reply(message=common.note(say("nudge_off")))
         if word in ("on", "start"):
             return self.on(ctx, rest)
         if word == "now":
 
             def job_now() -> None:
                 text = send_nudge_now(services, ctx.team_id, ctx.user_id)
-                scheduled.answer(ctx, scheduled.note(text))
+                common.answer(ctx, common.note(text))
 
             return Reply(later=job_now)
-        return Reply(
-            message=scheduled.note(
-                f"I don't know {code(word)} for the nudge. {USAGE.format(cmd=cmd)}"
-            )
-        )
+        usage = Trusted(say("nudge_usage"))
+        return Reply(message=common.note(say("nudge_unknown_word", word=code(word), usage=usage)))
 
     def on(self, ctx: CommandContext, rest: str) -> Reply:
         local_time: str | None = None
@@ -251,34 +155,25 @@ class NudgeCommand:
                 local_time = found
                 continue
             if parse_day(word) is not None:
-                return Reply(
-                    message=scheduled.note(
-                        "The nudge comes on Monday mornings, to start the week; you can pick "
-                        f"the time: `{ctx.services.command} nudge on 08:30`."
-                    )
-                )
-            return Reply(
-                message=scheduled.note(
-                    f"I couldn't read {code(word)} as a time. Try `"
-                    f"{ctx.services.command} nudge on 08:30`."
-                )
-            )
+                return Reply(message=common.note(ctx.services.strings.say("nudge_mondays_only")))
+            text = ctx.services.strings.say("nudge_bad_time", word=code(word))
+            return Reply(message=common.note(text))
         services = ctx.services
 
         def job() -> None:
             was_on = nudge_schedule(services, ctx.team_id, ctx.user_id) is not None
             try:
                 schedule = enable(services, ctx.client, ctx.team_id, ctx.user_id, local_time)
-            except scheduled.RecipientGone:
+            except common.RecipientGone:
                 return
-            when = scheduled.when_text(schedule.weekday, schedule.local_time, schedule.tz)
-            head = "Updated" if was_on else ":white_check_mark: The Monday nudge is on"
-            text = (
-                f"{head}: {when}. {scheduled.next_text(services, schedule)}\n"
-                f"{milestone_line(services, ctx.team_id, ctx.user_id)} "
-                f"`{services.command} nudge off` stops it."
+            when = Trusted(common.when_text(schedule.weekday, schedule.local_time, schedule.tz))
+            text = services.strings.say(
+                "nudge_updated" if was_on else "nudge_turned_on",
+                when=when,
+                next=Trusted(common.next_text(services, schedule)),
+                milestones=Trusted(milestone_line(services, ctx.team_id, ctx.user_id)),
             )
-            scheduled.answer(ctx, scheduled.note(text))
+            common.answer(ctx, common.note(text))
 
         return Reply(later=job)
 
@@ -294,4 +189,3 @@ def install(router: Router) -> None:
             group="Reminders",
         )
     )
-    router.composer(KIND, compose_nudge)

@@ -18,15 +18,22 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks.build import actions, button, context, header, message, section
 from bot.calendar.fetch import redact_feed_url
+from bot.content.blocks import actions, button, context, header, message, section
 from bot.content.compose import template_message
-from bot.content.markup import escape
-from bot.delivery.schedule import utc_text
+from bot.content.markup import Trusted
+from bot.content.strings import Strings
+from bot.delivery.timing import utc_text
 from bot.features.calendar_sync import secret_box
-from bot.parse import split_command
-from bot.ratelimit import slow_down
-from bot.router import ActionContext, CommandContext, Reply, Router, Subcommand
+from bot.features.home_view import (
+    PRIVACY_EXPORT,
+    PRIVACY_FORGET,
+    PRIVACY_SHOW,
+    privacy_actions,
+    publish_home_later,
+)
+from bot.router import ActionContext, CommandContext, Reply, Router, Subcommand, split_command
+from bot.slack.ratelimit import slow_down
 from bot.store import personal
 from bot.store.secret import Unreadable
 
@@ -35,61 +42,50 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("pendulum.privacy")
 
-SHOW = "privacy_show"
-EXPORT = "privacy_export"
-FORGET = "privacy_forget"
 CONFIRM = "forget_confirm"
 CANCEL = "forget_cancel"
 
-WHO_SEES = (
-    ":lock: *Who can see your answers:* only you. I never post them to a channel, never "
-    "show them to workspace admins or teammates, and never write them to logs. Like any app, "
-    "the data lives in one database file on the server of whoever runs Pendulum here."
-)
+# tables that hold no one's data, and the string id that describes each
 NOT_ABOUT_YOU = {
-    "processed_requests": "ids of Slack requests I've already handled, so a retried request "
-    "does nothing twice (no content; kept two days at most, and `forget me` deletes the ones "
-    "that name you)",
-    "workspaces": "this workspace's id and name",
+    "processed_requests": "privacy_table_processed_requests",
+    "workspaces": "privacy_table_workspaces",
 }
-
-
-def privacy_actions(block_id: str) -> dict[str, Any]:
-    return actions(
-        button("What's stored about me", SHOW, "show"),
-        button("Export my data", EXPORT, "export"),
-        button("Forget me", FORGET, "forget", style="danger"),
-        block_id=block_id,
-    )
 
 
 def privacy_message(services: Services, team_id: str, user_id: str) -> dict[str, Any]:
     """Exactly what is stored about this person, table by table, from the live schema."""
+    say = services.strings.say
     counts = personal.counts(services.store, team_id, user_id)
     lines = []
     for table, count in counts.items():
         info = personal.describe(table)
-        rows = f"{count} row{'s' if count != 1 else ''}"
-        lines.append(f"• `{table}` ({rows} about you): {escape(info.what)}. _Kept {info.kept}._")
+        line = say(
+            "privacy_table_line",
+            table=Trusted(table),
+            count=count,
+            what=info.what,
+            kept=Trusted(info.kept),
+        )
+        lines.append(line)
     tables = set(services.store.db.table_names())
-    other = [f"• `{t}`: {escape(what)}." for t, what in NOT_ABOUT_YOU.items() if t in tables]
-    cmd = services.command
+    other = [
+        say("privacy_other_line", table=Trusted(t), what=say(what_id))
+        for t, what_id in NOT_ABOUT_YOU.items()
+        if t in tables
+    ]
     blocks = [
-        header("What Pendulum stores about you"),
-        section(WHO_SEES),
-        section("*Stored about you in this workspace*\n" + "\n".join(lines)),
+        header(say("privacy_header")),
+        section(say("privacy_who_sees")),
+        section(say("privacy_about_you") + "\n" + "\n".join(lines)),
     ]
     if other:
-        blocks.append(section("*Stored, but not about you*\n" + "\n".join(other)))
+        blocks.append(section(say("privacy_not_about_you") + "\n" + "\n".join(other)))
     blocks += [
-        context(
-            f"`{cmd} export` sends you all of it as a file. `{cmd} forget me` deletes all of it "
-            "(after you confirm). Nothing is shared with anyone else."
-        ),
-        privacy_actions("privacy_actions"),
+        context(say("privacy_export_or_forget")),
+        privacy_actions(services.strings, "privacy_actions"),
     ]
     total = sum(counts.values())
-    return message(f"What Pendulum stores about you: {total} records", blocks)
+    return message(say("privacy_title", total=total), blocks)
 
 
 def export_document(services: Services, team_id: str, user_id: str) -> dict[str, Any]:
@@ -135,10 +131,8 @@ def send_export(services: Services, client: WebClient, team_id: str, user_id: st
             channel=str(opened["channel"]["id"]),
             content=json.dumps(document, indent=2, ensure_ascii=False, default=str),
             filename=f"pendulum-export-{day}.json",
-            title="Your Pendulum data",
-            initial_comment=(
-                f"Here's everything Pendulum stores about you ({count} records), as JSON."
-            ),
+            title=services.strings.say("privacy_export_title"),
+            initial_comment=services.strings.say("privacy_export_comment", count=count),
         )
     except SlackApiError as exc:
         reason = str(exc.response.get("error") or "unknown")
@@ -161,20 +155,13 @@ def tell_export_failed(services: Services, client: WebClient, user_id: str, reas
         log.warning("could not say the export failed: %s", exc.response.get("error"))
 
 
-def confirm_message(command: str) -> dict[str, Any]:
+def confirm_message(strings: Strings) -> dict[str, Any]:
     return message(
-        "Delete everything Pendulum stores about you?",
+        strings.say("privacy_confirm_title"),
         [
-            section(
-                ":warning: *Delete everything I store about you in this workspace?*\n"
-                "Your self-assessments, check-in answers and notes, your schedules (check-in, "
-                "focus blocks, channel tips you set up), your calendar feed and the figures "
-                "measured from it, the record of messages I sent you, and your time zone. "
-                "This can't be undone. "
-                f"(`{command} export` first if you want a copy.)"
-            ),
+            section(strings.say("privacy_confirm")),
             actions(
-                button("Delete everything", CONFIRM, "me", style="danger"),
+                button(strings.say("privacy_delete_button"), CONFIRM, "me", style="danger"),
                 button("Cancel", CANCEL, "cancel"),
                 block_id="forget_confirm",
             ),
@@ -190,27 +177,17 @@ def forget_person(services: Services, team_id: str, user_id: str) -> dict[str, i
     return deleted
 
 
-def forgotten_message(deleted: dict[str, int], command: str) -> dict[str, Any]:
+def forgotten_message(deleted: dict[str, int], strings: Strings) -> dict[str, Any]:
     total = sum(deleted.values())
     parts = [f"{n} from `{t}`" for t, n in deleted.items() if n]
-    detail = f" ({', '.join(parts)})" if parts else ""
-    text = (
-        f":wastebasket: Done. I deleted everything I stored about you here: {total} "
-        f"record{'s' if total != 1 else ''}{detail}. You're not signed up for anything now; "
-        f"`{command} checkin on` starts fresh whenever you like."
-    )
-    msg = message("Everything Pendulum stored about you is deleted", [section(text)])
+    detail = Trusted(f" ({', '.join(parts)})" if parts else "")
+    text = strings.say("privacy_forgotten", total=total, detail=detail)
+    msg = message(strings.say("privacy_forgotten_title"), [section(text)])
     msg["replace_original"] = True
     return msg
 
 
 # -- handlers ------------------------------------------------------------------------------
-def _home_later(services: Services, client: WebClient, team_id: str, user_id: str) -> None:
-    from bot.features.checkins import publish_home_later
-
-    publish_home_later(services, client, team_id, user_id)
-
-
 def on_privacy(ctx: CommandContext | ActionContext) -> Reply:
     return Reply(message=privacy_message(ctx.services, ctx.team_id, ctx.user_id))
 
@@ -220,9 +197,9 @@ def on_export(ctx: CommandContext | ActionContext) -> Reply:
     wait = services.limiter.take("export", team_id, user_id, services.limits.exports)
     if wait is not None:  # each export builds and uploads a file: a few an hour
         return Reply(message=slow_down(services.library, services.command, "export", wait))
-    note = ":package: Preparing your export: it'll arrive in our DM as a JSON file."
+    note = services.strings.say("privacy_export_preparing")
     return Reply(
-        message=message("Preparing your export", [section(note)]),
+        message=message(services.strings.say("privacy_export_preparing_title"), [section(note)]),
         later=lambda: send_export(services, client, team_id, user_id),
     )
 
@@ -230,29 +207,26 @@ def on_export(ctx: CommandContext | ActionContext) -> Reply:
 def on_forget_command(ctx: CommandContext) -> Reply:
     word, _ = split_command(ctx.args)
     if word != "me":
-        text = (
-            "To delete everything I store about you, type "
-            f"`{ctx.services.command} forget me`. You'll get a button to confirm."
-        )
+        text = ctx.services.strings.say("privacy_forget_how")
         return Reply(message=message("Forget me", [section(text)]))
-    return Reply(message=confirm_message(ctx.services.command))
+    return Reply(message=confirm_message(ctx.services.strings))
 
 
 def on_forget_button(ctx: ActionContext) -> Reply:
-    return Reply(message=confirm_message(ctx.services.command))
+    return Reply(message=confirm_message(ctx.services.strings))
 
 
 def on_confirm(ctx: ActionContext) -> Reply:
     services, client, team_id, user_id = ctx.services, ctx.client, ctx.team_id, ctx.user_id
     deleted = forget_person(services, team_id, user_id)
     return Reply(
-        message=forgotten_message(deleted, services.command),
-        later=lambda: _home_later(services, client, team_id, user_id),
+        message=forgotten_message(deleted, services.strings),
+        later=lambda: publish_home_later(services, client, team_id, user_id),
     )
 
 
 def on_cancel(ctx: ActionContext) -> Reply:
-    msg = message("Nothing deleted", [section("OK, nothing deleted.")])
+    msg = message("Nothing deleted", [section(ctx.services.strings.say("privacy_nothing_deleted"))])
     msg["replace_original"] = True
     return Reply(message=msg)
 
@@ -285,8 +259,8 @@ def install(router: Router) -> None:
             group="Privacy",
         )
     )
-    router.action(SHOW, on_privacy)
-    router.action(EXPORT, on_export)
-    router.action(FORGET, on_forget_button)
+    router.action(PRIVACY_SHOW, on_privacy)
+    router.action(PRIVACY_EXPORT, on_export)
+    router.action(PRIVACY_FORGET, on_forget_button)
     router.action(CONFIRM, on_confirm)
     router.action(CANCEL, on_cancel)

@@ -18,15 +18,13 @@ at send time. If it still fails then (`not_in_channel`, `is_archived`, `channel_
 the engine pauses the subscription and tells its owner once; `remind` or a successful
 `remind now` resumes it.
 
-Composer: kind `tip` → the next tip of the channel's rotation (`rotation_picks`, see
-bot/coaching/tips.py), with a "Read more" button (action `topic_open`, value = topic id,
-handled by bot/features/topics.py: it answers whoever clicks, privately).
+The composer (kind `tip`) is in bot/features/tip_sends.py.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
@@ -34,26 +32,39 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks.build import context, message, section
 from bot.coaching.tips import (
     DEFAULT_TIME,
     DEFAULT_WEEKDAY,
     RemindArgs,
     RemindError,
-    next_pick,
     parse_channel_only,
     parse_remind,
     parse_skip,
 )
 from bot.coaching.when import DAY_NAMES
-from bot.content.compose import render_template, tip_message
-from bot.content.markup import channel_link, code, escape, mention
-from bot.delivery import ledger
-from bot.delivery.ledger import CLAIMED, FAILED, SENT, SKIPPED, delivery_key
-from bot.delivery.schedule import local_date_of, period_key, utc_text, zone
-from bot.delivery.schedules import (
+from bot.content.blocks import context, message, section
+from bot.content.compose import render_template
+from bot.content.markup import Trusted, code, escape, mention
+from bot.delivery.slack_errors import PERMANENT
+from bot.delivery.timing import local_date_of, period_key, zone
+from bot.features import common
+from bot.features.tip_sends import KIND
+from bot.features.tips_channels import INVITE, channel_problem, is_member, link, target_channel
+from bot.router import CommandContext, Reply, Router, Subcommand, split_command
+
+if TYPE_CHECKING:
+    from bot.services import Services
+from bot.delivery.model import (
+    CLAIMED,
+    FAILED,
+    SENT,
+    SKIPPED,
     Schedule,
     ScheduleNotFound,
+    delivery_key,
+)
+from bot.store import deliveries
+from bot.store.schedules import (
     create_schedule,
     delete_schedule,
     list_by_owner,
@@ -62,123 +73,10 @@ from bot.delivery.schedules import (
     skip_date,
     update_schedule,
 )
-from bot.delivery.slack_errors import PERMANENT
-from bot.features import scheduled
-from bot.features.checkin_sends import as_schedule
-from bot.parse import split_command
-from bot.router import CommandContext, Reply, Router, Subcommand
-
-if TYPE_CHECKING:
-    from bot.services import Services
 
 log = logging.getLogger("pendulum.tips")
 
-KIND = "tip"
-POOL = "tips"
 MAX_LIST = 40
-INVITE = "`/invite @Pendulum`"
-USAGE = (
-    "`{cmd} remind [#channel] [day] [HH:MM] [tz]` · `{cmd} remind list` · "
-    "`{cmd} remind off [#channel]` · `{cmd} remind now [#channel]` · "
-    "`{cmd} remind skip YYYY-MM-DD [#channel]`"
-)
-
-
-# -- rotation storage (also used for the Monday nudge's ideas) -------------------------------
-def pick_for_period(
-    services: Services,
-    *,
-    team_id: str,
-    pool: str,
-    kind: str,
-    target: str,
-    period: str,
-    items: Sequence[str],
-) -> str:
-    """The pool item for `target` in `period`: the one already picked for that period (a
-    message composed twice shows the same item), else the next of the rotation. Items count
-    as used once the message carrying them was sent (a tip that never reached the channel
-    comes round again)."""
-    if not items:
-        raise ValueError(f"the {pool} pool is empty")
-    store = services.store
-    with store.write() as db:
-        row = db.execute(
-            "SELECT item_id FROM rotation_picks WHERE team_id = ? AND pool = ? AND target = ?"
-            " AND period = ?",
-            [team_id, pool, target, period],
-        ).fetchone()
-        if row is not None and row[0] in items:
-            return str(row[0])
-        cycle_row = db.execute(
-            "SELECT max(cycle) FROM rotation_picks WHERE team_id = ? AND pool = ? AND target = ?",
-            [team_id, pool, target],
-        ).fetchone()
-        cycle = int(cycle_row[0]) if cycle_row and cycle_row[0] is not None else 0
-        used = {
-            str(r[0])
-            for r in db.execute(
-                "SELECT p.item_id FROM rotation_picks p JOIN deliveries d"
-                " ON d.key = p.team_id || ':' || ? || ':' || p.target || ':' || p.period"
-                " WHERE p.team_id = ? AND p.pool = ? AND p.target = ? AND p.cycle = ?"
-                " AND d.status IN ('sent', 'claimed')",
-                [kind, team_id, pool, target, cycle],
-            ).fetchall()
-        }
-        last_row = db.execute(
-            "SELECT item_id FROM rotation_picks WHERE team_id = ? AND pool = ? AND target = ?"
-            " AND period != ? ORDER BY period DESC LIMIT 1",
-            [team_id, pool, target, period],
-        ).fetchone()
-        pick = next_pick(
-            items,
-            used,
-            cycle=cycle,
-            last=str(last_row[0]) if last_row else None,
-            seed=f"{team_id}:{pool}:{target}",
-        )
-        db.execute(
-            "INSERT INTO rotation_picks (team_id, pool, target, period, item_id, cycle,"
-            " picked_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (team_id, pool, target, period) DO UPDATE SET"
-            " item_id = excluded.item_id, cycle = excluded.cycle, picked_at = excluded.picked_at",
-            [
-                team_id,
-                pool,
-                target,
-                period,
-                pick.item,
-                pick.cycle,
-                utc_text(services.clock.now()),
-            ],
-        )
-        return pick.item
-
-
-# -- the composer ----------------------------------------------------------------------------
-def compose_tip(services: Services, schedule: Any, occurrence: Any) -> dict[str, Any] | None:
-    """This week's tip for the schedule's channel (kind `tip`)."""
-    sched = as_schedule(schedule)
-    tips = {tip.id: tip for tip in services.library.tips}
-    if not tips:
-        log.warning("no tips in prompts/tips.yaml: nothing to post")
-        return None
-    period = period_key(occurrence.local_date)
-    tip_id = pick_for_period(
-        services,
-        team_id=sched.team_id,
-        pool=POOL,
-        kind=KIND,
-        target=sched.target,
-        period=period,
-        items=list(tips),
-    )
-    msg = tip_message(services.library, tips[tip_id])
-    blocks = [
-        *msg["blocks"],
-        context(f"Weekly tip for this channel from Pendulum · `{services.command} remind off`"),
-    ]
-    return {"channel": sched.target, "text": msg["text"], "blocks": blocks}
 
 
 # -- looking things up -----------------------------------------------------------------------
@@ -187,85 +85,6 @@ def channel_schedule(services: Services, team_id: str, channel: str) -> Schedule
         if schedule.target == channel:
             return schedule
     return None
-
-
-def link(channel: str) -> str:
-    try:
-        return channel_link(channel)
-    except ValueError:
-        return code(channel)
-
-
-def _error_code(exc: SlackApiError) -> str:
-    data = getattr(exc.response, "data", None)
-    return str(data.get("error", "")) if isinstance(data, dict) else ""
-
-
-def is_member(client: WebClient, channel: str, user_id: str) -> bool:
-    """Whether `user_id` is in the channel (conversations.members, every page)."""
-    cursor: str | None = None
-    for _ in range(200):
-        kwargs: dict[str, Any] = {"channel": channel, "limit": 500}
-        if cursor:
-            kwargs["cursor"] = cursor
-        response = client.conversations_members(**kwargs)
-        if user_id in (response.get("members") or []):
-            return True
-        cursor = str((response.get("response_metadata") or {}).get("next_cursor") or "")
-        if not cursor:
-            return False
-    return False
-
-
-def channel_problem(
-    client: WebClient, channel: str, user_id: str, command: str, *, need_bot: bool = True
-) -> str | None:
-    """Why tips can't go to this channel for this person, in words; None when they can."""
-    where = link(channel)
-    try:
-        info = dict(client.conversations_info(channel=channel).get("channel") or {})
-    except SlackApiError as exc:
-        error = _error_code(exc)
-        if error == "channel_not_found":
-            return (
-                f"I can't see {where}. If it's a private channel, invite me first: type "
-                f"{INVITE} in it, then run `{command} remind` there again."
-            )
-        if error == "missing_scope":
-            return (
-                "I'm missing a permission to look up channels (`channels:read`, "
-                "`groups:read`). Ask whoever installed me to reinstall the app."
-            )
-        raise
-    if info.get("is_im") or info.get("is_mpim"):
-        return "Weekly tips are for team channels, not direct messages. Name a channel."
-    if info.get("is_archived"):
-        return f"{where} is archived, so nobody would read a tip there."
-    if not is_member(client, channel, user_id):
-        return (
-            f"You can only set up tips for a channel you're in. Join {where} first, "
-            "or ask one of its members to do it."
-        )
-    if need_bot and not info.get("is_member"):
-        return (
-            f"I'm not a member of {where}, so I couldn't post tips there. Invite me by typing "
-            f"{INVITE} in {where}, then run `{command} remind` again."
-        )
-    return None
-
-
-def target_channel(ctx: CommandContext, named: str | None) -> str | None:
-    """The named channel, else the one the command was typed in (None in a DM)."""
-    if named:
-        return named
-    channel = ctx.channel_id or ""
-    return channel if channel[:1] in ("C", "G") else None
-
-
-NAME_A_CHANNEL = (
-    "Which channel? Run this in the channel, or name it: `{cmd} remind #team` "
-    "(pick the channel from Slack's autocomplete)."
-)
 
 
 # -- the command -----------------------------------------------------------------------------
@@ -289,10 +108,10 @@ class RemindCommand:
                 return handler(ctx, rest)
             return self.subscribe(ctx, ctx.args)
         except RemindError as exc:
-            return Reply(message=scheduled.note(escape(str(exc))))
+            return Reply(message=common.note(escape(str(exc))))
 
     def usage(self, ctx: CommandContext, rest: str) -> Reply:
-        return Reply(message=scheduled.note(USAGE.format(cmd=ctx.services.command)))
+        return Reply(message=common.note(ctx.services.strings.say("tips_usage")))
 
     # `remind [#channel] [day] [HH:MM] [tz]`
     def subscribe(self, ctx: CommandContext, text: str) -> Reply:
@@ -300,14 +119,13 @@ class RemindCommand:
         if words and words[0].lower() in ("on", "start", "subscribe"):
             text = " ".join(words[1:])
         args = parse_remind(text)
-        cmd = ctx.services.command
         channel = target_channel(ctx, args.channel)
         if channel is None:
-            return Reply(message=scheduled.note(NAME_A_CHANNEL.format(cmd=cmd)))
+            return Reply(message=common.note(ctx.services.strings.say("tips_name_a_channel")))
 
         def job() -> None:
             answer = subscribe(ctx.services, ctx.client, ctx.team_id, ctx.user_id, channel, args)
-            scheduled.answer(ctx, scheduled.note(answer))
+            common.answer(ctx, common.note(answer))
 
         return Reply(later=job)
 
@@ -318,13 +136,14 @@ class RemindCommand:
         services = ctx.services
         channel = target_channel(ctx, parse_channel_only(rest))
         if channel is None:
-            return Reply(message=scheduled.note(NAME_A_CHANNEL.format(cmd=services.command)))
+            return Reply(message=common.note(services.strings.say("tips_name_a_channel")))
         schedule = channel_schedule(services, ctx.team_id, channel)
         if schedule is None:
-            return Reply(message=scheduled.note(f"{link(channel)} has no weekly tip to stop."))
+            text = services.strings.say("tips_none_to_stop", channel=link(channel))
+            return Reply(message=common.note(text))
         if schedule.owner_user_id == ctx.user_id:
             delete_schedule(services.store, ctx.team_id, schedule.id)
-            return Reply(message=scheduled.note(off_text(channel, services.command)))
+            return Reply(message=common.note(off_text(services, channel)))
 
         def job() -> None:
             try:
@@ -332,11 +151,11 @@ class RemindCommand:
             except SlackApiError:
                 member = False
             if not member:
-                text = f"Only members of {link(channel)} can stop its weekly tip."
+                text = services.strings.say("tips_members_only", channel=link(channel))
             else:
                 delete_schedule(services.store, ctx.team_id, schedule.id)
-                text = off_text(channel, services.command)
-            scheduled.answer(ctx, scheduled.note(text))
+                text = off_text(services, channel)
+            common.answer(ctx, common.note(text))
 
         return Reply(later=job)
 
@@ -344,13 +163,13 @@ class RemindCommand:
         services = ctx.services
         channel = target_channel(ctx, parse_channel_only(rest))
         if channel is None:
-            return Reply(message=scheduled.note(NAME_A_CHANNEL.format(cmd=services.command)))
+            return Reply(message=common.note(services.strings.say("tips_name_a_channel")))
         if channel_schedule(services, ctx.team_id, channel) is None:
-            return Reply(message=scheduled.note(not_subscribed(channel, services.command)))
+            return Reply(message=common.note(not_subscribed(services, channel)))
 
         def job() -> None:
             text = send_now(services, ctx.client, ctx.team_id, ctx.user_id, channel)
-            scheduled.answer(ctx, scheduled.note(text))
+            common.answer(ctx, common.note(text))
 
         return Reply(later=job)
 
@@ -359,22 +178,19 @@ class RemindCommand:
         day, named = parse_skip(rest)
         channel = target_channel(ctx, named)
         if channel is None:
-            return Reply(message=scheduled.note(NAME_A_CHANNEL.format(cmd=services.command)))
+            return Reply(message=common.note(services.strings.say("tips_name_a_channel")))
         schedule = channel_schedule(services, ctx.team_id, channel)
         if schedule is None:
-            return Reply(message=scheduled.note(not_subscribed(channel, services.command)))
-        return Reply(message=scheduled.note(skip(services, schedule, day)))
+            return Reply(message=common.note(not_subscribed(services, channel)))
+        return Reply(message=common.note(skip(services, schedule, day)))
 
 
-def not_subscribed(channel: str, command: str) -> str:
-    return f"{link(channel)} doesn't get a weekly tip. `{command} remind` in it subscribes it."
+def not_subscribed(services: Services, channel: str) -> str:
+    return services.strings.say("tips_not_subscribed", channel=link(channel))
 
 
-def off_text(channel: str, command: str) -> str:
-    return (
-        f"Weekly tips in {link(channel)} are off. `{command} remind` in the channel turns "
-        "them back on, and the rotation picks up where it left off."
-    )
+def off_text(services: Services, channel: str) -> str:
+    return services.strings.say("tips_off", channel=link(channel))
 
 
 # -- operations ------------------------------------------------------------------------------
@@ -400,19 +216,18 @@ def subscribe(
     args: RemindArgs,
 ) -> str:
     """Create or change a channel's subscription (after checking the channel); the answer."""
-    cmd = services.command
     existing = channel_schedule(services, team_id, channel)
     if existing is None and at_tip_limit(services, team_id, user_id):
         return tip_limit_text(services)
-    problem = channel_problem(client, channel, user_id, cmd)
+    problem = channel_problem(client, channel, user_id, services.strings)
     if problem is not None:
         return problem
     tz = args.tz
     if tz is None and existing is None:
         try:
-            tz = scheduled.person_tz(services, client, team_id, user_id)
-        except scheduled.RecipientGone:
-            return "I couldn't find you in this workspace's directory."
+            tz = common.person_tz(services, client, team_id, user_id)
+        except common.RecipientGone:
+            return services.strings.say("not_in_directory")
     if existing is None:
         schedule = create_schedule(
             services.store,
@@ -423,10 +238,10 @@ def subscribe(
             target=channel,
             weekday=DEFAULT_WEEKDAY if args.weekday is None else args.weekday,
             local_time=args.local_time or DEFAULT_TIME,
-            tz=tz or scheduled.DEFAULT_TZ,
+            tz=tz or common.DEFAULT_TZ,
         )
         # two people subscribing the same channel at the same moment both get the first one
-        head = f":white_check_mark: {link(channel)} gets a weekly tip"
+        head = "tips_subscribed"
     else:
         schedule = update_schedule(
             services.store,
@@ -437,104 +252,106 @@ def subscribe(
             local_time=args.local_time,
             tz=tz,
         )
-        head = f"Updated: {link(channel)} gets its weekly tip"
-        if scheduled.is_paused(schedule):
+        head = "tips_updated"
+        if common.is_paused(schedule):
             schedule = resume_schedule(services.store, services.clock, team_id, schedule.id)
-            head = f"Resumed: {link(channel)} gets its weekly tip"
-    when = scheduled.when_text(schedule.weekday, schedule.local_time, schedule.tz)
-    return (
-        f"{head} {when}. {scheduled.next_text(services, schedule)}\n"
-        f"`{cmd} remind now` posts this week's now · `{cmd} remind skip YYYY-MM-DD` skips a "
-        f"holiday · `{cmd} remind off` stops it."
-    )
+            head = "tips_resumed"
+    when = Trusted(common.when_text(schedule.weekday, schedule.local_time, schedule.tz))
+    say = services.strings.say
+    text = say(head, channel=link(channel), when=when)
+    return text + " " + common.next_text(services, schedule) + "\n" + say("tips_subscribed_tail")
 
 
 def send_now(
     services: Services, client: WebClient, team_id: str, user_id: str, channel: str
 ) -> str:
     """`remind now`: this week's tip, posted now; it counts as this week's."""
-    cmd = services.command
     schedule = channel_schedule(services, team_id, channel)
     if schedule is None:
-        return not_subscribed(channel, cmd)
+        return not_subscribed(services, channel)
     engine = services.engine
     if engine is None:
-        return "Scheduled sending isn't running right now. Please try again in a minute."
+        return services.strings.say("sending_not_running")
     period = period_key(local_date_of(services.clock.now(), zone(schedule.tz)))
-    before = ledger.get(services.store, delivery_key(team_id, KIND, channel, period))
+    before = deliveries.get(services.store, delivery_key(team_id, KIND, channel, period))
     if before is not None and before.status in (SENT, CLAIMED):
-        return f"This week's tip already went out in {link(channel)}. The next one: " + (
-            scheduled.next_text(services, schedule).removeprefix("Next: ")
+        return services.strings.say("tips_already_sent", channel=link(channel)) + (
+            common.next_text(services, schedule).removeprefix("Next: ")
         )
-    problem = channel_problem(client, channel, user_id, cmd)
+    problem = channel_problem(client, channel, user_id, services.strings)
     if problem is not None:
         return problem
     try:
         row = engine.send_now(KIND, schedule.id, team_id=team_id)
     except ScheduleNotFound:
-        return not_subscribed(channel, cmd)
+        return not_subscribed(services, channel)
     if row.status == SENT:
-        text = f":incoming_envelope: Posted this week's tip in {link(channel)}."
+        say = services.strings.say
+        text = say("tips_posted_now", channel=link(channel))
         if schedule.paused_reason in PERMANENT:
             resume_schedule(services.store, services.clock, team_id, schedule.id)
-            text += " Its weekly tip was paused after a failed send; it's back on."
+            text += " " + say("tips_back_on")
         day = DAY_NAMES[schedule.weekday].capitalize()
-        return text + f" It counts as this week's: {day}'s won't post again."
+        return text + " " + say("tips_counts_this_week", day=day)
     if row.status == FAILED:
         if row.error == "not_in_channel":
-            return f"I'm not a member of {link(channel)}. Invite me with {INVITE} there."
-        return f"Slack wouldn't take the tip ({code(row.error or 'unknown error')})."
+            return services.strings.say(
+                "tips_not_a_member", channel=link(channel), invite=Trusted(INVITE)
+            )
+        return services.strings.say("tips_slack_refused", error=code(row.error or "unknown error"))
     if row.status == SKIPPED:
-        return "There's no tip to post: the tip list is empty."
-    return f"This week's tip for {link(channel)} is on its way."
+        return services.strings.say("tips_list_empty")
+    return services.strings.say("tips_on_its_way", channel=link(channel))
 
 
 def skip(services: Services, schedule: Schedule, day: date) -> str:
     """`remind skip YYYY-MM-DD`: skip the tip on that local date."""
     channel = schedule.target
     today = local_date_of(services.clock.now(), zone(schedule.tz))
-    if day < today:
-        return f"{day:%A} {day.day} {day:%B %Y} has passed. Pick a date from today on."
-    if day > today + timedelta(days=366):
-        return "I can skip dates up to a year ahead. Pick an earlier date."
+    say = services.strings.say
     label = f"{day:%A} {day.day} {day:%B %Y}"
+    if day < today:
+        return say("tips_skip_past", day=label)
+    if day > today + timedelta(days=366):
+        return say("tips_skip_too_far")
     if day.weekday() != schedule.weekday:
         tip_day = day + timedelta(days=schedule.weekday - day.weekday())
-        return (
-            f"Tips in {link(channel)} go out on {DAY_NAMES[schedule.weekday].capitalize()}s, "
-            f"so there's none on {label}. That week's is on {tip_day:%A} {tip_day.day} "
-            f"{tip_day:%B}: `{services.command} remind skip {tip_day.isoformat()}` skips it."
+        return say(
+            "tips_skip_wrong_day",
+            channel=link(channel),
+            weekday=DAY_NAMES[schedule.weekday].capitalize(),
+            day=label,
+            tip_day=f"{tip_day:%A} {tip_day.day} {tip_day:%B}",
+            tip_date=tip_day.isoformat(),
         )
     skip_date(services.store, services.clock, schedule.team_id, schedule.id, day)
-    return (
-        f":palm_tree: No tip in {link(channel)} on {label}. "
-        f"{scheduled.next_text(services, schedule)}"
-    )
+    next_text = Trusted(common.next_text(services, schedule))
+    return say("tips_skipped", channel=link(channel), day=label, next=next_text)
 
 
 def list_message(services: Services, team_id: str) -> dict[str, Any]:
     schedules = list_by_team(services.store, team_id, KIND)
-    cmd = services.command
+    say = services.strings.say
     if not schedules:
-        text = (
-            "*No channel gets a weekly tip yet.* `"
-            f"{cmd} remind` in a channel subscribes it (Mondays at 09:30 your time, or "
-            f"pick: `{cmd} remind #team thursday 10:00`)."
-        )
-        return message("No channel gets a weekly tip yet", [section(text)])
+        return message(say("tips_list_none_title"), [section(say("tips_list_none"))])
     lines = []
     for schedule in schedules[:MAX_LIST]:
-        when = scheduled.when_text(schedule.weekday, schedule.local_time, schedule.tz)
+        when = common.when_text(schedule.weekday, schedule.local_time, schedule.tz)
         owner: str
         try:
             owner = mention(schedule.owner_user_id)
         except ValueError:
             owner = "someone"
-        line = f"• {link(schedule.target)}: {when}, set up by {owner}."
+        line = "• " + say(
+            "tips_list_line",
+            channel=link(schedule.target),
+            when=Trusted(when),
+            owner=Trusted(owner),
+        )
         if schedule.paused_indefinitely:
-            line += f" _Paused ({escape(schedule.paused_reason or 'paused')})._"
+            line += " " + say("tips_list_paused", reason=schedule.paused_reason or "paused")
         else:
-            line += " " + scheduled.next_text(services, schedule)
+            line += " " + common.next_text(services, schedule)
         lines.append(line)
     blocks: list[dict[str, Any]] = []
     chunk: list[str] = []
@@ -546,10 +363,10 @@ def list_message(services: Services, team_id: str) -> dict[str, Any]:
     if chunk:
         blocks.append(section("\n".join(chunk)))
     if len(schedules) > MAX_LIST:
-        blocks.append(context(f"…and {len(schedules) - MAX_LIST} more."))
-    blocks.append(context(USAGE.format(cmd=cmd)))
+        blocks.append(context(say("tips_list_more", count=len(schedules) - MAX_LIST)))
+    blocks.append(context(say("tips_usage")))
     count = len(schedules)
-    title = f"{count} channel{'s get' if count != 1 else ' gets'} a weekly tip"
+    title = say("tips_list_title_one" if count == 1 else "tips_list_title", count=count)
     return message(title, [section(f"*{title}*"), *blocks])
 
 
@@ -564,4 +381,3 @@ def install(router: Router) -> None:
             group="Reminders",
         )
     )
-    router.composer(KIND, compose_tip)

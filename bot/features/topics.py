@@ -16,15 +16,15 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
-from bot.blocks.build import context, header, message, section
 from bot.coaching.reading import recommended_topics
+from bot.content.blocks import context, header, message, section
 from bot.content.compose import topic_full_message, topic_message
 from bot.content.library import Library, Topic
-from bot.content.markup import code, escape
+from bot.content.markup import Trusted, code, escape
+from bot.content.strings import Strings
 from bot.features.assess import profile_for
 from bot.features.help import unknown_reply
-from bot.parse import closest, normalize
-from bot.router import ActionContext, CommandContext, Reply, Router, Subcommand
+from bot.router import ActionContext, CommandContext, Reply, Router, Subcommand, closest, normalize
 from bot.services import Services
 from bot.store.requests import first_time
 
@@ -69,12 +69,10 @@ def topics_list_message(
 ) -> dict[str, Any]:
     """Every topic: title, one-line summary, and a Read button (★ marks the caller's picks)."""
     picks = set(recommended or [])
+    say = Strings(library.strings, command=command).say
     blocks = [
         header("Coaching topics"),
-        section(
-            f"Pick one to read, or type `{command} <topic>` (for example `{command} ladder`)."
-            + (" :star: marks the ones that matter most for you now." if picks else "")
-        ),
+        section(say("topics_pick") + (" " + say("topics_starred") if picks else "")),
     ]
     for topic in library.topics.values():
         star = ":star: " if topic.id in picks else ""
@@ -85,9 +83,9 @@ def topics_list_message(
                 block_id=f"topic_{topic.id}",
             )
         )
-    tail = "" if picks else f" Run `{command} assess` to see which matter most for you."
-    blocks.append(context(f"Only you can see this.{tail}"))
-    return message(f"{len(library.topics)} coaching topics", blocks)
+    tail = "" if picks else " " + say("topics_assess_hint")
+    blocks.append(context(say("only_you_see_this") + tail))
+    return message(say("topics_count", count=len(library.topics)), blocks)
 
 
 def _read_button(topic: Topic) -> dict[str, Any]:
@@ -102,11 +100,13 @@ def _read_button(topic: Topic) -> dict[str, Any]:
 def unknown_topic_message(library: Library, command: str, asked: str) -> dict[str, Any]:
     suggestions = closest(normalize(asked).lower().replace(" ", "-"), library.topic_names())
     ids = list(dict.fromkeys(t.id for s in suggestions if (t := library.topic_for(s))))
-    lines = [f"I don't have a topic called {code(asked[:80])}."]
+    say = Strings(library.strings, command=command).say
+    lines = [say("topic_unknown", asked=code(asked[:80]))]
     if ids:
-        lines.append("Did you mean " + " or ".join(f"`{command} {i}`" for i in ids) + "?")
-    lines.append(f"`{command} topics` lists them all.")
-    return message("I don't have that topic.", [section(" ".join(lines))])
+        options = " or ".join(say("topic_suggestion", topic=i) for i in ids)
+        lines.append(say("topic_did_you_mean", options=Trusted(options)))
+    lines.append(say("topic_list_all"))
+    return message(say("topic_unknown_title"), [section(" ".join(lines))])
 
 
 # -- handlers -------------------------------------------------------------------------------
@@ -162,16 +162,9 @@ def share(ctx: ActionContext, topic: Topic) -> Reply:
             return Reply()
         except SlackApiError as exc:
             log.info("share by chat.postMessage failed: %s", exc.response.get("error"))
+    say = services.strings.say
     return Reply(
-        message=message(
-            "I couldn't share that here.",
-            [
-                section(
-                    ":warning: I couldn't post in this conversation. Invite me with "
-                    "`/invite @Pendulum`, or copy the topic and share it yourself."
-                )
-            ],
-        )
+        message=message(say("topic_share_failed_title"), [section(say("topic_share_failed"))])
     )
 
 

@@ -17,7 +17,7 @@ from datetime import date, datetime, time
 from typing import Any, cast
 
 from bot.calendar.model import CalendarEvent, EventKind, WeekFigures, WorkingHours
-from bot.delivery.schedule import utc_text
+from bot.delivery.timing import utc_text
 from bot.store.db import Store
 from bot.store.secret import SecretBox, Unreadable
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.coaching.checkin_rules import ANSWERED, AWAY, SKIPPED, Checkin
-from bot.delivery.schedule import utc_text
+from bot.delivery.timing import utc_text
 from bot.store.db import Store
 
 _COLUMNS = "period, status, hands_on, critical_path, critical_path_what, focus_blocks, energy, note"

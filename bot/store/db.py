@@ -18,6 +18,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from bot import __version__
 from bot.store.migrations import MIGRATIONS
 
 # How long a thread waits for a lock another connection or process holds. Background work (the
@@ -43,8 +44,6 @@ class NewerDatabase(StoreError):
 
 
 def newer_database_problem(path: Path, unknown: list[str]) -> str:
-    from bot import __version__
-
     return (
         f"{path} was written by a newer Pendulum (migration {', '.join(unknown)} is unknown "
         f"to pendulum-bot {__version__}). Fix: upgrade pendulum-bot to the version that wrote "

@@ -183,11 +183,11 @@ def m004_checkins(db: sqlite_utils.Database) -> None:
 
 @MIGRATIONS()
 def m005_installations(db: sqlite_utils.Database) -> None:
-    """Multi-workspace OAuth (bot/installations.py): one row per installing user per workspace
+    """Multi-workspace OAuth (bot/slack/installations.py): one row per installing user per workspace
     (or per Enterprise Grid org, where `team_id` is '' and `is_enterprise_install` is 1),
     holding the bot token Bolt's `authorize` hands to each request; the short-lived
     `state` values of installs in progress (not workspace data: no team exists yet); and
-    `app_state`, process-wide facts such as the scheduler's last tick (bot/health.py), read
+    `app_state`, process-wide facts such as the scheduler's last tick (bot/ops/health.py), read
     by `pendulum-bot stats`. `enterprise_id`/`team_id` are '' rather than NULL so the unique
     key works. The installing user is `installer_id`, deliberately not `user_id`: per-person
     export and `forget me` (bot/store/personal.py) find rows by user columns, and must never
@@ -315,7 +315,7 @@ def m008_unique_optins(db: sqlite_utils.Database) -> None:
 
 @MIGRATIONS()
 def m010_people(db: sqlite_utils.Database) -> None:
-    """The people cache (bot/people.py): what delivery needs to know about each recipient —
+    """The people cache (bot/delivery/people.py): what delivery needs to know about each recipient —
     zone, away (and until when), deleted/bot — read in bulk from `users.list` and kept fresh
     by `user_change` / `user_status_changed` / `team_join`. Only people Pendulum has a reason
     to know (someone with a schedule or a `people` row) are stored; `fetched_at` bounds the

@@ -7,8 +7,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.delivery.schedule import utc_text
+from bot.delivery.timing import utc_text
 from bot.store.db import Store
+from bot.store.requests import first_time
 
 
 def get_tz(store: Store, team_id: str, user_id: str) -> str | None:
@@ -55,3 +56,15 @@ def latest_assessment(store: Store, team_id: str, user_id: str) -> dict[str, Any
         return None
     names = [d[0] for d in cursor.description]
     return dict(zip(names, row, strict=True))
+
+
+def save_assessment(
+    store: Store, team_id: str, request_key: str | None, row: dict[str, Any], now: datetime
+) -> bool:
+    """Insert a self-assessment row unless `request_key` was seen before (a Slack retry or a
+    double submit); the key and the row are written in one transaction. False for a repeat."""
+    with store.write() as db:
+        if request_key and not first_time(store, team_id, request_key, now):
+            return False
+        db.table("assessments").insert(row)
+    return True

@@ -1,4 +1,4 @@
-"""The people cache (tables `people_cache`, `people_sweeps`; bot/people.py fills them).
+"""The people cache (tables `people_cache`, `people_sweeps`; bot/delivery/people.py fills them).
 
 Only people Pendulum has a reason to know are kept: whoever a schedule names (owner or DM
 target) or who has a `people` row. Everyone else in a `users.list` page is dropped unread.
@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from bot.delivery.model import Person
-from bot.delivery.schedule import parse_utc, utc_text
+from bot.delivery.timing import parse_utc, utc_text
 from bot.store.db import Store
 
 _COLUMNS = "user_id, tz, away, away_until, deleted, is_bot, fetched_at"

@@ -1,2 +1,0 @@
-"""Block Kit: builders for what the app sends (`build`) and a validator of Slack's limits
-(`validate`)."""

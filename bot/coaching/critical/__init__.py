@@ -1,0 +1,1 @@
+"""The critical-path reader (reader.py) and the checklist classifier (classifier.py)."""

@@ -1,0 +1,217 @@
+"""Steps the scenario tests share: enrol, answer a check-in, wait for what Slack shows."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlite_utils
+
+from blockkit.validate import message_problems
+from bot.store.admin import (
+    quote,
+    table_names,
+    workspace_scopes,
+)
+from slack_emulator import Emulator
+from slack_emulator.delivery import Delivery
+from slack_emulator.models import Ephemeral, Message, View
+from tests.support.harness import (
+    ALICE,
+    TEAM,
+    AppProcess,
+)
+
+CLIENT_ID = "123.456"
+
+SHARED_USER = "U0SHARED"  # the same person id in both workspaces: scoping must still hold
+
+
+USER_COLUMNS = ("user_id", "owner_user_id", "installer_id", "target")
+
+
+FIXED = {
+    "client_id": CLIENT_ID,
+    "enterprise_id": "",
+    # a calendar feed due for its hourly read would be read (its row updated) by the app
+    "next_fetch_at": "9999-12-31T00:00:00+00:00",
+}
+
+
+# -- generic seeding -----------------------------------------------------------------------
+def _checks(create_sql: str) -> dict[str, Any]:
+    """A valid value for columns with `CHECK (col IN (...))` / `CHECK (col BETWEEN a AND b)`."""
+    found: dict[str, Any] = {}
+    for col, options in re.findall(r"CHECK\s*\(\s*(\w+)\s+IN\s*\(([^)]*)\)", create_sql, re.I):
+        found[col] = options.split(",")[0].strip().strip("'")
+    for col, low in re.findall(r"CHECK\s*\(\s*(\w+)\s+BETWEEN\s+(-?\d+)", create_sql, re.I):
+        found[col] = int(low)
+    return found
+
+
+def _parents_first(db: sqlite_utils.Database, tables: list[str]) -> list[str]:
+    ordered: list[str] = []
+
+    def visit(table: str, path: tuple[str, ...] = ()) -> None:
+        if table in ordered or table in path:
+            return
+        for row in db.execute(f"PRAGMA foreign_key_list({quote(table)})").fetchall():
+            if row[2] in tables and row[2] != table:
+                visit(row[2], (*path, table))
+        ordered.append(table)
+
+    for table in tables:
+        visit(table)
+    return ordered
+
+
+def query(app: AppProcess, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    conn = sqlite3.connect(app.db_path, timeout=5)
+    try:
+        return list(conn.execute(sql, params).fetchall())
+    finally:
+        conn.close()
+
+
+def text_of(item: Message | Ephemeral | Any) -> str:
+    return f"{getattr(item, 'text', '')} {getattr(item, 'blocks', '')}"
+
+
+def wait_ephemeral(emu: Emulator, user: str, needle: str) -> Ephemeral:
+    def found() -> Ephemeral | None:
+        for item in reversed(emu.ephemerals(user=user)):
+            if needle in text_of(item):
+                return item
+        return None
+
+    return emu.wait_for(found, timeout=10, message=f"an ephemeral with {needle!r}")
+
+
+def wait_dm(emu: Emulator, user: str, needle: str, count: int = 1) -> Message:
+    def found() -> Message | None:
+        hits = [m for m in emu.messages(user) if needle in text_of(m)]
+        return hits[-1] if len(hits) >= count else None
+
+    return emu.wait_for(found, timeout=15, message=f"a DM with {needle!r}")
+
+
+def move_clock_to(app: AppProcess, instant: datetime) -> None:
+    app.advance_clock((instant - datetime.now(UTC)).total_seconds() - app.clock_offset + 1)
+
+
+def enrol(emu: Emulator, user: str = ALICE) -> None:
+    delivery = emu.slash_command(user, TEAM, "checkin on")
+    assert delivery.acked and delivery.latency is not None and delivery.latency < 3.0
+    wait_ephemeral(emu, user, "signed up")
+
+
+ANSWERS = {
+    "hands_on": {"value": "5to10"},
+    "critical_path": {"value": "no"},
+    "focus_blocks": {"value": "3"},
+    "energy": {"value": "70"},
+}
+
+
+def open_checkin(emu: Emulator) -> View:
+    enrol(emu)
+    emu.slash_command(ALICE, TEAM, "checkin now")
+    emu.click(ALICE, wait_dm(emu, ALICE, "Start check-in"), "checkin_start")
+    return emu.wait_for(lambda: emu.modals(ALICE), timeout=10, message="the modal")[-1]
+
+
+def answered(delivery: Delivery) -> dict[str, Any]:
+    """The command's ack: fast, and a valid private message."""
+    assert delivery.acked and delivery.latency is not None and delivery.latency < 3.0
+    assert delivery.ack is not None
+    assert delivery.ack.get("response_type", "ephemeral") == "ephemeral"
+    body = {k: v for k, v in delivery.ack.items() if k in ("text", "blocks")}
+    assert message_problems(body) == []
+    return delivery.ack
+
+
+def latest_ephemeral(slack: Emulator, channel: str | None, user: str = ALICE) -> Ephemeral:
+    where = channel or slack.dm_channel(user)
+    shown = slack.ephemerals(channel=where, user=user)
+    assert shown, f"no ephemeral for {user} in {where}"
+    return shown[-1]
+
+
+def header(blocks: list[dict[str, Any]]) -> str:
+    return str(blocks[0]["text"]["text"])
+
+
+def seed(db: sqlite_utils.Database, team: str, marker: str, rows: int = 2) -> dict[str, int]:
+    """Insert `rows` rows of workspace `team` into every table keyed by workspace. Text
+    columns carry `marker`; user columns hold SHARED_USER. Returns table → rows inserted."""
+    scoped = [s.table for s in workspace_scopes(db)]
+    inserted: dict[str, int] = {}
+    for table in _parents_first(db, scoped):
+        sql = db.execute("SELECT sql FROM sqlite_master WHERE name = ?", [table]).fetchone()[0]
+        checks = _checks(sql)
+        info = db.execute(f"PRAGMA table_info({quote(table)})").fetchall()
+        fks = {
+            str(r[3]): (str(r[2]), str(r[4] or "rowid"))
+            for r in db.execute(f"PRAGMA foreign_key_list({quote(table)})").fetchall()
+        }
+        single_int_pk = [r for r in info if r[5]] and len([r for r in info if r[5]]) == 1
+        count = 0
+        for i in range(rows):
+            row: dict[str, Any] = {}
+            for _cid, name, kind, _notnull, _default, pk in info:
+                kind = str(kind).upper()
+                if name == "team_id":
+                    row[name] = team
+                elif pk and single_int_pk and "INT" in kind:
+                    continue
+                elif name in fks:
+                    parent, key = fks[name]
+                    found = db.execute(
+                        f"SELECT {quote(key)} FROM {quote(parent)} WHERE team_id = ?"
+                        f" ORDER BY 1 LIMIT 1 OFFSET {i}",
+                        [team],
+                    ).fetchone()
+                    row[name] = found[0] if found else None
+                elif name in checks:
+                    row[name] = checks[name]
+                elif name in USER_COLUMNS:
+                    row[name] = SHARED_USER if i == 0 else f"U0{marker.upper()}{i}"
+                elif name in FIXED:
+                    row[name] = FIXED[name]
+                elif "INT" in kind:
+                    row[name] = i + 1
+                elif name.endswith("_at"):
+                    row[name] = f"2026-03-0{i + 1}T09:00:00+00:00"
+                elif "REAL" in kind:
+                    row[name] = 1.5
+                else:
+                    row[name] = f"{marker}-{table}-{name}-{i}"
+            placeholders = ", ".join("?" for _ in row)
+            names = ", ".join(quote(c) for c in row)
+            cursor = db.execute(
+                f"INSERT OR IGNORE INTO {quote(table)} ({names}) VALUES ({placeholders})",
+                list(row.values()),
+            )
+            count += cursor.rowcount
+        inserted[table] = count
+    db.conn.commit()
+    return inserted
+
+
+def dump(db: sqlite_utils.Database, team: str | None = None) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table (or of one workspace's scoped rows), sorted."""
+    out: dict[str, list[tuple[Any, ...]]] = {}
+    scopes = {s.table: s for s in workspace_scopes(db)}
+    for table in table_names(db):
+        if team is None:
+            rows = db.execute(f"SELECT * FROM {quote(table)}").fetchall()
+        elif table in scopes:
+            rows = db.execute(
+                f"SELECT * FROM {quote(table)} WHERE {scopes[table].where}", [team]
+            ).fetchall()
+        else:
+            continue
+        out[table] = sorted(rows, key=repr)
+    return out
