@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date, time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -32,10 +32,8 @@ from bot.features import calendar_sync as sync
 from bot.features.calendar_week import week_context, week_text, week_view
 from bot.features.home_view import publish_home_later
 from bot.router import CommandContext, Reply, Router, Subcommand, ViewContext, split_command
+from bot.services import Services
 from bot.store import calendars, people
-
-if TYPE_CHECKING:
-    from bot.services import Services
 
 log = logging.getLogger("pendulum.calendar")
 

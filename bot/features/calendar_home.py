@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_sdk import WebClient
 
@@ -24,11 +24,9 @@ from bot.content.compose import render_template
 from bot.delivery.timing import zone
 from bot.features import calendar_sync as sync
 from bot.features.calendar_week import week_text, week_view
+from bot.services import Services
 from bot.store import calendars, people
 from bot.store.calendars import Calendar, StoredWeek
-
-if TYPE_CHECKING:
-    from bot.services import Services
 
 log = logging.getLogger("pendulum.calendar")
 

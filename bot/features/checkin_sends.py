@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -31,7 +31,17 @@ from bot.coaching.checkin_rules import (
     questions_from,
 )
 from bot.coaching.followups import thresholds
-from bot.delivery.model import Outcome, Person, Skip
+from bot.delivery.model import (
+    AWAY_SKIP,
+    CLAIMED,
+    SENT,
+    Outbox,
+    Outcome,
+    OutgoingMessage,
+    Person,
+    Schedule,
+    Skip,
+)
 from bot.delivery.people import person_from
 from bot.delivery.people import valid_tz as valid_tz
 from bot.delivery.slack_errors import RECIPIENT_GONE
@@ -43,21 +53,9 @@ from bot.delivery.timing import (
     zone,
 )
 from bot.features.checkin_views import prompt_message, reminder_message
-from bot.store import checkins as checkin_store
-from bot.store import people
-
-if TYPE_CHECKING:
-    from bot.services import Services
-from bot.delivery.model import (
-    AWAY_SKIP,
-    CLAIMED,
-    SENT,
-    Outbox,
-    OutgoingMessage,
-    Schedule,
-)
 from bot.services import Deps, Services
-from bot.store import deliveries
+from bot.store import checkins as checkin_store
+from bot.store import deliveries, people
 from bot.store.schedules import delete_kinds_for, list_by_owner, next_to_send, update_schedule
 
 log = logging.getLogger("pendulum.checkins")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_sdk import WebClient
 
@@ -30,6 +30,7 @@ from bot.features import checkin_views as views
 from bot.features.assess import profile_for
 from bot.features.common import answer
 from bot.router import CommandContext
+from bot.services import Services
 from bot.store import checkins as checkin_store
 from bot.store import people
 from bot.store.schedules import (
@@ -38,9 +39,6 @@ from bot.store.schedules import (
     skip_date,
     update_schedule,
 )
-
-if TYPE_CHECKING:
-    from bot.services import Services
 
 
 def person_tz(services: Services, team_id: str, user_id: str) -> str:

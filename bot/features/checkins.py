@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.coaching.when import WhenError, parse_pause_until, parse_when
 from bot.content.blocks import actions, button, context, message, section
@@ -48,9 +48,7 @@ from bot.features.checkin_status import (
 from bot.features.common import answer
 from bot.features.home_view import publish_home_later
 from bot.router import CommandContext, Reply, Router, Subcommand, split_command
-
-if TYPE_CHECKING:
-    from bot.services import Services
+from bot.services import Services
 from bot.store.schedules import (
     pause_schedule,
     resume_schedule,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_sdk import WebClient
 
@@ -22,11 +22,9 @@ from bot.delivery.timing import (
 )
 from bot.features import checkin_sends
 from bot.router import ActionContext, CommandContext
+from bot.services import Services
 from bot.slack.listeners.common import answer_privately
 from bot.store.schedules import next_to_send
-
-if TYPE_CHECKING:
-    from bot.services import Services
 
 log = logging.getLogger("pendulum.nudges")
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_sdk import WebClient
 
@@ -35,6 +35,7 @@ from bot.coaching.focus import (
 )
 from bot.content.blocks import context, divider, message, section
 from bot.content.markup import Trusted, code, escape
+from bot.delivery.model import Schedule
 from bot.features import calendar, common
 from bot.features.focus_sends import (
     KINDS,
@@ -44,12 +45,8 @@ from bot.features.focus_sends import (
     is_focus_kind,
 )
 from bot.router import CommandContext, Reply, Router, Subcommand, split_command
-from bot.store import people
-
-if TYPE_CHECKING:
-    from bot.services import Services
-from bot.delivery.model import Schedule
-from bot.store import deliveries
+from bot.services import Services
+from bot.store import deliveries, people
 from bot.store.schedules import create_schedule, delete_schedule
 
 log = logging.getLogger("pendulum.focus")

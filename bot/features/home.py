@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.coaching.when import DAY_NAMES, parse_time
 from bot.content.blocks import plain, section
@@ -44,9 +44,6 @@ from bot.store.schedules import (
     resume_schedule,
     update_schedule,
 )
-
-if TYPE_CHECKING:
-    pass
 
 log = logging.getLogger("pendulum.home")
 

@@ -8,7 +8,7 @@ command module, so all of those can refresh the Home through `publish_home_later
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -24,11 +24,9 @@ from bot.features import calendar_home
 from bot.features import checkin_sends as sends
 from bot.features import checkin_status as status
 from bot.features import checkin_views as views
+from bot.services import Services
 from bot.store import checkins as checkin_store
 from bot.store.schedules import list_by_owner
-
-if TYPE_CHECKING:
-    from bot.services import Services
 
 log = logging.getLogger("pendulum.home")
 

@@ -19,21 +19,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
 
 from bot.coaching.when import parse_day, parse_time
 from bot.content.markup import Trusted, code
+from bot.delivery.model import CLAIMED, SENT, Schedule, delivery_key
 from bot.features import common
 from bot.features.nudge_sends import KIND
 from bot.router import CommandContext, Reply, Router, Subcommand, split_command
-from bot.store import people
-
-if TYPE_CHECKING:
-    from bot.services import Services
-from bot.delivery.model import CLAIMED, SENT, Schedule, delivery_key
-from bot.store import deliveries
+from bot.services import Services
+from bot.store import deliveries, people
 from bot.store.schedules import (
     create_schedule,
     delete_kinds_for,

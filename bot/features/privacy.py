@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -33,12 +33,10 @@ from bot.features.home_view import (
     publish_home_later,
 )
 from bot.router import ActionContext, CommandContext, Reply, Router, Subcommand, split_command
+from bot.services import Services
 from bot.slack.ratelimit import slow_down
 from bot.store import personal
 from bot.store.secret import Unreadable
-
-if TYPE_CHECKING:
-    from bot.services import Services
 
 log = logging.getLogger("pendulum.privacy")
 

@@ -27,7 +27,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -45,15 +45,6 @@ from bot.coaching.when import DAY_NAMES
 from bot.content.blocks import context, message, section
 from bot.content.compose import render_template
 from bot.content.markup import Trusted, code, escape, mention
-from bot.delivery.slack_errors import PERMANENT
-from bot.delivery.timing import local_date_of, period_key, zone
-from bot.features import common
-from bot.features.tip_sends import KIND
-from bot.features.tips_channels import INVITE, channel_problem, is_member, link, target_channel
-from bot.router import CommandContext, Reply, Router, Subcommand, split_command
-
-if TYPE_CHECKING:
-    from bot.services import Services
 from bot.delivery.model import (
     CLAIMED,
     FAILED,
@@ -63,6 +54,13 @@ from bot.delivery.model import (
     ScheduleNotFound,
     delivery_key,
 )
+from bot.delivery.slack_errors import PERMANENT
+from bot.delivery.timing import local_date_of, period_key, zone
+from bot.features import common
+from bot.features.tip_sends import KIND
+from bot.features.tips_channels import INVITE, channel_problem, is_member, link, target_channel
+from bot.router import CommandContext, Reply, Router, Subcommand, split_command
+from bot.services import Services
 from bot.store import deliveries
 from bot.store.schedules import (
     create_schedule,

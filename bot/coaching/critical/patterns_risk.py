@@ -4,7 +4,7 @@ or a date."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 Verdict = Literal["keep", "hand_off", "depends"]
 Fact = Literal[
@@ -23,21 +23,8 @@ Fact = Literal[
     "others_own",
     "wording",
 ]
-FACTS: tuple[Fact, ...] = (
-    "gate",
-    "only_me",
-    "incident",
-    "postmortem",
-    "waiting",
-    "customer",
-    "release",
-    "date",
-    "relaxed",
-    "keep_activity",
-    "keep_hint",
-    "authoring",
-    "others_own",
-)
+# every fact the patterns find ("wording" is the tie-breaker's, not a pattern's)
+FACTS: tuple[Fact, ...] = tuple(f for f in get_args(Fact) if f != "wording")
 # The deciding questions a ❓ asks, in order: each maps to the fact it settles.
 QUESTION_FACTS: tuple[Fact, ...] = ("waiting", "date")
 QUOTE_CHARS = 140
