@@ -10,13 +10,15 @@ from bot.clock import FakeClock
 from bot.config import Config
 from bot.content.library import load_library
 from bot.runtime import Housekeeping
+from bot.services import Services
 from bot.store import Store
 from bot.store.requests import first_time
 
 PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
 
 
-def test_housekeeping_beats_and_forgets_old_request_ids(tmp_path: Path) -> None:
+def world(tmp_path: Path) -> tuple[Services, Store, FakeClock]:
+    """Services on a fresh database and a fake clock at Sunday 09:00 UTC."""
     store = Store(tmp_path / "p.db")
     store.migrate()
     clock = FakeClock(datetime(2026, 11, 22, 9, tzinfo=UTC))
@@ -26,6 +28,11 @@ def test_housekeeping_beats_and_forgets_old_request_ids(tmp_path: Path) -> None:
         store=store,
         clock=clock,
     )
+    return services, store, clock
+
+
+def test_housekeeping_beats_and_forgets_old_request_ids(tmp_path: Path) -> None:
+    services, store, clock = world(tmp_path)
     first_time(store, "T1", "event:old", clock.now())
     hook = Housekeeping(services)
     hook()
@@ -37,15 +44,7 @@ def test_housekeeping_beats_and_forgets_old_request_ids(tmp_path: Path) -> None:
 
 
 def test_replay_guards_are_pruned_after_the_signature_window(tmp_path: Path) -> None:
-    store = Store(tmp_path / "p.db")
-    store.migrate()
-    clock = FakeClock(datetime(2026, 11, 22, 9, tzinfo=UTC))
-    services, _ = build_services(
-        Config(bot_token="xoxb-x", app_token="xapp-x", db_path=tmp_path / "p.db"),
-        library=load_library(PROMPTS),
-        store=store,
-        clock=clock,
-    )
+    services, store, clock = world(tmp_path)
     first_time(store, "T1", "event:Ev1", clock.now())
     first_time(store, "T1", "slack:command:1.2", clock.now())
     hook = Housekeeping(services)

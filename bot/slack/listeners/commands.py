@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 
 from bot.router import CommandContext, Router, run_command
 from bot.services import Services
-from bot.slack.listeners.common import tell_sorry
+from bot.slack.listeners.common import submit_with_sorry
 from bot.slack.ratelimit import slow_down
 
 
@@ -40,17 +40,14 @@ def register(app: App, services: Services, router: Router) -> None:
         else:
             ack()
         if reply.later is not None:
-            services.worker.submit(
+            submit_with_sorry(
+                services,
+                client,
                 reply.later,
                 where=f"{services.command} (deferred)",
-                on_error=lambda ref: tell_sorry(
-                    services.strings,
-                    client,
-                    ref,
-                    user_id=ctx.user_id,
-                    channel_id=ctx.channel_id,
-                    response_url=ctx.response_url,
-                ),
+                user_id=ctx.user_id,
+                channel_id=ctx.channel_id,
+                response_url=ctx.response_url,
             )
 
     app.command(services.command)(on_command)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_sdk import WebClient
@@ -87,6 +88,32 @@ def tell_sorry(
     )
 
 
+def submit_with_sorry(
+    services: Services,
+    client: WebClient,
+    job: Callable[[], None],
+    *,
+    where: str,
+    user_id: str,
+    channel_id: str | None,
+    response_url: str | None,
+) -> None:
+    """Run `job` on the worker after the ack; if it fails, the person gets a private sorry with
+    the reference id the log holds."""
+    services.worker.submit(
+        job,
+        where=where,
+        on_error=lambda ref: tell_sorry(
+            services.strings,
+            client,
+            ref,
+            user_id=user_id,
+            channel_id=channel_id,
+            response_url=response_url,
+        ),
+    )
+
+
 def run_deferred(
     services: Services, handler: ActionHandler, ctx: ActionContext, where: str
 ) -> None:
@@ -105,15 +132,12 @@ def run_deferred(
         if reply.later is not None:
             reply.later()
 
-    services.worker.submit(
+    submit_with_sorry(
+        services,
+        ctx.client,
         job,
         where=where,
-        on_error=lambda ref: tell_sorry(
-            services.strings,
-            ctx.client,
-            ref,
-            user_id=ctx.user_id,
-            channel_id=ctx.channel_id,
-            response_url=ctx.response_url,
-        ),
+        user_id=ctx.user_id,
+        channel_id=ctx.channel_id,
+        response_url=ctx.response_url,
     )

@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 from bot.errors import report
 from bot.router import Router, ViewContext, ViewHandler
 from bot.services import Services
-from bot.slack.listeners.common import team_of, tell_sorry, user_of
+from bot.slack.listeners.common import submit_with_sorry, team_of, tell_sorry, user_of
 from bot.store.db import is_busy
 
 log = logging.getLogger("pendulum.listeners")
@@ -88,17 +88,14 @@ def register(app: App, services: Services, router: Router) -> None:
         else:
             ack()
         if reply.later is not None:
-            services.worker.submit(
+            submit_with_sorry(
+                services,
+                client,
                 reply.later,
                 where=f"view {view.get('callback_id')} (deferred)",
-                on_error=lambda ref: tell_sorry(
-                    services.strings,
-                    client,
-                    ref,
-                    user_id=ctx.user_id,
-                    channel_id=None,
-                    response_url=None,
-                ),
+                user_id=ctx.user_id,
+                channel_id=None,
+                response_url=None,
             )
 
     def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
