@@ -15,12 +15,11 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-import sqlite_utils
-
 from bot.delivery.model import PENDING, SKIPPED, Schedule, delivery_key
 from bot.delivery.timing import Action, Period, Plan, Step, period_key, plan, utc_text
 from bot.store import deliveries, schedules
 from bot.store.db import Store
+from bot.store.sql import Database
 
 log = logging.getLogger("pendulum.delivery")
 
@@ -74,7 +73,7 @@ def _plan_row(
 
 
 def _record(
-    db: sqlite_utils.Database, schedule: Schedule, step: Step, now: datetime, period_of: PeriodOf
+    db: Database, schedule: Schedule, step: Step, now: datetime, period_of: PeriodOf
 ) -> int:
     occ = step.occurrence
     period = period_key(occ.local_date, period_of(schedule.kind))

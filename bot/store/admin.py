@@ -20,10 +20,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
 from bot.store.db import Store
 from bot.store.migrations import MIGRATIONS
+from bot.store.sql import Database
 
 EXPORT_FORMAT = "pendulum-export"
 EXPORT_VERSION = 1
@@ -69,7 +68,7 @@ def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def table_names(db: sqlite_utils.Database) -> list[str]:
+def table_names(db: Database) -> list[str]:
     rows = db.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
         " ORDER BY name"
@@ -77,17 +76,17 @@ def table_names(db: sqlite_utils.Database) -> list[str]:
     return [str(r[0]) for r in rows]
 
 
-def columns(db: sqlite_utils.Database, table: str) -> list[str]:
+def columns(db: Database, table: str) -> list[str]:
     return [str(r[1]) for r in db.execute(f"PRAGMA table_info({quote(table)})").fetchall()]
 
 
-def _primary_key(db: sqlite_utils.Database, table: str) -> list[str]:
+def _primary_key(db: Database, table: str) -> list[str]:
     rows = db.execute(f"PRAGMA table_info({quote(table)})").fetchall()
     pk = [str(r[1]) for r in sorted(rows, key=lambda r: r[5]) if r[5]]
     return pk or ["rowid"]
 
 
-def _foreign_keys(db: sqlite_utils.Database, table: str) -> list[tuple[str, list[str], list[str]]]:
+def _foreign_keys(db: Database, table: str) -> list[tuple[str, list[str], list[str]]]:
     """(parent table, child columns, parent columns) for each foreign key of `table`."""
     grouped: dict[int, tuple[str, list[str], list[str | None]]] = {}
     for row in db.execute(f"PRAGMA foreign_key_list({quote(table)})").fetchall():
@@ -115,7 +114,7 @@ class Scope:
     depth: int  # 0: the table has team_id; n: reached through n foreign keys
 
 
-def workspace_scopes(db: sqlite_utils.Database) -> list[Scope]:
+def workspace_scopes(db: Database) -> list[Scope]:
     """Every table holding workspace data, parents before children."""
     tables = table_names(db)
     scopes: dict[str, Scope] = {
@@ -142,19 +141,19 @@ def workspace_scopes(db: sqlite_utils.Database) -> list[Scope]:
     return sorted(scopes.values(), key=lambda s: (s.depth, s.table))
 
 
-def unscoped_tables(db: sqlite_utils.Database) -> list[str]:
+def unscoped_tables(db: Database) -> list[str]:
     """Tables that are neither workspace data nor known-global: a schema mistake."""
     scoped = {s.table for s in workspace_scopes(db)}
     return [t for t in table_names(db) if t not in scoped and t not in GLOBAL_TABLES]
 
 
-def _rows(db: sqlite_utils.Database, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+def _rows(db: Database, sql: str, params: list[Any]) -> list[dict[str, Any]]:
     cursor = db.execute(sql, params)
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def workspace_rows(db: sqlite_utils.Database, team_id: str) -> dict[str, list[dict[str, Any]]]:
+def workspace_rows(db: Database, team_id: str) -> dict[str, list[dict[str, Any]]]:
     """table → every row of one workspace, secrets and check-in answers redacted."""
     out: dict[str, list[dict[str, Any]]] = {}
     for scope in workspace_scopes(db):
@@ -170,7 +169,7 @@ def workspace_rows(db: sqlite_utils.Database, team_id: str) -> dict[str, list[di
     return out
 
 
-def team_ids(db: sqlite_utils.Database) -> list[str]:
+def team_ids(db: Database) -> list[str]:
     """Every workspace with at least one row anywhere."""
     parts = [
         f"SELECT team_id FROM {quote(s.table)} WHERE team_id IS NOT NULL AND team_id != ''"
@@ -183,7 +182,7 @@ def team_ids(db: sqlite_utils.Database) -> list[str]:
     return [str(r[0]) for r in rows]
 
 
-def delete_workspace_rows(db: sqlite_utils.Database, team_id: str) -> dict[str, int]:
+def delete_workspace_rows(db: Database, team_id: str) -> dict[str, int]:
     """Delete every row of one workspace (children first). Call inside a write transaction;
     foreign keys are checked at commit, so the order of parents cannot make it fail."""
     if not team_id:
@@ -196,7 +195,7 @@ def delete_workspace_rows(db: sqlite_utils.Database, team_id: str) -> dict[str, 
     return deleted
 
 
-def applied_migrations(db: sqlite_utils.Database) -> list[str]:
+def applied_migrations(db: Database) -> list[str]:
     if "_sqlite_migrations" not in table_names(db):
         return []
     rows = db.execute(
@@ -211,7 +210,7 @@ def known_migrations() -> list[str]:
 
 
 # -- export ----------------------------------------------------------------------------------
-def export(db: sqlite_utils.Database, now: datetime, team_id: str | None = None) -> dict[str, Any]:
+def export(db: Database, now: datetime, team_id: str | None = None) -> dict[str, Any]:
     """Workspace data as one JSON-ready document: every workspace, or only `team_id`, stamped
     `now` (the caller's clock). Tokens, check-in answers and message bodies (a follow-up DM
     quotes the answers) are redacted; the global tables (install states, app state) are not
@@ -292,7 +291,7 @@ class Stats:
         return out
 
 
-def _count(db: sqlite_utils.Database, sql: str, params: list[Any] | None = None) -> int | None:
+def _count(db: Database, sql: str, params: list[Any] | None = None) -> int | None:
     """A count, or None when a table or column it needs does not exist yet."""
     try:
         row = db.execute(sql, params or []).fetchone()
@@ -301,7 +300,7 @@ def _count(db: sqlite_utils.Database, sql: str, params: list[Any] | None = None)
     return int(row[0] or 0)
 
 
-def _state(db: sqlite_utils.Database, key: str) -> str | None:
+def _state(db: Database, key: str) -> str | None:
     try:
         row = db.execute("SELECT value FROM app_state WHERE key = ?", [key]).fetchone()
     except sqlite3.OperationalError:
@@ -312,7 +311,7 @@ def _state(db: sqlite_utils.Database, key: str) -> str | None:
 _USER_TARGET = "(target LIKE 'U%' OR target LIKE 'W%')"
 
 
-def stats(db: sqlite_utils.Database, db_path: Path, now: datetime) -> Stats:
+def stats(db: Database, db_path: Path, now: datetime) -> Stats:
     schema = applied_migrations(db)
     workspaces = set(team_ids(db))
     last_tick = _state(db, LAST_TICK_KEY)
@@ -389,17 +388,17 @@ def record_tick(store: Store, now: datetime) -> None:
 
 
 # -- the health checks' and metrics' reads ---------------------------------------------------
-def quick_check(db: sqlite_utils.Database) -> list[str]:
+def quick_check(db: Database) -> list[str]:
     """`PRAGMA quick_check`'s findings: `["ok"]` for a sound file."""
     return [str(r[0]) for r in db.execute("PRAGMA quick_check").fetchall()]
 
 
-def ping(db: sqlite_utils.Database) -> None:
+def ping(db: Database) -> None:
     """A trivial read: raises when the database can't answer."""
     db.execute("SELECT 1").fetchone()
 
 
-def ledger_counts(db: sqlite_utils.Database, due_by: str) -> tuple[dict[str, int], int]:
+def ledger_counts(db: Database, due_by: str) -> tuple[dict[str, int], int]:
     """Ledger rows by status, and how many pending or claimed ones are due by `due_by` (ISO
     UTC). Raises sqlite3.OperationalError before the ledger exists."""
     rows = db.execute("SELECT status, COUNT(*) FROM deliveries GROUP BY status").fetchall()
@@ -410,6 +409,6 @@ def ledger_counts(db: sqlite_utils.Database, due_by: str) -> tuple[dict[str, int
     return {str(s): int(n) for s, n in rows}, int(due)
 
 
-def workspace_count(db: sqlite_utils.Database) -> int:
+def workspace_count(db: Database) -> int:
     """Workspaces known to this database (raises sqlite3.OperationalError before the table)."""
     return int(db.execute("SELECT COUNT(*) FROM workspaces").fetchone()[0])

@@ -12,13 +12,12 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-import sqlite_utils
-
 from bot.store.admin import OpsError, applied_migrations, known_migrations, quote, table_names
+from bot.store.sql import Database, SqliteDatabase
 
 
 # -- opening a database for reading ----------------------------------------------------------
-def open_readonly(path: Path) -> sqlite_utils.Database:
+def open_readonly(path: Path) -> SqliteDatabase:
     """A connection that cannot write (export, stats), refusing a missing file rather than
     creating an empty one."""
     if not path.is_file():
@@ -26,7 +25,7 @@ def open_readonly(path: Path) -> sqlite_utils.Database:
     conn = sqlite3.connect(str(path), timeout=5)
     conn.execute("PRAGMA busy_timeout = 5000")
     conn.execute("PRAGMA query_only = ON")
-    return sqlite_utils.Database(conn, execute_plugins=False)
+    return SqliteDatabase(conn)
 
 
 # -- the lock: one running app per database --------------------------------------------------
@@ -128,7 +127,7 @@ def live_reasons(db_path: Path) -> list[str]:
     return reasons
 
 
-def row_counts(db: sqlite_utils.Database) -> dict[str, int]:
+def row_counts(db: Database) -> dict[str, int]:
     return {
         t: int(db.execute(f"SELECT COUNT(*) FROM {quote(t)}").fetchone()[0])
         for t in table_names(db)
@@ -152,7 +151,7 @@ def check_backup(source: Path) -> list[str]:
     try:
         with _connect(source) as conn:
             verdict = conn.execute("PRAGMA quick_check").fetchone()[0]
-            db = sqlite_utils.Database(conn, execute_plugins=False)
+            db = SqliteDatabase(conn)
             schema = applied_migrations(db)
     except sqlite3.DatabaseError as exc:
         raise OpsError(
@@ -216,8 +215,8 @@ def restore(source: Path, target: Path, *, force: bool = False) -> Restored:
             src.backup(dst)
             dst.execute("PRAGMA journal_mode = DELETE")
         with _connect(source) as src, _connect(temporary) as dst:
-            expected = row_counts(sqlite_utils.Database(src, execute_plugins=False))
-            copied = row_counts(sqlite_utils.Database(dst, execute_plugins=False))
+            expected = row_counts(SqliteDatabase(src))
+            copied = row_counts(SqliteDatabase(dst))
         if expected != copied:
             raise OpsError(f"the copy of {source} is incomplete. Fix: retry; check free disk")
         _fsync(temporary)

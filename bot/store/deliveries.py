@@ -22,8 +22,6 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-import sqlite_utils
-
 from bot.delivery.model import (
     CLAIMED,
     FAILED,
@@ -34,9 +32,10 @@ from bot.delivery.model import (
 )
 from bot.delivery.timing import utc_text
 from bot.store.db import Store
+from bot.store.sql import Database
 
 
-def _select(db: sqlite_utils.Database, where: str, params: Iterable[Any]) -> list[Delivery]:
+def _select(db: Database, where: str, params: Iterable[Any]) -> list[Delivery]:
     cursor = db.execute(f"SELECT * FROM deliveries WHERE {where}", list(params))
     names = [d[0] for d in cursor.description]
     return [Delivery.from_row(dict(zip(names, r, strict=True))) for r in cursor.fetchall()]
@@ -81,7 +80,7 @@ WHERE deliveries.status IN ({takeover})
 
 
 def insert(
-    db: sqlite_utils.Database,
+    db: Database,
     *,
     key: str,
     team_id: str,

@@ -66,5 +66,10 @@ def save_assessment(
     with store.write() as db:
         if request_key and not first_time(store, team_id, request_key, now):
             return False
-        db.table("assessments").insert(row)
+        names = list(row)
+        db.execute(
+            f"INSERT INTO assessments ({', '.join(names)})"
+            f" VALUES ({', '.join(':' + n for n in names)})",
+            row,
+        )
     return True

@@ -83,7 +83,7 @@ def save(store: Store, team_id: str, people: Iterable[Person]) -> int:
     ]
     if rows:
         with store.write() as db:
-            db.conn.executemany(_UPSERT, rows)
+            db.executemany(_UPSERT, rows)
     return len(rows)
 
 

@@ -13,9 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import sqlite_utils
-
 from bot.store.db import Store
+from bot.store.sql import Database
 
 USER_COLUMNS = ("user_id", "owner_user_id", "target")
 NOT_PERSONAL = frozenset({"bot_user_id"})
@@ -77,14 +76,14 @@ DESCRIPTIONS: Mapping[str, TableInfo] = {
 OTHER = TableInfo("other records that name you", "until you run `forget me`")
 
 
-def user_columns(db: sqlite_utils.Database, table: str) -> list[str]:
-    names = [c.name for c in db[table].columns]
+def user_columns(db: Database, table: str) -> list[str]:
+    names = db.columns(table)
     return [
         n for n in names if n not in NOT_PERSONAL and (n in USER_COLUMNS or n.endswith("_user_id"))
     ]
 
 
-def personal_tables(db: sqlite_utils.Database) -> dict[str, list[str]]:
+def personal_tables(db: Database) -> dict[str, list[str]]:
     """table → the columns that can hold a person's user id, for every table that has one."""
     out: dict[str, list[str]] = {}
     for table in db.table_names():
@@ -96,11 +95,11 @@ def personal_tables(db: sqlite_utils.Database) -> dict[str, list[str]]:
     return out
 
 
-def _where(db: sqlite_utils.Database, table: str, columns: list[str]) -> str:
+def _where(db: Database, table: str, columns: list[str]) -> str:
     """SQL condition (named parameters :team, :user) matching a person's rows in `table`;
     scoped to the workspace when the table has a team_id column."""
     match = " OR ".join(f'"{c}" = :user' for c in columns)
-    has_team = "team_id" in {c.name for c in db[table].columns}
+    has_team = "team_id" in db.columns(table)
     return f"team_id = :team AND ({match})" if has_team else f"({match})"
 
 
@@ -151,7 +150,7 @@ def forget(store: Store, team_id: str, user_id: str) -> dict[str, int]:
     return deleted
 
 
-def _forget_request_keys(db: sqlite_utils.Database, team_id: str, user_id: str) -> int:
+def _forget_request_keys(db: Database, team_id: str, user_id: str) -> int:
     """Once-only keys that name the person as one `:`-separated part (`share:C…:ts:U…:topic`,
     `dm-hint:U…:date`); the table has no user column, so the schema scan above misses them."""
     cursor = db.execute(

@@ -6,14 +6,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import sqlite_utils
-
 from bot.delivery.timing import utc_text
+from bot.store.sql import Database
 
 
-def picked(
-    db: sqlite_utils.Database, team_id: str, pool: str, target: str, period: str
-) -> str | None:
+def picked(db: Database, team_id: str, pool: str, target: str, period: str) -> str | None:
     row = db.execute(
         "SELECT item_id FROM rotation_picks WHERE team_id = ? AND pool = ? AND target = ?"
         " AND period = ?",
@@ -22,7 +19,7 @@ def picked(
     return str(row[0]) if row is not None else None
 
 
-def latest_cycle(db: sqlite_utils.Database, team_id: str, pool: str, target: str) -> int:
+def latest_cycle(db: Database, team_id: str, pool: str, target: str) -> int:
     row = db.execute(
         "SELECT max(cycle) FROM rotation_picks WHERE team_id = ? AND pool = ? AND target = ?",
         [team_id, pool, target],
@@ -31,7 +28,7 @@ def latest_cycle(db: sqlite_utils.Database, team_id: str, pool: str, target: str
 
 
 def used_in_cycle(
-    db: sqlite_utils.Database, team_id: str, pool: str, kind: str, target: str, cycle: int
+    db: Database, team_id: str, pool: str, kind: str, target: str, cycle: int
 ) -> set[str]:
     """The items of a cycle whose message (of `kind`) was sent or is being sent."""
     return {
@@ -46,9 +43,7 @@ def used_in_cycle(
     }
 
 
-def last_other(
-    db: sqlite_utils.Database, team_id: str, pool: str, target: str, period: str
-) -> str | None:
+def last_other(db: Database, team_id: str, pool: str, target: str, period: str) -> str | None:
     """The item picked for the latest other period."""
     row = db.execute(
         "SELECT item_id FROM rotation_picks WHERE team_id = ? AND pool = ? AND target = ?"
@@ -59,7 +54,7 @@ def last_other(
 
 
 def record(
-    db: sqlite_utils.Database,
+    db: Database,
     team_id: str,
     pool: str,
     target: str,

@@ -12,8 +12,6 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-import sqlite_utils
-
 from bot.clock import Clock
 from bot.delivery.model import CLAIMED, SENT, Schedule, ScheduleNotFound, delivery_key
 from bot.delivery.timing import (
@@ -26,15 +24,16 @@ from bot.delivery.timing import (
 )
 from bot.store import deliveries
 from bot.store.db import Store
+from bot.store.sql import Database
 
 
-def _rows(db: sqlite_utils.Database, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+def _rows(db: Database, sql: str, params: list[Any]) -> list[dict[str, Any]]:
     cursor = db.execute(sql, params)
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def _load(db: sqlite_utils.Database, team_id: str, schedule_id: int) -> Schedule:
+def _load(db: Database, team_id: str, schedule_id: int) -> Schedule:
     rows = _rows(db, "SELECT * FROM schedules WHERE id = ? AND team_id = ?", [schedule_id, team_id])
     if not rows:
         raise ScheduleNotFound(f"no schedule {schedule_id} in workspace {team_id}")
@@ -48,7 +47,7 @@ def get_schedule(store: Store, team_id: str, schedule_id: int) -> Schedule | Non
         return None
 
 
-def load_by_id(db: sqlite_utils.Database, schedule_id: int) -> Schedule | None:
+def load_by_id(db: Database, schedule_id: int) -> Schedule | None:
     """Unscoped read for the engine (which holds ids from its own ledger)."""
     rows = _rows(db, "SELECT * FROM schedules WHERE id = ?", [schedule_id])
     return Schedule.from_row(rows[0]) if rows else None
@@ -82,6 +81,7 @@ def create_schedule(
                 tz, params, next_due_at, created_at, updated_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (team_id, kind, target) DO NOTHING
+            RETURNING id
             """,
             [
                 team_id,
@@ -97,8 +97,9 @@ def create_schedule(
                 utc_text(now),
             ],
         )
-        if cursor.rowcount == 1:
-            return _load(db, team_id, int(cursor.lastrowid or 0))
+        inserted = cursor.fetchone()
+        if inserted is not None:
+            return _load(db, team_id, int(inserted[0]))
         rows = _rows(
             db,
             "SELECT * FROM schedules WHERE team_id = ? AND kind = ? AND target = ?",
@@ -224,9 +225,7 @@ def resume_schedule(store: Store, clock: Clock, team_id: str, schedule_id: int) 
         return _load(db, team_id, schedule_id)
 
 
-def pause_for_failure(
-    db: sqlite_utils.Database, schedule_id: int, reason: str, now: datetime
-) -> bool:
+def pause_for_failure(db: Database, schedule_id: int, reason: str, now: datetime) -> bool:
     """Pause a schedule the engine could not deliver. True only on the transition from
     active to paused, so the owner is told once however many sends fail afterwards.
     Call inside a write transaction."""
@@ -354,7 +353,7 @@ def skips_for(store: Store, ids: list[int]) -> dict[int, frozenset[date]]:
     return {k: frozenset(v) for k, v in found.items()}
 
 
-def park(db: sqlite_utils.Database, schedule_id: int, cursor: str, reason: str) -> None:
+def park(db: Database, schedule_id: int, cursor: str, reason: str) -> None:
     """An unplannable schedule stops, with the reason (unless another ticker moved it)."""
     db.execute(
         "UPDATE schedules SET next_due_at = NULL, paused_reason = ?"
@@ -363,9 +362,7 @@ def park(db: sqlite_utils.Database, schedule_id: int, cursor: str, reason: str) 
     )
 
 
-def move_cursor(
-    db: sqlite_utils.Database, schedule_id: int, cursor: str, next_due_at: datetime
-) -> bool:
+def move_cursor(db: Database, schedule_id: int, cursor: str, next_due_at: datetime) -> bool:
     """Compare-and-set the sweep cursor; False when another ticker moved it first."""
     moved = db.execute(
         "UPDATE schedules SET next_due_at = ? WHERE id = ? AND next_due_at = ?",
