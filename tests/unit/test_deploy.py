@@ -7,8 +7,10 @@ from __future__ import annotations
 import configparser
 import json
 import re
+import tomllib
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import jsonschema
 import pytest
@@ -18,6 +20,7 @@ from bot.app import build_router
 from bot.cli import EXIT_CONFIG, build_parser
 from bot.slack.oauth import BOT_SCOPES, INSTALL_PATH, REDIRECT_PATH
 from bot.slack.requestlog import EVENTS_PATH
+from bot.store.location import PostgresLocation, parse_location
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"
@@ -255,3 +258,129 @@ def test_readme_lists_every_command() -> None:
         if len(command) == 1 and command[0] in ("content", "db"):
             continue
         assert f"pendulum-bot {' '.join(command)}" in readme.replace("[run]", "run"), command
+
+
+# -- PostgreSQL: compose with replicas behind a proxy ------------------------------------------
+POSTGRES_COMPOSE = DEPLOY / "compose.postgres.yaml"
+
+
+def postgres_compose() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load(POSTGRES_COMPOSE.read_text())
+    return loaded
+
+
+def env_file(path: Path) -> dict[str, str]:
+    pairs = re.findall(r"^([A-Z_]+)=(.*)$", path.read_text(), re.M)
+    return dict(pairs)
+
+
+def test_dockerfile_installs_the_postgres_extra() -> None:
+    runs = [rest for word, rest in instructions(dockerfile()) if word == "RUN"]
+    syncs = [r for r in runs if "uv sync" in r]
+    assert syncs and all("--extra postgres" in r for r in syncs)
+    extras = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    assert "postgres" in extras["optional-dependencies"]
+
+
+def test_postgres_compose_has_a_healthy_database_on_a_named_volume() -> None:
+    compose = postgres_compose()
+    assert set(compose["services"]) == {"postgres", "pendulum", "proxy"}
+    db = compose["services"]["postgres"]
+    assert re.fullmatch(r"postgres:1[5-9](\.\d+)*", db["image"]), db["image"]
+    volume, target = db["volumes"][0].split(":")
+    assert volume in compose["volumes"] and target == "/var/lib/postgresql/data"
+    check = " ".join(db["healthcheck"]["test"])
+    assert "pg_isready" in check and db["environment"]["POSTGRES_USER"] in check
+    assert "ports" not in db, "the database is reached over the compose network only"
+    assert db["env_file"] == "postgres.env"
+    assert "POSTGRES_PASSWORD" in env_file(DEPLOY / "postgres.env.example")
+
+
+def test_postgres_compose_runs_replicas_of_the_image_on_the_database() -> None:
+    compose = postgres_compose()
+    app = compose["services"]["pendulum"]
+    build = app["build"]
+    assert (DEPLOY / build["context"] / build["dockerfile"]).resolve() == DEPLOY / "Dockerfile"
+    assert app["deploy"]["replicas"] >= 2
+    assert app["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert "ports" not in app, "only the proxy is published"
+    assert set(app["env_file"]) == {"pendulum.env", "postgres.env"}
+
+    settings = env_file(DEPLOY / "postgres.env.example")
+    location = parse_location(settings["PENDULUM_DB"])
+    assert isinstance(location, PostgresLocation)
+    url = urlsplit(location.url)
+    db = compose["services"]["postgres"]["environment"]
+    assert url.hostname == "postgres" and url.port == 5432
+    assert url.username == db["POSTGRES_USER"] and location.database == db["POSTGRES_DB"]
+    assert url.password == settings["POSTGRES_PASSWORD"], "one password in both places"
+    assert "replace-me" in settings["POSTGRES_PASSWORD"], "a placeholder, not a password"
+
+
+def caddy_routes() -> tuple[set[str], str]:
+    """The paths the Caddyfile proxies and the upstream it sends them to."""
+    text = (DEPLOY / "Caddyfile").read_text()
+    (paths,) = re.findall(r"^\s*@pendulum path (.+)$", text, re.M)
+    (upstream,) = re.findall(r"^\s*dynamic a (\S+ \d+)", text, re.M)
+    return set(paths.split()), upstream
+
+
+def test_proxy_balances_slacks_paths_over_every_replica_and_nothing_else() -> None:
+    compose = postgres_compose()
+    proxy = compose["services"]["proxy"]
+    assert proxy["image"].startswith("caddy:")
+    mounts = dict(v.split(":", 1) for v in proxy["volumes"])
+    assert mounts["./Caddyfile"] == "/etc/caddy/Caddyfile:ro"
+    assert (DEPLOY / "Caddyfile").exists()
+    assert proxy["depends_on"]["pendulum"]["condition"] == "service_healthy"
+    assert {"80:80", "443:443"} <= set(proxy["ports"])
+
+    paths, upstream = caddy_routes()
+    assert paths == {EVENTS_PATH, INSTALL_PATH, REDIRECT_PATH, "/healthz"}
+    assert "/metrics" not in paths
+    port = compose["services"]["pendulum"]["environment"]["PENDULUM_PORT"]
+    assert upstream == f"pendulum {port}", "the compose service's name: every replica"
+    text = (DEPLOY / "Caddyfile").read_text()
+    assert re.search(r"handle \{\s*respond 404\s*\}", text), "anything else is a 404"
+
+
+def test_postgres_settings_files_stay_out_of_git_and_the_image() -> None:
+    ignored = (DEPLOY / "Dockerfile.dockerignore").read_text().split()
+    gitignored = (REPO / ".gitignore").read_text().split()
+    for secret in ("deploy/postgres.env", "deploy/.env", "deploy/pendulum.env"):
+        assert secret in ignored and secret in gitignored, secret
+
+
+def test_postgres_guide_is_linked_and_covers_the_operators_questions() -> None:
+    guide = (DEPLOY / "POSTGRES.md").read_text()
+    assert "](POSTGRES.md)" in (DEPLOY / "README.md").read_text()
+    assert "](deploy/POSTGRES.md)" in (REPO / "README.md").read_text()
+    for topic in (
+        "compose.postgres.yaml",
+        "pendulum-bot[postgres]",
+        "advisory lock",
+        "PENDULUM_REPLICA_LEASE_SECONDS",
+        "pg_dump",
+        "pg_restore",
+        "pendulum-bot db backup",
+        "VACUUM",
+        "forget me",
+        "/healthz",
+        "/metrics",
+    ):
+        assert topic in guide, topic
+    for link in re.findall(r"\]\(([^)#:]+)\)", guide):
+        assert (DEPLOY / link).exists(), f"deploy/POSTGRES.md links to missing {link}"
+
+
+# -- CI ------------------------------------------------------------------------------------
+def test_ci_runs_the_postgres_suites_that_exist() -> None:
+    script = (REPO / ".ci" / "run").read_text()
+    (listed,) = re.findall(r"^POSTGRES_SUITES=\(\n(.*?)\n\)", script, re.M | re.S)
+    suites = listed.split()
+    assert suites and all((REPO / s).exists() for s in suites), suites
+    assert "tests/scenario" in suites
+    assert "source .ci/postgres.sh" in script and "start_test_postgres" in script
+    passes = [line for line in script.splitlines() if re.match(r"^\S*=?\S* ?uv run pytest", line)]
+    assert len(passes) == 2, passes
+    assert '"${POSTGRES_SUITES[@]}"' in passes[1]
