@@ -23,8 +23,9 @@ _test_postgres_bin() {
 }
 
 _test_postgres_as_owner() {
+  # from / : the `postgres` user may not be allowed into the clone's directory
   if [ "$(id -u)" = 0 ]; then
-    runuser -u postgres -- "$@"
+    (cd / && runuser -u postgres -- "$@")
   else
     "$@"
   fi
