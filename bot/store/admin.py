@@ -403,12 +403,12 @@ def stats(db: Database, db_path: Path | str, now: datetime) -> Stats:
         enrolled_managers=_count(
             db,
             "SELECT COUNT(*) FROM (SELECT DISTINCT team_id, owner_user_id FROM schedules"
-            f" WHERE {_USER_TARGET})",
+            f" WHERE {_USER_TARGET}) AS managers",
         ),
         subscriptions=_count(
             db,
             "SELECT COUNT(*) FROM (SELECT DISTINCT team_id, target FROM schedules"
-            f" WHERE NOT {_USER_TARGET})",
+            f" WHERE NOT {_USER_TARGET}) AS channels",
         ),
         schedules_by_kind=kinds,
         paused_schedules=_count(
