@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import json
 import secrets
+import socket
 import subprocess
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -39,7 +42,7 @@ from bot.store.admin import (
 from bot.store.installations import forget_workspace
 from bot.store.migrations import MIGRATIONS
 from bot.store.sql import Database, PostgresDatabase
-from tests.support.harness import console_script
+from tests.support.harness import console_script, make_emulator, start_app
 from tests.support.pg_marker import admin_url
 from tests.support.steps import SHARED_USER, dump, seed
 
@@ -421,3 +424,73 @@ def test_a_store_on_postgres_is_a_postgres_database(server: Server) -> None:
     store.migrate()
     assert "schedules" in table_names(store.db)
     store.close()
+
+
+def test_uninstall_deletes_children_before_parents_whatever_their_names(
+    server: Server, tmp_path: Path
+) -> None:
+    """PostgreSQL checks every foreign key at each statement (SQLite could defer to the
+    commit): a child table that sorts after its parent must still go first."""
+    seeded(server, tmp_path)
+    store = Store(server.url)
+    with store.write() as db:
+        db.execute("CREATE TABLE aa_parent (team_id TEXT NOT NULL, id BIGINT PRIMARY KEY)")
+        db.execute(
+            "CREATE TABLE zz_child (team_id TEXT NOT NULL,"
+            " parent_id BIGINT NOT NULL REFERENCES aa_parent (id))"
+        )
+        db.execute("CREATE TABLE zz_grandchild (child_parent BIGINT REFERENCES aa_parent (id))")
+        for team, key in (("T1", 1), ("T2", 2)):
+            db.execute("INSERT INTO aa_parent VALUES (?, ?)", [team, key])
+            db.execute("INSERT INTO zz_child VALUES (?, ?)", [team, key])
+            db.execute("INSERT INTO zz_grandchild VALUES (?)", [key])
+    deleted = forget_workspace(store, "T1")
+    assert (deleted["aa_parent"], deleted["zz_child"], deleted["zz_grandchild"]) == (1, 1, 1)
+    assert store.db.execute("SELECT team_id FROM zz_child").fetchall() == [("T2",)]
+    store.close()
+
+
+# -- replicas ------------------------------------------------------------------------------
+def _get(port: int, path: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+def test_two_replicas_share_one_database_and_each_reports_itself(
+    server: Server, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No lock file on PostgreSQL: a second `run` starts beside the first (on SQLite it is
+    refused, test_ops.py); each answers /healthz and /metrics as itself."""
+    with make_emulator(tmp_path / "clock") as emu:
+        apps = [
+            start_app(emu, tmp_path / name, mode="http", extra_env={"PENDULUM_DB": server.url})
+            for name in ("a", "b")
+        ]
+        try:
+            replicas = []
+            for app in apps:
+                status, text = _get(app.port, "/healthz")
+                body = json.loads(text)
+                assert status == 200 and body["integrity"] == "ok", body
+                replicas.append(body["replica"])
+                assert body["replica"].startswith(f"{socket.gethostname()}-{app.proc.pid}-")
+                metrics = _get(app.port, "/metrics")[1]
+                assert f'replica="{body["replica"]}"' in metrics
+                assert 'backend="postgresql"' in metrics
+                assert server.password not in app.logs()
+                assert "db=postgresql://127.0.0.1:" in app.logs()
+            assert replicas[0] != replicas[1]
+            assert not list(tmp_path.rglob("*.lock"))
+
+            def ticker() -> str | None:
+                capsys.readouterr()
+                assert run_main("stats", "--json") == 0
+                return json.loads(capsys.readouterr().out)["ticker"]  # type: ignore[no-any-return]
+
+            emu.wait_for(lambda: ticker() in replicas, timeout=15, message="a replica's tick")
+        finally:
+            for app in apps:
+                app.stop()
