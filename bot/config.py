@@ -74,24 +74,24 @@ class Config:
     secret_key: str | None = field(default=None, repr=False)
     # the slash command as the manifest declares it; what `{{ command }}` says in prompts/strings/
     command: str = DEFAULT_COMMAND
-    # PENDULUM_DB parsed: a SQLite file or a PostgreSQL URL (whose password only `.url` shows);
-    # left out, it is the SQLite file at `db_path`
-    database: Location = field(default=SqliteLocation(DEFAULT_DB_PATH), repr=False)
+    # PENDULUM_DB when it is a PostgreSQL URL (whose password only `.url` shows); None: the
+    # SQLite file at `db_path`. Read both through `database`.
+    postgres_db: PostgresLocation | None = field(default=None, repr=False)
     # this process among the replicas sharing the database (/healthz, /metrics, the tick)
     replica: str = field(default_factory=new_replica_id)
 
     def __post_init__(self) -> None:
-        # `db_path` and `database` name the same database, whichever of the two was given
-        if isinstance(self.database, PostgresLocation):
-            object.__setattr__(self, "db_path", Path(self.database.display))
-        elif self.database.path == DEFAULT_DB_PATH:
-            object.__setattr__(self, "database", SqliteLocation(self.db_path))
-        else:
-            object.__setattr__(self, "db_path", self.database.path)
+        if self.postgres_db is not None:  # `db_path` names the server, as `Store.path` does
+            object.__setattr__(self, "db_path", Path(self.postgres_db.display))
+
+    @property
+    def database(self) -> Location:
+        """Where the database is: the PostgreSQL URL, else the SQLite file."""
+        return self.postgres_db or SqliteLocation(self.db_path)
 
     @property
     def postgres(self) -> bool:
-        return isinstance(self.database, PostgresLocation)
+        return self.postgres_db is not None
 
     @property
     def local_emulator(self) -> bool:
@@ -244,8 +244,10 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
     database = parse_location(get("PENDULUM_DB") or str(DEFAULT_DB_PATH))
     if isinstance(database, PostgresLocation):
         check_postgres_url(database)
+        db_path, postgres_db = Path(database.display), database
     else:
         check_db_writable(database.path)
+        db_path, postgres_db = database.path, None
 
     secret_key = get("PENDULUM_SECRET_KEY")
     if secret_key is not None:
@@ -260,7 +262,8 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         redirect_uri=redirect_uri,
         host=host,
         api_url=api_url,
-        database=database,
+        db_path=db_path,
+        postgres_db=postgres_db,
         prompts_dir=prompts_dir,
         port=port,
         log_format=log_format,  # type: ignore[arg-type]

@@ -38,7 +38,7 @@ from bot.slack.http_server import HttpServer, PendulumWsgi
 from bot.slack.redelivery import DURABLE_PREFIX, KEEP_SECONDS
 from bot.store import installations
 from bot.store.admin import OpsError, record_tick
-from bot.store.backup import DatabaseLock
+from bot.store.backup import DatabaseLock, SharedDatabase
 from bot.store.installations import remember_workspace
 from bot.store.requests import forget_older_than
 
@@ -70,8 +70,7 @@ def run(config: Config) -> int:
         try:
             store = open_store(config)
         except ConfigError:
-            if lock is not None:
-                lock.release(discard=True)  # nothing ran: leave no lock file behind
+            lock.release(discard=True)  # nothing ran: leave no lock file behind
             raise
         services, router = build_services(config, library=library, store=store)
         prepare_workspaces(services, identity)
@@ -88,8 +87,7 @@ def run(config: Config) -> int:
             services.worker.shutdown()
             store.close()
     finally:
-        if lock is not None:
-            lock.release()
+        lock.release()
     log.info("stopped")
     return 0
 
@@ -98,12 +96,12 @@ def run(config: Config) -> int:
 MULTI_WORKSPACE = Identity(team_id="", team_name="", bot_user_id="")
 
 
-def lock_database(config: Config) -> DatabaseLock | None:
+def lock_database(config: Config) -> DatabaseLock:
     """SQLite: one running app (and scheduler) per database file: a second one stops here.
-    PostgreSQL: none; any number of replicas share the database (the store's advisory locks
-    and the ledger's claims keep them apart)."""
+    PostgreSQL: no lock (`SharedDatabase`); any number of replicas share the database (the
+    store's advisory locks and the ledger's claims keep them apart)."""
     if config.postgres:
-        return None
+        return SharedDatabase()
     lock = DatabaseLock(config.db_path)
     try:
         lock.acquire()

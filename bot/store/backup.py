@@ -105,6 +105,22 @@ class DatabaseLock:
         self.release()
 
 
+class SharedDatabase(DatabaseLock):
+    """What `run` holds on PostgreSQL: nothing. Several replicas share the database, and no
+    file beside it could say otherwise across machines (bot/store/pg_backup.py finds
+    running replicas for `db restore` from the server's own list of connections)."""
+
+    def __init__(self) -> None:
+        self._fd = None
+        self._created = False
+
+    def acquire(self) -> None:
+        return None
+
+    def release(self, *, discard: bool = False) -> None:
+        return None
+
+
 def _read_holder(fd: int) -> str:
     try:
         return os.pread(fd, 200, 0).decode(errors="replace").strip()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -118,9 +119,9 @@ def test_a_sqlite_path_stays_the_default_and_both_names_agree(tmp_path: Path) ->
         tmp_path / "x.db"
     )
     assert Config(db_path=tmp_path / "y.db").database == SqliteLocation(tmp_path / "y.db")
-    direct = Config(database=SqliteLocation(tmp_path / "z.db"))
-    assert direct.db_path == tmp_path / "z.db"
     assert Config().database == SqliteLocation(Path("pendulum.db"))
+    moved = dataclasses.replace(config, db_path=tmp_path / "z.db")  # as the workbench does
+    assert moved.database == SqliteLocation(tmp_path / "z.db")
 
 
 def test_a_postgres_url_needs_the_extra(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
