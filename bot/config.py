@@ -401,6 +401,9 @@ POSTGRES_URL_FIX = "use postgresql://user:password@host:5432/dbname"
 POSTGRES_REACH_FIX = (
     "start the server, or correct the host, port, user, password or database name in the URL"
 )
+POSTGRES_USE_FIX = (
+    "check that the server is up and that the URL's user may create tables in that database"
+)
 
 
 def check_postgres_url(database: PostgresLocation) -> None:
@@ -445,9 +448,7 @@ def database_error(where: Path | Location, exc: Exception) -> ConfigError:
         from bot.store.pg_backup import first_line, scrub
 
         text = scrub(first_line(str(exc)), where)
-        return ConfigError(
-            "PENDULUM_DB", f"cannot use {where.display} ({text})", POSTGRES_REACH_FIX
-        )
+        return ConfigError("PENDULUM_DB", f"cannot use {where.display} ({text})", POSTGRES_USE_FIX)
     db_path = where.path if isinstance(where, SqliteLocation) else where
     text = str(exc)
     return ConfigError(

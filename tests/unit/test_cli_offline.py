@@ -72,3 +72,26 @@ def test_the_offline_workbench_refuses_postgres(
     err = capsys.readouterr().err
     assert "offline workbench (no Slack settings) runs on a SQLite file only" in err
     assert "s3cr3t" not in err
+
+
+def test_help_describes_both_backends() -> None:
+    parser = cli.build_parser()
+    commands = {
+        name: sub
+        for action in parser._actions
+        if hasattr(action, "choices") and isinstance(action.choices, dict)
+        for name, sub in action.choices.items()
+    }
+    db_help = commands["db"].format_help()
+    assert "postgresql://" in db_help and "SQLite" in db_help
+    db_commands = {
+        name: sub
+        for action in commands["db"]._actions
+        if hasattr(action, "choices") and isinstance(action.choices, dict)
+        for name, sub in action.choices.items()
+    }
+    restore = " ".join(db_commands["restore"].format_help().split())
+    assert "stop every replica first" in restore and "--single-transaction" in restore
+    assert "pg_dump --format=custom" in " ".join(db_commands["backup"].format_help().split())
+    run = " ".join(commands["run"].format_help().split())
+    assert "any number of `run` processes (replicas) may share it" in run
