@@ -25,7 +25,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.calendar.fetch import FetchPolicy
 from bot.clock import Clock, OffsetFileClock, SystemClock
-from bot.config import POSTGRES_REACH_FIX, Config, ConfigError, database_error
+from bot.config import Config, ConfigError, database_error
 from bot.content.library import ContentError, Library, load_library
 from bot.delivery.engine import DeliveryEngine
 from bot.delivery.model import AfterSend, Composer, Kind, Recipients
@@ -60,7 +60,7 @@ from bot.store import Store, StoreError
 from bot.store.db import REQUEST_BUSY_TIMEOUT_MS, NewerDatabase, check_database
 from bot.store.installations import token_for_team
 from bot.store.location import PostgresLocation
-from bot.store.pg_backup import unreachable
+from bot.store.pg_server import REACH_FIX, unreachable
 from bot.store.secret import SecretBox
 from bot.worker import Worker
 
@@ -232,7 +232,7 @@ def check_store(config: Config) -> None:
     if isinstance(config.database, PostgresLocation):
         problem = unreachable(config.database)
         if problem is not None:
-            raise ConfigError("PENDULUM_DB", problem, POSTGRES_REACH_FIX)
+            raise ConfigError("PENDULUM_DB", problem, REACH_FIX)
         return
     try:
         check_database(config.db_path)

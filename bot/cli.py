@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -10,18 +11,19 @@ from typing import TYPE_CHECKING, Any
 
 from bot import __version__
 from bot.config import (
-    POSTGRES_REACH_FIX,
     ConfigError,
+    check_db_writable,
     check_postgres_url,
     database_error,
     load_config,
     packaged_prompts_dir,
 )
 from bot.ops.logs import setup_logging
-from bot.store import backup
+from bot.store import backup, pg_backup
 from bot.store.admin import OpsError
 from bot.store.db import StoreError, check_database
 from bot.store.location import Location, PostgresLocation, SqliteLocation, parse_location
+from bot.store.pg_server import REACH_FIX, unreachable
 from bot.store.sql import DATABASE_ERRORS
 
 if TYPE_CHECKING:
@@ -263,8 +265,6 @@ def cmd_run() -> int:
 
 
 def cmd_content_lint(directory: Path | None) -> int:
-    import os
-
     from bot.content.lint import lint_directory
 
     if directory is None:
@@ -281,33 +281,28 @@ def cmd_content_lint(directory: Path | None) -> int:
 
 
 def _location_from_env() -> Location:
-    import os
-
     return parse_location(os.environ.get("PENDULUM_DB", "").strip() or "pendulum.db")
 
 
-def checked_location() -> Location:
+def checked_location(*, check_file: bool = True) -> Location:
     """PENDULUM_DB, refused with one line when it is not a database this build can use:
-    SQLite, a file that is not a Pendulum database; PostgreSQL, a bad URL, the extra not
-    installed, or a server that does not answer."""
+    PostgreSQL, a bad URL, the extra not installed, or a server that does not answer;
+    SQLite (`check_file`), a file that is not a Pendulum database."""
     location = _location_from_env()
     if isinstance(location, PostgresLocation):
-        from bot.store.pg_backup import unreachable
-
         check_postgres_url(location)
         problem = unreachable(location)
         if problem is not None:
-            raise ConfigError("PENDULUM_DB", problem, POSTGRES_REACH_FIX)
-        return location
-    try:
-        check_database(location.path)
-    except StoreError as exc:
-        raise database_error(location.path, exc) from exc
+            raise ConfigError("PENDULUM_DB", problem, REACH_FIX)
+    elif check_file:
+        try:
+            check_database(location.path)
+        except StoreError as exc:
+            raise database_error(location.path, exc) from exc
     return location
 
 
 def _store_from_env() -> tuple[Location, Store]:
-    from bot.config import check_db_writable
     from bot.store import Store
 
     location = checked_location()
@@ -346,8 +341,6 @@ def cmd_db_backup(target: Path) -> int:
     if target.exists():
         raise ConfigError("PATH", f"{target} already exists", "choose a new file name")
     if isinstance(location, PostgresLocation):
-        from bot.store import pg_backup
-
         pg_backup.backup(location, target)
     else:
         _, store = _store_from_env()
@@ -360,17 +353,10 @@ def cmd_db_backup(target: Path) -> int:
 
 
 def cmd_db_restore(source: Path, *, force: bool) -> int:
-    from bot.config import check_db_writable
-
-    location = _location_from_env()
+    location = checked_location(check_file=False)  # a damaged file is what a restore is for
+    done: pg_backup.Restored | backup.Restored
     if isinstance(location, PostgresLocation):
-        from bot.store import pg_backup
-
-        location = checked_location()
-        assert isinstance(location, PostgresLocation)
-        done: pg_backup.Restored | backup.Restored = pg_backup.restore(
-            source, location, force=force
-        )
+        done = pg_backup.restore(source, location, force=force)
     else:
         check_db_writable(location.path)
         done = backup.restore(source, location.path, force=force)
@@ -439,7 +425,6 @@ def cmd_stats(*, as_json: bool) -> int:
 
 
 def cmd_health(url: str | None, timeout: float) -> int:
-    import os
     import urllib.error
     import urllib.request
 

@@ -16,6 +16,7 @@ from typing import Literal
 
 from bot.store.db import NewerDatabase
 from bot.store.location import Location, PostgresLocation, SqliteLocation, parse_location
+from bot.store.pg_server import USE_FIX, first_line, scrub, url_problem
 
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_PORT = 3000
@@ -396,47 +397,12 @@ def is_local_url(url: str) -> bool:
     return host in ("localhost", "::1") or host.startswith("127.")
 
 
-POSTGRES_EXTRA_FIX = "install PostgreSQL support: pip install 'pendulum-bot[postgres]'"
-POSTGRES_URL_FIX = "use postgresql://user:password@host:5432/dbname"
-POSTGRES_REACH_FIX = (
-    "start the server, or correct the host, port, user, password or database name in the URL"
-)
-POSTGRES_USE_FIX = (
-    "check that the server is up and that the URL's user may create tables in that database"
-)
-
-
 def check_postgres_url(database: PostgresLocation) -> None:
-    """A PostgreSQL URL Pendulum can use: well formed, with the postgres extra installed.
-    (Whether the server answers is checked at start, bot/app.py `check_store`.) The URL is
-    never echoed: it holds the password."""
-    try:
-        shown = database.display
-    except ValueError:  # e.g. a port that is not a number
-        raise ConfigError(
-            "PENDULUM_DB", "is not a valid PostgreSQL URL", POSTGRES_URL_FIX
-        ) from None
-    try:
-        import psycopg
-        import psycopg_pool  # noqa: F401  (the app's connection pool)
-        import sqlparams  # noqa: F401  (the store's placeholders on PostgreSQL)
-    except ImportError:
-        raise ConfigError(
-            "PENDULUM_DB",
-            f"{shown} is a PostgreSQL database, but PostgreSQL support is not installed",
-            POSTGRES_EXTRA_FIX,
-        ) from None
-    from psycopg.conninfo import conninfo_to_dict
-
-    from bot.store.pg_backup import first_line, scrub
-
-    try:
-        conninfo_to_dict(database.url)
-    except psycopg.Error as exc:
-        detail = scrub(first_line(str(exc)), database)
-        raise ConfigError(
-            "PENDULUM_DB", f"is not a valid PostgreSQL URL ({detail})", POSTGRES_URL_FIX
-        ) from None
+    """A well-formed URL, with the postgres extra installed (the server's answer is checked
+    at start: bot/app.py `check_store`). The URL is never echoed: it holds the password."""
+    problem = url_problem(database)
+    if problem is not None:
+        raise ConfigError("PENDULUM_DB", *problem)
 
 
 def database_error(where: Path | Location, exc: Exception) -> ConfigError:
@@ -445,10 +411,8 @@ def database_error(where: Path | Location, exc: Exception) -> ConfigError:
         problem, _, fix = str(exc).partition(". Fix: ")
         return ConfigError("PENDULUM_DB", problem, fix)
     if isinstance(where, PostgresLocation):
-        from bot.store.pg_backup import first_line, scrub
-
         text = scrub(first_line(str(exc)), where)
-        return ConfigError("PENDULUM_DB", f"cannot use {where.display} ({text})", POSTGRES_USE_FIX)
+        return ConfigError("PENDULUM_DB", f"cannot use {where.display} ({text})", USE_FIX)
     db_path = where.path if isinstance(where, SqliteLocation) else where
     text = str(exc)
     return ConfigError(

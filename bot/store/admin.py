@@ -22,6 +22,10 @@ from typing import Any
 
 from bot.store.db import Store
 from bot.store.migrations import MIGRATIONS, MIGRATIONS_TABLE
+from bot.store.schema import columns as columns  # re-exported: tests and tools use admin's
+from bot.store.schema import foreign_keys, is_postgres
+from bot.store.schema import quote as quote
+from bot.store.schema import table_names as table_names
 from bot.store.sql import DATABASE_ERRORS, Database
 
 EXPORT_FORMAT = "pendulum-export"
@@ -64,89 +68,7 @@ class OpsError(Exception):
     """An operation refused or failed; `str()` is one line naming the problem and the fix."""
 
 
-# -- schema discovery ------------------------------------------------------------------------
-def quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _postgres(db: Database) -> bool:
-    # anything without a dialect (a sqlite-utils Database, in older tests) is SQLite
-    return getattr(db, "dialect", "sqlite") == "postgresql"
-
-
-def table_names(db: Database) -> list[str]:
-    if _postgres(db):
-        return db.table_names()
-    rows = db.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-        " ORDER BY name"
-    ).fetchall()
-    return [str(r[0]) for r in rows]
-
-
-def columns(db: Database, table: str) -> list[str]:
-    if _postgres(db):
-        return db.columns(table)
-    return [str(r[1]) for r in db.execute(f"PRAGMA table_info({quote(table)})").fetchall()]
-
-
-def _primary_key(db: Database, table: str) -> list[str]:
-    if _postgres(db):
-        rows = db.execute(
-            "SELECT a.attname FROM pg_index i"
-            " JOIN pg_class t ON t.oid = i.indrelid"
-            " JOIN pg_namespace n ON n.oid = t.relnamespace"
-            " CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)"
-            " JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum"
-            " WHERE i.indisprimary AND n.nspname = current_schema() AND t.relname = ?"
-            " ORDER BY k.ord",
-            [table],
-        ).fetchall()
-        return [str(r[0]) for r in rows]
-    rows = db.execute(f"PRAGMA table_info({quote(table)})").fetchall()
-    pk = [str(r[1]) for r in sorted(rows, key=lambda r: r[5]) if r[5]]
-    return pk or ["rowid"]
-
-
-def _foreign_key_rows(db: Database, table: str) -> list[tuple[Any, str, str, str | None]]:
-    """(key id, parent table, child column, parent column or None) per column of each key."""
-    if _postgres(db):
-        rows = db.execute(
-            "SELECT c.conname, p.relname, a.attname, pa.attname FROM pg_constraint c"
-            " JOIN pg_class t ON t.oid = c.conrelid"
-            " JOIN pg_namespace n ON n.oid = t.relnamespace"
-            " JOIN pg_class p ON p.oid = c.confrelid"
-            " CROSS JOIN LATERAL unnest(c.conkey, c.confkey) WITH ORDINALITY"
-            " AS k(child, parent, ord)"
-            " JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.child"
-            " JOIN pg_attribute pa ON pa.attrelid = c.confrelid AND pa.attnum = k.parent"
-            " WHERE c.contype = 'f' AND n.nspname = current_schema() AND t.relname = ?"
-            " ORDER BY c.conname, k.ord",
-            [table],
-        ).fetchall()
-        return [(r[0], str(r[1]), str(r[2]), str(r[3])) for r in rows]
-    rows = db.execute(f"PRAGMA foreign_key_list({quote(table)})").fetchall()
-    return [(r[0], str(r[2]), str(r[3]), r[4]) for r in rows]
-
-
-def _foreign_keys(db: Database, table: str) -> list[tuple[str, list[str], list[str]]]:
-    """(parent table, child columns, parent columns) for each foreign key of `table`."""
-    grouped: dict[Any, tuple[str, list[str], list[str | None]]] = {}
-    for fk_id, parent, child_col, parent_col in _foreign_key_rows(db, table):
-        entry = grouped.setdefault(fk_id, (parent, [], []))
-        entry[1].append(child_col)
-        entry[2].append(parent_col)
-    out = []
-    for parent, child_cols, parent_cols in grouped.values():
-        resolved = (
-            [str(c) for c in parent_cols]
-            if all(parent_cols)
-            else _primary_key(db, parent)[: len(child_cols)]
-        )
-        out.append((parent, child_cols, resolved))
-    return out
-
-
+# -- workspace scopes ------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Scope:
     """How to find one workspace's rows in a table: `where` has exactly one `?`, the team id."""
@@ -170,7 +92,7 @@ def workspace_scopes(db: Database) -> list[Scope]:
         for table in tables:
             if table in scopes or table in GLOBAL_TABLES:
                 continue
-            for parent, child_cols, parent_cols in _foreign_keys(db, table):
+            for parent, child_cols, parent_cols in foreign_keys(db, table):
                 if parent not in scopes:
                     continue
                 up = scopes[parent]
@@ -231,7 +153,7 @@ def children_first(db: Database, scopes: list[Scope]) -> list[Scope]:
     by_table = {s.table: s for s in scopes}
     graph: TopologicalSorter[str] = TopologicalSorter()
     for scope in sorted(scopes, key=lambda s: (-s.depth, s.table)):
-        parents = {p for p, _, _ in _foreign_keys(db, scope.table) if p in by_table}
+        parents = {p for p, _, _ in foreign_keys(db, scope.table) if p in by_table}
         # a table pointing at itself (a tree) is deleted in one statement
         graph.add(scope.table, *(parents - {scope.table}))
     try:
@@ -246,7 +168,7 @@ def delete_workspace_rows(db: Database, team_id: str) -> dict[str, int]:
     Call inside a write transaction: all of it goes, or nothing."""
     if not team_id:
         raise ValueError("delete_workspace_rows needs a team id")
-    if not _postgres(db):
+    if not is_postgres(db):
         db.execute("PRAGMA defer_foreign_keys = ON")
     deleted: dict[str, int] = {}
     for scope in children_first(db, workspace_scopes(db)):
@@ -456,7 +378,7 @@ def quick_check(db: Database) -> list[str]:
     (reads every page of the file). PostgreSQL keeps its own pages sound; what a replica can
     get wrong is the server it reached: it must answer, and accept writes (not a standby or
     a read-only default), checked without writing anything."""
-    if _postgres(db):
+    if is_postgres(db):
         db.execute("SELECT 1").fetchone()
         if str(db.execute("SHOW transaction_read_only").fetchone()[0]) == "on":
             return [f"{READ_ONLY}: this PostgreSQL server accepts no writes (a standby?)"]

@@ -13,7 +13,8 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.store.admin import OpsError, applied_migrations, known_migrations, quote, table_names
+from bot.store.admin import OpsError, applied_migrations, known_migrations
+from bot.store.schema import quote, table_names
 from bot.store.sql import Database, SqliteDatabase
 
 

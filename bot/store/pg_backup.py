@@ -19,19 +19,16 @@ import subprocess
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-from urllib.parse import unquote, urlsplit
 
-from bot.store.admin import OpsError, known_migrations, quote, table_names
+from bot.store.admin import OpsError, known_migrations
 from bot.store.location import PostgresLocation
 from bot.store.migrations import MIGRATIONS, MIGRATIONS_TABLE
+from bot.store.pg_server import APP_NAME, CLI_NAME, connect, first_line, scrub
+from bot.store.schema import quote, table_names
 from bot.store.sql import PostgresDatabase
 
 ARCHIVE_MAGIC = b"PGDMP"  # the first bytes of a pg_dump custom-format archive
 SQLITE_MAGIC = b"SQLite format 3\x00"
-APP_NAME = "pendulum"  # what the app's pool calls its connections (bot/store/postgres.py)
-CLI_NAME = "pendulum-cli"  # this command's own connections: not a running replica
-CONNECT_TIMEOUT_S = 10
 
 # libpq connection parameters and the environment variable that sets each one
 _ENVIRONMENT = {
@@ -63,46 +60,6 @@ CLIENT_TOOLS_FIX = (
     "install PostgreSQL's client tools (Debian: apt-get install postgresql-client), of the "
     "server's major version or newer"
 )
-
-
-def scrub(text: str, location: PostgresLocation) -> str:
-    """`text` without the URL's password (raw or percent-decoded) or the URL itself."""
-    secret = urlsplit(location.url).password
-    text = text.replace(location.url, location.display)
-    for form in {secret, unquote(secret)} if secret else set():
-        if form:
-            text = text.replace(form, "***")
-    return text
-
-
-def first_line(text: str) -> str:
-    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    return lines[0] if lines else "no detail"
-
-
-def connect(location: PostgresLocation) -> Any:
-    """One autocommit connection for an operator's command (raises psycopg's errors)."""
-    import psycopg
-
-    return psycopg.connect(
-        location.url,
-        autocommit=True,
-        connect_timeout=CONNECT_TIMEOUT_S,
-        application_name=CLI_NAME,
-    )
-
-
-def unreachable(location: PostgresLocation) -> str | None:
-    """None when the server answers; else one line saying why not (no password in it)."""
-    import psycopg
-
-    try:
-        with connect(location) as conn:
-            conn.execute("SELECT 1")
-    except psycopg.Error as exc:
-        detail = scrub(first_line(str(exc)), location)
-        return f"cannot reach PostgreSQL at {location.display} ({detail})"
-    return None
 
 
 def libpq_environment(location: PostgresLocation) -> dict[str, str]:
