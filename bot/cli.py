@@ -131,10 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
         "PENDULUM_DB-wal / -shm files exist: an open connection, or a crash that left "
         "unmerged writes); the copy is written beside the database and renamed into place, "
         "so an interrupted restore leaves the old file intact. PostgreSQL: refuses while any "
-        "replica is connected (stop every replica first); `pg_restore --clean --if-exists "
-        "--single-transaction --no-owner` drops and recreates Pendulum's tables in one "
-        "transaction, so a failed restore changes nothing. An older backup is upgraded by "
-        "the migrations when the app next starts.",
+        "replica is connected (stop every replica first); Pendulum's tables are dropped and "
+        "recreated from the archive (`pg_restore --clean --if-exists --no-owner`, replayed by "
+        "psql) in one transaction, so a failed restore changes nothing. An older backup is "
+        "upgraded by the migrations when the app next starts.",
     )
     restore.add_argument("path", type=Path, help="the backup file to restore")
     restore.add_argument(

@@ -7,8 +7,9 @@ connection through libpq's environment variables (PGHOST, PGPASSWORD, …), and 
 text is passed through `scrub` first.
 
 Restore refuses while replicas are connected (the app's connections call themselves
-`pendulum` in pg_stat_activity): `--clean` drops and recreates every table, which would wait
-on, and then pull the tables from under, a running replica. Stop every replica first.
+`pendulum` in pg_stat_activity): it drops and recreates every table, which would wait on, and
+then pull the tables from under, a running replica. Stop every replica first. It runs in one
+transaction (`_replay`): a restore that fails changes nothing.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.store.admin import OpsError, known_migrations
+from bot.store.admin import GLOBAL_TABLES, OpsError, known_migrations, workspace_scopes
 from bot.store.location import PostgresLocation
 from bot.store.migrations import MIGRATIONS, MIGRATIONS_TABLE
 from bot.store.pg_server import APP_NAME, CLI_NAME, connect, first_line, scrub
@@ -57,8 +59,8 @@ _ENVIRONMENT = {
 }
 
 CLIENT_TOOLS_FIX = (
-    "install PostgreSQL's client tools (Debian: apt-get install postgresql-client), of the "
-    "server's major version or newer"
+    "install PostgreSQL's client tools, pg_dump, pg_restore and psql (Debian: apt-get install "
+    "postgresql-client), of the server's major version or newer"
 )
 
 
@@ -207,6 +209,80 @@ def live_reasons(db: PostgresDatabase) -> list[str]:
     return [f"{connections} connection(s) from running Pendulum replicas (pg_stat_activity)"]
 
 
+def pendulum_tables(db: PostgresDatabase) -> list[str]:
+    """The tables of the database that are Pendulum's: its migration record, the global
+    tables and every workspace table (admin.py's scopes). Another application's tables in
+    the same database are not."""
+    if MIGRATIONS_TABLE not in table_names(db):
+        return []
+    return sorted(set(GLOBAL_TABLES) | {s.table for s in workspace_scopes(db)})
+
+
+def archive_tables(source: Path) -> set[str]:
+    """The tables an archive holds, from its table of contents."""
+    listing = _run([_tool("pg_restore"), "--list", str(source)], dict(os.environ))
+    tables = set()
+    for line in listing.stdout.decode(errors="replace").splitlines():
+        words = line.split()
+        if not line.startswith(";") and "TABLE" in words[3:4] and len(words) >= 6:
+            tables.add(words[5])
+    return tables
+
+
+def _replay(source: Path, dbname: str, stale: list[str], env: dict[str, str]) -> str | None:
+    """Replace the database's Pendulum tables with the archive's in ONE transaction: drop
+    the tables the archive lacks (a later migration's: the next start recreates them), then
+    run `pg_restore --clean --if-exists --no-owner`'s script with psql, between a BEGIN and
+    a COMMIT sent only once pg_restore has finished well (pg_restore's own
+    --single-transaction could not include the drop, and psql's would commit a script cut
+    short). None on success, else the first error."""
+    # errors go to files: a pipe nobody reads while the data streams could fill and stall
+    with tempfile.TemporaryFile() as script_errors, tempfile.TemporaryFile() as replay_errors:
+        script = subprocess.Popen(
+            [_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--file=-", str(source)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=script_errors,
+        )
+        replay = subprocess.Popen(
+            [
+                _tool("psql"),
+                "--no-psqlrc",
+                "--quiet",
+                "--set=ON_ERROR_STOP=1",
+                f"--dbname={dbname}",
+                "--file=-",
+            ],
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=replay_errors,
+        )
+        assert script.stdout is not None and replay.stdin is not None
+        with suppress(BrokenPipeError):  # psql stopped at an error: its stderr says which
+            replay.stdin.write(b"BEGIN;\n")
+            if stale:
+                drop = ", ".join(quote(t) for t in stale)
+                replay.stdin.write(f"DROP TABLE IF EXISTS {drop} CASCADE;\n".encode())
+            shutil.copyfileobj(script.stdout, replay.stdin)
+            script.stdout.close()
+            if script.wait() == 0:
+                replay.stdin.write(b"COMMIT;\n")
+            # else no COMMIT: psql's session ends inside the transaction, which rolls back
+        with suppress(BrokenPipeError):
+            replay.stdin.close()
+        script.stdout.close()
+        failed = [
+            errors  # psql's first: when it stops, pg_restore fails only to write to it
+            for process, errors in ((replay, replay_errors), (script, script_errors))
+            if process.wait() != 0
+        ]
+        if failed:
+            failed[0].seek(0)
+            return first_line(failed[0].read().decode(errors="replace"))
+    return None
+
+
 def row_counts(db: PostgresDatabase) -> dict[str, int]:
     return {
         t: int(db.execute(f"SELECT COUNT(*) FROM {quote(t)}").fetchone()[0])
@@ -218,10 +294,9 @@ def restore(source: Path, location: PostgresLocation, *, force: bool = False) ->
     """Replace the database's Pendulum tables with the archive `source`.
 
     The archive is checked first (a pg_dump archive of a Pendulum schema this version
-    knows). Refuses while replicas are connected unless `force`. `pg_restore --clean
-    --if-exists --single-transaction --no-owner`: one transaction, so a failed restore
-    changes nothing; tables are dropped and recreated, owned by the URL's user. An older
-    backup is upgraded by the migrations on the next start."""
+    knows). Refuses while replicas are connected unless `force`. One transaction (see
+    `_replay`), so a failed restore changes nothing; tables are dropped and recreated, owned
+    by the URL's user. An older backup is upgraded by the migrations on the next start."""
     schema = check_archive(source)
     env = libpq_environment(location)
     dbname = env.get("PGDATABASE") or env.get("PGUSER")
@@ -236,23 +311,17 @@ def restore(source: Path, location: PostgresLocation, *, force: bool = False) ->
             f"{location.display} looks live: {'; '.join(reasons)}. Fix: stop every replica "
             "first, or pass --force if you are sure nothing is using it"
         )
-    pg_restore = _tool("pg_restore")
-    done = _run(
-        [
-            pg_restore,
-            "--clean",
-            "--if-exists",
-            "--single-transaction",
-            "--no-owner",
-            f"--dbname={dbname}",
-            str(source),
-        ],
-        env,
-    )
-    if done.returncode != 0:
-        detail = scrub(first_line(done.stderr.decode(errors="replace")), location)
+    with connect(location) as conn:
+        stale = [
+            t
+            for t in pendulum_tables(PostgresDatabase(None, conn))
+            if t not in (archive_tables(source))
+        ]
+    failure = _replay(source, dbname, stale, env)
+    if failure is not None:
+        detail = scrub(failure, location)
         raise OpsError(
-            f"pg_restore could not restore {source} ({detail}); {location.display} is unchanged. "
+            f"could not restore {source} ({detail}); {location.display} is unchanged. "
             "Fix: check that the URL's user may create and drop Pendulum's tables"
         )
     with connect(location) as conn:

@@ -91,7 +91,7 @@ def test_help_describes_both_backends() -> None:
         for name, sub in action.choices.items()
     }
     restore = " ".join(db_commands["restore"].format_help().split())
-    assert "stop every replica first" in restore and "--single-transaction" in restore
+    assert "stop every replica first" in restore and "in one transaction" in restore
     assert "pg_dump --format=custom" in " ".join(db_commands["backup"].format_help().split())
     run = " ".join(commands["run"].format_help().split())
     assert "any number of `run` processes (replicas) may share it" in run
