@@ -56,7 +56,16 @@ _ENVIRONMENT = {
     "channel_binding": "PGCHANNELBINDING",
     "krbsrvname": "PGKRBSRVNAME",
     "target_session_attrs": "PGTARGETSESSIONATTRS",
+    "load_balance_hosts": "PGLOADBALANCEHOSTS",
+    "sslsni": "PGSSLSNI",
+    "ssl_min_protocol_version": "PGSSLMINPROTOCOLVERSION",
+    "ssl_max_protocol_version": "PGSSLMAXPROTOCOLVERSION",
+    "application_name": "PGAPPNAME",  # replaced by CLI_NAME: the tools are not a replica
 }
+# settings of the app's long-lived connections that a one-off dump or restore does without
+_CONNECTION_TUNING = frozenset(
+    {"keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count", "tcp_user_timeout"}
+)
 
 CLIENT_TOOLS_FIX = (
     "install PostgreSQL's client tools, pg_dump, pg_restore and psql (Debian: apt-get install "
@@ -80,6 +89,8 @@ def libpq_environment(location: PostgresLocation) -> dict[str, str]:
     env = dict(os.environ)
     for key, value in params.items():
         name = _ENVIRONMENT.get(key)
+        if key in _CONNECTION_TUNING:
+            continue
         if name is None:
             raise OpsError(
                 f"PENDULUM_DB's connection parameter {key!r} cannot be handed to pg_dump. "
