@@ -7,12 +7,16 @@ print one clear line instead of a traceback. Nothing here writes to disk.
 from __future__ import annotations
 
 import os
+import secrets
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from bot.store.db import NewerDatabase
+from bot.store.location import Location, PostgresLocation, SqliteLocation, parse_location
+from bot.store.pg_server import USE_FIX, first_line, scrub, url_problem
 
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_PORT = 3000
@@ -28,6 +32,15 @@ class ConfigError(Exception):
     def __init__(self, variable: str, problem: str, fix: str) -> None:
         self.variable = variable
         super().__init__(f"{variable}: {problem}. Fix: {fix}")
+
+
+def new_replica_id() -> str:
+    """This process's name among the replicas sharing a database: `<host>-<pid>-<random>`
+    (the random part tells apart two processes that reuse a pid, e.g. in containers)."""
+    return f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
+
+
+DEFAULT_DB_PATH = Path("pendulum.db")
 
 
 def packaged_prompts_dir() -> Path:
@@ -48,7 +61,9 @@ class Config:
     redirect_uri: str | None = None
     host: str = DEFAULT_HOST
     api_url: str = DEFAULT_API_URL
-    db_path: Path = Path("pendulum.db")
+    # the SQLite file; with PostgreSQL a stand-in naming the server (as `Store.path`): use
+    # `database` for anything but SQLite's files
+    db_path: Path = DEFAULT_DB_PATH
     prompts_dir: Path = field(default_factory=packaged_prompts_dir)
     port: int = DEFAULT_PORT
     log_format: Literal["text", "json"] = "text"
@@ -60,6 +75,24 @@ class Config:
     secret_key: str | None = field(default=None, repr=False)
     # the slash command as the manifest declares it; what `{{ command }}` says in prompts/strings/
     command: str = DEFAULT_COMMAND
+    # PENDULUM_DB when it is a PostgreSQL URL (whose password only `.url` shows); None: the
+    # SQLite file at `db_path`. Read both through `database`.
+    postgres_db: PostgresLocation | None = field(default=None, repr=False)
+    # this process among the replicas sharing the database (/healthz, /metrics, the tick)
+    replica: str = field(default_factory=new_replica_id)
+
+    def __post_init__(self) -> None:
+        if self.postgres_db is not None:  # `db_path` names the server, as `Store.path` does
+            object.__setattr__(self, "db_path", Path(self.postgres_db.display))
+
+    @property
+    def database(self) -> Location:
+        """Where the database is: the PostgreSQL URL, else the SQLite file."""
+        return self.postgres_db or SqliteLocation(self.db_path)
+
+    @property
+    def postgres(self) -> bool:
+        return self.postgres_db is not None
 
     @property
     def local_emulator(self) -> bool:
@@ -81,8 +114,9 @@ class Config:
 
     def __repr__(self) -> str:  # never print secrets, even by accident
         return (
-            f"Config(mode={self.mode!r}, api_url={self.api_url!r}, db_path={str(self.db_path)!r}, "
-            f"prompts_dir={str(self.prompts_dir)!r}, port={self.port})"
+            f"Config(mode={self.mode!r}, api_url={self.api_url!r}, "
+            f"database={self.database.display!r}, prompts_dir={str(self.prompts_dir)!r}, "
+            f"port={self.port}, replica={self.replica!r})"
         )
 
 
@@ -208,8 +242,13 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
             "unset it; tune the limits under `limits` in rules.yaml instead",
         )
 
-    db_path = Path(get("PENDULUM_DB") or "pendulum.db").expanduser()
-    check_db_writable(db_path)
+    database = parse_location(get("PENDULUM_DB") or str(DEFAULT_DB_PATH))
+    if isinstance(database, PostgresLocation):
+        check_postgres_url(database)
+        db_path, postgres_db = Path(database.display), database
+    else:
+        check_db_writable(database.path)
+        db_path, postgres_db = database.path, None
 
     secret_key = get("PENDULUM_SECRET_KEY")
     if secret_key is not None:
@@ -225,6 +264,7 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         host=host,
         api_url=api_url,
         db_path=db_path,
+        postgres_db=postgres_db,
         prompts_dir=prompts_dir,
         port=port,
         log_format=log_format,  # type: ignore[arg-type]
@@ -357,11 +397,23 @@ def is_local_url(url: str) -> bool:
     return host in ("localhost", "::1") or host.startswith("127.")
 
 
-def database_error(db_path: Path, exc: Exception) -> ConfigError:
+def check_postgres_url(database: PostgresLocation) -> None:
+    """A well-formed URL, with the postgres extra installed (the server's answer is checked
+    at start: bot/app.py `check_store`). The URL is never echoed: it holds the password."""
+    problem = url_problem(database)
+    if problem is not None:
+        raise ConfigError("PENDULUM_DB", *problem)
+
+
+def database_error(where: Path | Location, exc: Exception) -> ConfigError:
     """One line for a database Pendulum can't use (bot/store/db.py), naming the fix."""
     if isinstance(exc, NewerDatabase):
         problem, _, fix = str(exc).partition(". Fix: ")
         return ConfigError("PENDULUM_DB", problem, fix)
+    if isinstance(where, PostgresLocation):
+        text = scrub(first_line(str(exc)), where)
+        return ConfigError("PENDULUM_DB", f"cannot use {where.display} ({text})", USE_FIX)
+    db_path = where.path if isinstance(where, SqliteLocation) else where
     text = str(exc)
     return ConfigError(
         "PENDULUM_DB",

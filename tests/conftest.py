@@ -11,6 +11,8 @@ from hypothesis import HealthCheck, settings
 from slack_emulator import Emulator
 from tests.support.harness import AppProcess, make_emulator, start_app
 
+pytest_plugins = ["tests.support.pg_marker"]  # deselects `postgres` tests without a server
+
 # Property tests run on busy 2-core CI machines: no per-example deadline and no "too slow"
 # health check, so load can never fail a test; explicit @settings still override the rest.
 settings.register_profile(

@@ -1,6 +1,7 @@
-"""The database file as a whole: a read-only handle, the lock that keeps one running app per
-database file, and checking, copying and restoring a backup (`pendulum-bot db backup/restore`).
-Reading and deleting workspace rows is admin.py's job."""
+"""The SQLite database file as a whole: a read-only handle, the lock that keeps one running
+app per database file, and checking, copying and restoring a backup (`pendulum-bot db
+backup/restore`). PostgreSQL's are pg_backup.py's (pg_dump, pg_restore; no lock file: several
+replicas share the database). Reading and deleting workspace rows is admin.py's job."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.store.admin import OpsError, applied_migrations, known_migrations, quote, table_names
+from bot.store.admin import OpsError, applied_migrations, known_migrations
+from bot.store.schema import quote, table_names
 from bot.store.sql import Database, SqliteDatabase
 
 
@@ -102,6 +104,22 @@ class DatabaseLock:
 
     def __exit__(self, *_exc: object) -> None:
         self.release()
+
+
+class SharedDatabase(DatabaseLock):
+    """What `run` holds on PostgreSQL: nothing. Several replicas share the database, and no
+    file beside it could say otherwise across machines (bot/store/pg_backup.py finds
+    running replicas for `db restore` from the server's own list of connections)."""
+
+    def __init__(self) -> None:
+        self._fd = None
+        self._created = False
+
+    def acquire(self) -> None:
+        return None
+
+    def release(self, *, discard: bool = False) -> None:
+        return None
 
 
 def _read_holder(fd: int) -> str:

@@ -154,8 +154,9 @@ def _forget_request_keys(db: Database, team_id: str, user_id: str) -> int:
     """Once-only keys that name the person as one `:`-separated part (`share:C…:ts:U…:topic`,
     `dm-hint:U…:date`); the table has no user column, so the schema scan above misses them."""
     cursor = db.execute(
+        # LIKE, not SQLite's instr: the same on PostgreSQL (Slack ids hold no % or _)
         "DELETE FROM processed_requests WHERE team_id = :team"
-        " AND instr(key || ':', ':' || :user || ':') > 0",
+        " AND key || ':' LIKE '%:' || :user || ':%'",
         {"team": team_id, "user": user_id},
     )
     return cursor.rowcount

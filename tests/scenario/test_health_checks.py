@@ -5,6 +5,7 @@ scheduler is alive, counting a long fan-out's sending as life."""
 from __future__ import annotations
 
 import json
+import socket
 import sqlite3
 import time
 import urllib.error
@@ -168,3 +169,30 @@ def test_the_running_app_says_503_while_writes_fail(emu: Emulator, app: AppProce
     while healthz(app.port)[0] != 200 and time.monotonic() < deadline:
         time.sleep(0.2)
     assert healthz(app.port)[0] == 200
+
+
+def test_the_running_app_names_its_replica_in_healthz_metrics_and_the_tick(
+    emu: Emulator, app: AppProcess
+) -> None:
+    """Each process has a replica id (`<host>-<pid>-<random>`): /healthz and /metrics say
+    which replica answered, and the tick it records in the database names it for `stats`."""
+    status, body = healthz(app.port)
+    assert status == 200
+    replica = body["replica"]
+    assert replica.startswith(f"{socket.gethostname()}-{app.proc.pid}-")
+    with urllib.request.urlopen(f"http://127.0.0.1:{app.port}/metrics", timeout=5) as r:
+        metrics = r.read().decode()
+    info = [line for line in metrics.splitlines() if line.startswith("pendulum_replica_info{")]
+    assert len(info) == 1 and info[0].endswith(" 1.0"), info
+    assert f'replica="{replica}"' in info[0] and 'backend="sqlite"' in info[0]
+    assert f"replica={replica}" in app.logs()
+
+    def ticker() -> str | None:
+        conn = sqlite3.connect(app.db_path, timeout=10)
+        try:
+            row = conn.execute("SELECT value FROM app_state WHERE key = 'ticker'").fetchone()
+        finally:
+            conn.close()
+        return str(row[0]) if row else None
+
+    emu.wait_for(lambda: ticker() == replica, timeout=10, message="the tick's replica id")

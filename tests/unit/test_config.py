@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -92,3 +93,74 @@ def test_request_limits_are_for_the_emulator_only_and_checked(tmp_path: Path) ->
         env(tmp_path, PENDULUM_REQUEST_LIMITS="exports_per_hour=9", SLACK_API_URL=local)
     )
     assert config.request_limits == (("exports_per_hour", 9),)
+
+
+# -- PENDULUM_DB: a SQLite file or a PostgreSQL URL ------------------------------------------
+PG_URL = "postgresql://pendulum:s3cr3t-pw@db.example:5432/pendulum"
+
+
+def test_a_postgres_url_selects_postgres_and_never_shows_the_password(tmp_path: Path) -> None:
+    from bot.store.location import PostgresLocation
+
+    config = load_config(env(tmp_path, PENDULUM_DB=PG_URL))
+    assert config.postgres and config.database == PostgresLocation(PG_URL)
+    assert config.database.display == "postgresql://db.example:5432/pendulum"
+    assert "s3cr3t" not in repr(config) and "s3cr3t" not in str(config.db_path)
+    assert "postgresql://db.example:5432/pendulum" in repr(config)
+
+
+def test_a_sqlite_path_stays_the_default_and_both_names_agree(tmp_path: Path) -> None:
+    from bot.config import Config
+    from bot.store.location import SqliteLocation
+
+    config = load_config(env(tmp_path, PENDULUM_DB=f"sqlite:///{tmp_path}/x.db"))
+    assert not config.postgres
+    assert config.database == SqliteLocation(tmp_path / "x.db") and config.db_path == (
+        tmp_path / "x.db"
+    )
+    assert Config(db_path=tmp_path / "y.db").database == SqliteLocation(tmp_path / "y.db")
+    assert Config().database == SqliteLocation(Path("pendulum.db"))
+    moved = dataclasses.replace(config, db_path=tmp_path / "z.db")  # as the workbench does
+    assert moved.database == SqliteLocation(tmp_path / "z.db")
+
+
+def test_a_postgres_url_needs_the_extra(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "psycopg_pool", None)  # as if the extra were missing
+    with pytest.raises(ConfigError) as caught:
+        load_config(env(tmp_path, PENDULUM_DB=PG_URL))
+    message = str(caught.value)
+    assert message.startswith("PENDULUM_DB: postgresql://db.example:5432/pendulum is a PostgreSQL")
+    assert "pip install 'pendulum-bot[postgres]'" in message and "s3cr3t" not in message
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://pendulum:s3cr3t-pw@db.example:port/pendulum",
+        "postgresql://pendulum:s3cr3t-pw@db.example:5432/pendulum?s3cr3t-pw=1",
+    ],
+)
+def test_a_bad_postgres_url_is_one_line_without_the_password(tmp_path: Path, url: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(env(tmp_path, PENDULUM_DB=url))
+    message = str(caught.value)
+    assert message.startswith("PENDULUM_DB: is not a valid PostgreSQL URL")
+    assert "s3cr3t" not in message and "\n" not in message
+
+
+def test_the_sqlite_directory_checks_do_not_apply_to_postgres(tmp_path: Path) -> None:
+    config = load_config(env(tmp_path, PENDULUM_DB="postgresql://u:p@db.example/no/such/dir"))
+    assert config.postgres
+
+
+def test_every_process_has_a_replica_id_of_its_own(tmp_path: Path) -> None:
+    import os
+    import socket
+
+    first, second = load_config(env(tmp_path)), load_config(env(tmp_path))
+    host, pid, random = first.replica.rsplit("-", 2)
+    assert (host, pid) == (socket.gethostname(), str(os.getpid())) and len(random) == 6
+    assert first.replica != second.replica
+    assert first.replica in repr(first)
