@@ -526,3 +526,25 @@ def m011_calendars(db: Database) -> None:
         )
         """,
     )
+
+
+@MIGRATIONS()
+def m012_replicas(db: Database) -> None:
+    """Several processes on one PostgreSQL database (bot/delivery/replicas.py).
+
+    `replicas`: one row per running process, its heartbeat (`seen_at`) refreshed every tick;
+    a replica not seen for a lease is gone, and the workspaces it paced move to the others.
+    `deliveries.claimed_by`: the replica that claimed a row, so a claim left by a replica
+    that died is reconciled after the lease, while a live replica's send is left alone.
+    """
+    create_table(
+        db,
+        """
+        CREATE TABLE replicas (
+            id TEXT PRIMARY KEY,
+            started_at TEXT NOT NULL,
+            seen_at TEXT NOT NULL
+        )
+        """,
+    )
+    db.execute("ALTER TABLE deliveries ADD COLUMN claimed_by TEXT")
