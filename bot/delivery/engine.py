@@ -140,6 +140,7 @@ class DeliveryEngine(StoredOutbox, Posting):
         self.channel_lateness = channel_lateness
         self.replicas = replicas or Replicas(store, clock)
         self.pacer = Pacer(clock, limits)
+        self.replicas.on_take_over = lambda team_id: self.pacer.pause(team_id, 0.0)
         self.history = HistoryReader(self.pacer, sleep)
         self.sender = Sender(self.pacer, self.history, sleep, policy=policy, rng=rng)
         self._lanes = Lanes(workers)

@@ -22,7 +22,7 @@ import os
 import secrets
 import socket
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from bot.clock import Clock
@@ -72,6 +72,9 @@ class Replicas:
 
             assert isinstance(store.location, PostgresLocation)
             self._locks = WorkspaceLocks(store.location.url)
+        # called with a workspace this replica has just taken over from another (the engine
+        # restarts its pacer there without a burst: the old owner may have just spent it)
+        self.on_take_over: Callable[[str], None] | None = None
         self._live: list[str] = [self.id]
         self._held: set[str] = set()
         self._guard = threading.Lock()
@@ -114,7 +117,10 @@ class Replicas:
             return False  # the previous owner is still draining
         with self._guard:
             self._held.add(team_id)
+            shared_with_others = len(self._live) > 1
         log.info("replicas: %s now paces workspace %s", self.id, team_id)
+        if shared_with_others and self.on_take_over is not None:
+            self.on_take_over(team_id)
         return True
 
     def should_keep(self, team_id: str) -> bool:

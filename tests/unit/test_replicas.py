@@ -6,9 +6,7 @@ The pure rule (rendezvous assignment) runs everywhere; the rest needs PENDULUM_T
 
 from __future__ import annotations
 
-import os
 import threading
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -23,6 +21,7 @@ from bot.store import deliveries
 from bot.store import schedules as sch
 from bot.store.db import Store
 from tests.support.delivery_fakes import Crash, FakeSlack, make_engine
+from tests.support.postgres import fresh_postgres_url
 
 TEAMS = [f"T{n:02d}" for n in range(20)]
 
@@ -50,20 +49,10 @@ def test_on_sqlite_the_one_process_owns_every_workspace(tmp_path: Any) -> None:
 
 
 # -- on PostgreSQL -------------------------------------------------------------------------
-ADMIN_URL = os.environ.get("PENDULUM_TEST_POSTGRES", "")
-
-
 @pytest.fixture
 def pg_url() -> Iterator[str]:
-    import psycopg
-
-    name = f"pendulum_t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    base = ADMIN_URL.rsplit("/", 1)[0]
-    yield f"{base}/{name}"
-    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_postgres_url() as url:
+        yield url
 
 
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)  # a Monday
