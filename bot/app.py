@@ -26,7 +26,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.calendar.fetch import FetchPolicy
 from bot.clock import Clock, OffsetFileClock, SystemClock
-from bot.config import Config, ConfigError, database_error
+from bot.config import POSTGRES_REACH_FIX, Config, ConfigError, database_error
 from bot.content.library import ContentError, Library, load_library
 from bot.delivery.engine import DeliveryEngine
 from bot.delivery.model import AfterSend, Composer, Kind, Recipients
@@ -61,6 +61,8 @@ from bot.slack.sanitize import clean_request
 from bot.store import Store, StoreError
 from bot.store.db import REQUEST_BUSY_TIMEOUT_MS, NewerDatabase, check_database
 from bot.store.installations import token_for_team
+from bot.store.location import PostgresLocation
+from bot.store.pg_backup import unreachable
 from bot.store.secret import SecretBox
 from bot.worker import Worker
 
@@ -226,8 +228,14 @@ def check_token(config: Config) -> Identity:
 
 
 def check_store(config: Config) -> None:
-    """Refuse a file that is not a database this build can use, before anything (the lock
-    file, WAL files) is created beside it."""
+    """Refuse a database this build can't use before anything is written: SQLite, a file
+    that is not a database this build can use (before the lock file or WAL files appear
+    beside it); PostgreSQL, a server that does not answer (one line, not a pool's timeout)."""
+    if isinstance(config.database, PostgresLocation):
+        problem = unreachable(config.database)
+        if problem is not None:
+            raise ConfigError("PENDULUM_DB", problem, POSTGRES_REACH_FIX)
+        return
     try:
         check_database(config.db_path)
     except StoreError as exc:
@@ -235,14 +243,16 @@ def check_store(config: Config) -> None:
 
 
 def open_store(config: Config) -> Store:
-    store = Store(config.db_path)
+    store = Store(config.database)
     try:
         store.migrate()
     except NewerDatabase as exc:
         store.close()
-        raise database_error(config.db_path, exc) from exc
+        raise database_error(config.database, exc) from exc
     except (StoreError, OSError, Exception) as exc:
         store.close()
+        if config.postgres:
+            raise database_error(config.database, exc) from exc
         raise ConfigError(
             "PENDULUM_DB",
             f"cannot use the database at {config.db_path} ({exc})",

@@ -3,19 +3,34 @@
 from __future__ import annotations
 
 import argparse
-import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from bot import __version__
-from bot.config import ConfigError, database_error, load_config, packaged_prompts_dir
+from bot.config import (
+    POSTGRES_REACH_FIX,
+    ConfigError,
+    check_postgres_url,
+    database_error,
+    load_config,
+    packaged_prompts_dir,
+)
 from bot.ops.logs import setup_logging
+from bot.store import backup
 from bot.store.admin import OpsError
 from bot.store.db import StoreError, check_database
+from bot.store.location import Location, PostgresLocation, SqliteLocation, parse_location
+from bot.store.sql import DATABASE_ERRORS
+
+if TYPE_CHECKING:
+    from bot.store import Store
 
 EXIT_FAILED = 1
 EXIT_CONFIG = 2
+# a database Pendulum can't use, on either backend: one line, exit EXIT_CONFIG
+DATABASE_FAILURES: tuple[type[BaseException], ...] = (StoreError, *DATABASE_ERRORS)
 
 OFFLINE_HELP = """\
 Pendulum has no Slack tokens, so it is not connected to a workspace.
@@ -56,11 +71,13 @@ def build_parser() -> argparse.ArgumentParser:
         "SLACK_CLIENT_ID + SLACK_CLIENT_SECRET + SLACK_SIGNING_SECRET (no bot token): "
         "multi-workspace OAuth over HTTP, installed from /slack/install. The web server listens "
         "on PENDULUM_HOST:PENDULUM_PORT (default 0.0.0.0:3000) and serves /healthz and "
-        "/metrics in every mode. Migrations run on start; the scheduler runs in the same "
-        "process; only one `run` may use a database at a time (it holds PENDULUM_DB.lock). "
-        "With no Slack settings at all it runs the offline workbench instead: the app against "
-        "a built-in Slack emulator, with a page at http://127.0.0.1:PENDULUM_PORT. "
-        "Stop with Ctrl-C or SIGTERM.",
+        "/metrics in every mode (each process reports its own replica id). Migrations run on "
+        "start; the scheduler runs in the same process. With a SQLite PENDULUM_DB only one "
+        "`run` may use the database at a time (it holds PENDULUM_DB.lock); with a "
+        "postgresql:// URL any number of `run` processes (replicas) may share it. "
+        "With no Slack settings at all it runs the offline workbench instead (SQLite only): "
+        "the app against a built-in Slack emulator, with a page at "
+        "http://127.0.0.1:PENDULUM_PORT. Stop with Ctrl-C or SIGTERM.",
     )
 
     content = commands.add_parser("content", help="check coaching content")
@@ -82,39 +99,50 @@ def build_parser() -> argparse.ArgumentParser:
     db = commands.add_parser(
         "db",
         help="database maintenance: migrate, backup, restore",
-        description="Maintain the SQLite database at PENDULUM_DB (default ./pendulum.db).",
+        description="Maintain the database at PENDULUM_DB: a SQLite file (default "
+        "./pendulum.db) or a postgresql://user:password@host:5432/dbname URL.",
     )
     db_commands = db.add_subparsers(dest="db_command", metavar="COMMAND")
     db_commands.add_parser(
         "migrate",
         help="apply pending schema migrations",
         description="Apply pending schema migrations to PENDULUM_DB (creating it if needed). "
-        "`run` does this on start too. Refuses while a Pendulum process runs on the database.",
+        "`run` does this on start too. SQLite: refuses while a Pendulum process runs on the "
+        "database. PostgreSQL: runs under a lock, so it may run beside replicas and beside "
+        "another `db migrate` (each step is applied once).",
     )
     backup = db_commands.add_parser(
         "backup",
         help="write an online, consistent copy of the database",
-        description="Copy PENDULUM_DB to PATH with SQLite's online backup API; safe while the "
-        "app runs. Refuses to overwrite an existing file.",
+        description="Copy PENDULUM_DB to PATH; safe while the app runs. SQLite: with SQLite's "
+        "online backup API. PostgreSQL: with `pg_dump --format=custom` (PostgreSQL's client "
+        "tools must be installed; the password is handed over in the environment, never on "
+        "a command line). Written beside PATH and renamed into place. Refuses to overwrite "
+        "an existing file.",
     )
     backup.add_argument("path", type=Path, help="where to write the copy")
     restore = db_commands.add_parser(
         "restore",
         help="replace the database with a backup",
-        description="Replace PENDULUM_DB with the backup at PATH (written by `db backup`). "
-        "The backup is checked first (readable, a Pendulum schema, not from a newer version). "
-        "Refuses while the database is live: a running Pendulum holds PENDULUM_DB.lock, or "
-        "SQLite's PENDULUM_DB-wal / -shm files exist (an open connection, or a crash that left "
-        "unmerged writes). Stop the app first. The copy is written beside the database and "
-        "renamed into place, so an interrupted restore leaves the old file intact. An older "
-        "backup is upgraded by the migrations when the app next starts.",
+        description="Replace PENDULUM_DB with the backup at PATH (written by `db backup` from "
+        "the same kind of database). The backup is checked first (readable, a Pendulum "
+        "schema, not from a newer version). Stop the app first: SQLite: refuses while the "
+        "database is live (a running Pendulum holds PENDULUM_DB.lock, or SQLite's "
+        "PENDULUM_DB-wal / -shm files exist: an open connection, or a crash that left "
+        "unmerged writes); the copy is written beside the database and renamed into place, "
+        "so an interrupted restore leaves the old file intact. PostgreSQL: refuses while any "
+        "replica is connected (stop every replica first); `pg_restore --clean --if-exists "
+        "--single-transaction --no-owner` drops and recreates Pendulum's tables in one "
+        "transaction, so a failed restore changes nothing. An older backup is upgraded by "
+        "the migrations when the app next starts.",
     )
     restore.add_argument("path", type=Path, help="the backup file to restore")
     restore.add_argument(
         "--force",
         action="store_true",
-        help="restore even though the database looks live (e.g. -wal/-shm left by a crash; "
-        "their unmerged writes are discarded)",
+        help="restore even though the database looks live (SQLite: e.g. -wal/-shm left by a "
+        "crash, whose unmerged writes are discarded; PostgreSQL: replicas still connected, "
+        "whose in-flight writes fail)",
     )
 
     export = commands.add_parser(
@@ -126,7 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
         "foreign key. Tokens, calendar feed addresses, and check-in answers and calendar "
         "figures (private to each manager: they get theirs with `/pendulum export`) are "
         "replaced by [redacted]; install states and app state "
-        "are left out. Read-only: safe while the app runs. For a full copy use `db backup`.",
+        "are left out. Read-only: safe while the app runs (SQLite or PostgreSQL). For a full "
+        "copy use `db backup`.",
     )
     export.add_argument("--team", metavar="T", help="only this workspace (team id, e.g. T0123)")
     export.add_argument(
@@ -139,16 +168,18 @@ def build_parser() -> argparse.ArgumentParser:
         description="Summarise PENDULUM_DB: workspaces (and OAuth installations), enrolled "
         "managers (people with a scheduled DM), channel subscriptions, schedules by kind, "
         "pending and failed deliveries, and when the scheduler last ticked (and which "
-        "host:pid ran it). Read-only: safe while the app runs.",
+        "replica ran it). With PostgreSQL: the whole database, whatever the number of "
+        "replicas. Read-only: safe while the app runs.",
     )
     stats.add_argument("--json", action="store_true", help="print JSON instead of text")
 
     health = commands.add_parser(
         "health",
         help="ask a running app's /healthz (for container health checks)",
-        description="GET the running app's /healthz and print its JSON. Exit status 0 when "
-        "healthy (HTTP 200), 1 when not (503: database unreachable, scheduler stopped, or "
-        "the last tick too old) or unreachable.",
+        description="GET the running app's /healthz and print its JSON (with this process's "
+        "replica id). Exit status 0 when healthy (HTTP 200), 1 when not (503: database "
+        "unreachable or not writable, scheduler stopped, or the last tick too old) or "
+        "unreachable.",
     )
     health.add_argument(
         "--url",
@@ -185,8 +216,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"pendulum-bot: {exc}", file=sys.stderr)
         return EXIT_CONFIG
-    except (StoreError, sqlite3.DatabaseError) as exc:  # anything the checks below missed
-        print(f"pendulum-bot: {database_error(_db_path_from_env(), exc)}", file=sys.stderr)
+    except DATABASE_FAILURES as exc:  # anything the checks below missed
+        assert isinstance(exc, Exception)
+        print(f"pendulum-bot: {database_error(_location_from_env(), exc)}", file=sys.stderr)
         return EXIT_CONFIG
     except OpsError as exc:
         print(f"pendulum-bot: {exc}", file=sys.stderr)
@@ -198,6 +230,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def cmd_run() -> int:
     config = load_config()
+    if config.mode == "offline" and config.postgres:
+        raise ConfigError(
+            "PENDULUM_DB",
+            "the offline workbench (no Slack settings) runs on a SQLite file only",
+            "unset PENDULUM_DB for the workbench, or set the Slack settings to run the app",
+        )
     if config.mode == "offline":
         # No Slack tokens: serve the offline workbench (the app against the built-in emulator).
         setup_logging(config.log_format, [])
@@ -244,74 +282,100 @@ def cmd_content_lint(directory: Path | None) -> int:
     return 0
 
 
-def checked_db_path() -> Path:
-    """PENDULUM_DB, refused with one line when it is not a database this build can use."""
-    db_path = _db_path_from_env()
+def _location_from_env() -> Location:
+    import os
+
+    return parse_location(os.environ.get("PENDULUM_DB", "").strip() or "pendulum.db")
+
+
+def checked_location() -> Location:
+    """PENDULUM_DB, refused with one line when it is not a database this build can use:
+    SQLite, a file that is not a Pendulum database; PostgreSQL, a bad URL, the extra not
+    installed, or a server that does not answer."""
+    location = _location_from_env()
+    if isinstance(location, PostgresLocation):
+        from bot.store.pg_backup import unreachable
+
+        check_postgres_url(location)
+        problem = unreachable(location)
+        if problem is not None:
+            raise ConfigError("PENDULUM_DB", problem, POSTGRES_REACH_FIX)
+        return location
     try:
-        check_database(db_path)
+        check_database(location.path)
     except StoreError as exc:
-        raise database_error(db_path, exc) from exc
-    return db_path
+        raise database_error(location.path, exc) from exc
+    return location
 
 
-def _store_from_env() -> tuple[Path, object]:
+def _store_from_env() -> tuple[Location, Store]:
     from bot.config import check_db_writable
     from bot.store import Store
 
-    db_path = checked_db_path()
-    check_db_writable(db_path)
-    return db_path, Store(db_path)
+    location = checked_location()
+    if isinstance(location, SqliteLocation):
+        check_db_writable(location.path)
+    return location, Store(location)
 
 
 def cmd_db_migrate() -> int:
-    from bot.store import Store
     from bot.store.backup import DatabaseLock
 
-    db_path, store = _store_from_env()
-    assert isinstance(store, Store)
-    holder = DatabaseLock.holder(db_path)
-    if holder:
-        raise OpsError(
-            f"a running Pendulum ({holder}) uses {db_path}. Fix: stop it first; "
-            "`pendulum-bot run` applies migrations when it starts"
+    location, store = _store_from_env()
+    try:
+        holder = (
+            DatabaseLock.holder(location.path) if isinstance(location, SqliteLocation) else None
         )
-    applied = store.migrate()
+        if holder:
+            raise OpsError(
+                f"a running Pendulum ({holder}) uses {location.display}. Fix: stop it first; "
+                "`pendulum-bot run` applies migrations when it starts"
+            )
+        applied = store.migrate()
+    finally:
+        store.close()
     names = f": {', '.join(applied)}" if applied else ""
-    print(f"{db_path}: applied {len(applied)} migration(s){names}")
-    store.close()
+    print(f"{location.display}: applied {len(applied)} migration(s){names}")
     return 0
 
 
 def cmd_db_backup(target: Path) -> int:
-    from bot.store import Store
-
-    db_path, store = _store_from_env()
-    assert isinstance(store, Store)
-    if not db_path.exists():
+    location = checked_location()
+    if isinstance(location, SqliteLocation) and not location.path.exists():
         raise ConfigError(
-            "PENDULUM_DB", f"{db_path} does not exist", "point it at the live database"
+            "PENDULUM_DB", f"{location.path} does not exist", "point it at the live database"
         )
     if target.exists():
         raise ConfigError("PATH", f"{target} already exists", "choose a new file name")
-    store.backup(target)
-    store.close()
-    print(f"backed up {db_path} to {target}")
+    if isinstance(location, PostgresLocation):
+        from bot.store import pg_backup
+
+        pg_backup.backup(location, target)
+    else:
+        _, store = _store_from_env()
+        try:
+            store.backup(target)
+        finally:
+            store.close()
+    print(f"backed up {location.display} to {target}")
     return 0
-
-
-def _db_path_from_env() -> Path:
-    import os
-
-    return Path(os.environ.get("PENDULUM_DB", "").strip() or "pendulum.db").expanduser()
 
 
 def cmd_db_restore(source: Path, *, force: bool) -> int:
     from bot.config import check_db_writable
-    from bot.store.backup import restore
 
-    target = _db_path_from_env()
-    check_db_writable(target)
-    done = restore(source, target, force=force)
+    location = _location_from_env()
+    if isinstance(location, PostgresLocation):
+        from bot.store import pg_backup
+
+        location = checked_location()
+        assert isinstance(location, PostgresLocation)
+        done: pg_backup.Restored | backup.Restored = pg_backup.restore(
+            source, location, force=force
+        )
+    else:
+        check_db_writable(location.path)
+        done = backup.restore(source, location.path, force=force)
     if done.forced:
         print(f"warning: restored over a live database ({'; '.join(done.forced)})", file=sys.stderr)
     rows = sum(n for t, n in done.rows.items() if t != "_sqlite_migrations")
@@ -323,16 +387,27 @@ def cmd_db_restore(source: Path, *, force: bool) -> int:
     return 0
 
 
+def _reading(location: Location) -> tuple[Any, Callable[[], None]]:
+    """A database to read the whole of (export, stats) and how to let go of it. SQLite: a
+    read-only connection to the file (refusing a missing one); PostgreSQL: the store's."""
+    if isinstance(location, SqliteLocation):
+        db = backup.open_readonly(location.path)
+        return db, db.conn.close
+    from bot.store import Store
+
+    store = Store(location)
+    return store.db, store.close
+
+
 def cmd_export(team: str | None, output: Path | None) -> int:
     from bot.clock import SystemClock
     from bot.store.admin import dump_json, export
-    from bot.store.backup import open_readonly
 
-    db = open_readonly(checked_db_path())
+    db, done = _reading(checked_location())
     try:
         document = export(db, SystemClock().now(), team)
     finally:
-        db.conn.close()
+        done()
     if team and not any(document["teams"][team].values()):
         raise OpsError(
             f"no data for workspace {team}. Fix: check the team id (`pendulum-bot stats`)"
@@ -351,14 +426,13 @@ def cmd_stats(*, as_json: bool) -> int:
 
     from bot.clock import SystemClock
     from bot.store.admin import stats
-    from bot.store.backup import open_readonly
 
-    path = checked_db_path()
-    db = open_readonly(path)
+    location = checked_location()
+    db, done = _reading(location)
     try:
-        result = stats(db, path, SystemClock().now())
+        result = stats(db, location.display, SystemClock().now())
     finally:
-        db.conn.close()
+        done()
     if as_json:
         print(json.dumps(result.as_dict(), indent=2))
     else:

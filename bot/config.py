@@ -7,12 +7,15 @@ print one clear line instead of a traceback. Nothing here writes to disk.
 from __future__ import annotations
 
 import os
+import secrets
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from bot.store.db import NewerDatabase
+from bot.store.location import Location, PostgresLocation, SqliteLocation, parse_location
 
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_PORT = 3000
@@ -28,6 +31,15 @@ class ConfigError(Exception):
     def __init__(self, variable: str, problem: str, fix: str) -> None:
         self.variable = variable
         super().__init__(f"{variable}: {problem}. Fix: {fix}")
+
+
+def new_replica_id() -> str:
+    """This process's name among the replicas sharing a database: `<host>-<pid>-<random>`
+    (the random part tells apart two processes that reuse a pid, e.g. in containers)."""
+    return f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
+
+
+DEFAULT_DB_PATH = Path("pendulum.db")
 
 
 def packaged_prompts_dir() -> Path:
@@ -48,7 +60,9 @@ class Config:
     redirect_uri: str | None = None
     host: str = DEFAULT_HOST
     api_url: str = DEFAULT_API_URL
-    db_path: Path = Path("pendulum.db")
+    # the SQLite file; with PostgreSQL a stand-in naming the server (as `Store.path`): use
+    # `database` for anything but SQLite's files
+    db_path: Path = DEFAULT_DB_PATH
     prompts_dir: Path = field(default_factory=packaged_prompts_dir)
     port: int = DEFAULT_PORT
     log_format: Literal["text", "json"] = "text"
@@ -61,6 +75,24 @@ class Config:
     secret_key: str | None = field(default=None, repr=False)
     # the slash command as the manifest declares it; what `{{ command }}` says in prompts/strings/
     command: str = DEFAULT_COMMAND
+    # PENDULUM_DB parsed: a SQLite file or a PostgreSQL URL (whose password only `.url` shows);
+    # left out, it is the SQLite file at `db_path`
+    database: Location = field(default=SqliteLocation(DEFAULT_DB_PATH), repr=False)
+    # this process among the replicas sharing the database (/healthz, /metrics, the tick)
+    replica: str = field(default_factory=new_replica_id)
+
+    def __post_init__(self) -> None:
+        # `db_path` and `database` name the same database, whichever of the two was given
+        if isinstance(self.database, PostgresLocation):
+            object.__setattr__(self, "db_path", Path(self.database.display))
+        elif self.database.path == DEFAULT_DB_PATH:
+            object.__setattr__(self, "database", SqliteLocation(self.db_path))
+        else:
+            object.__setattr__(self, "db_path", self.database.path)
+
+    @property
+    def postgres(self) -> bool:
+        return isinstance(self.database, PostgresLocation)
 
     @property
     def local_emulator(self) -> bool:
@@ -82,8 +114,9 @@ class Config:
 
     def __repr__(self) -> str:  # never print secrets, even by accident
         return (
-            f"Config(mode={self.mode!r}, api_url={self.api_url!r}, db_path={str(self.db_path)!r}, "
-            f"prompts_dir={str(self.prompts_dir)!r}, port={self.port})"
+            f"Config(mode={self.mode!r}, api_url={self.api_url!r}, "
+            f"database={self.database.display!r}, prompts_dir={str(self.prompts_dir)!r}, "
+            f"port={self.port}, replica={self.replica!r})"
         )
 
 
@@ -223,8 +256,11 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
             "unset it; tune the limits under `limits` in rules.yaml instead",
         )
 
-    db_path = Path(get("PENDULUM_DB") or "pendulum.db").expanduser()
-    check_db_writable(db_path)
+    database = parse_location(get("PENDULUM_DB") or str(DEFAULT_DB_PATH))
+    if isinstance(database, PostgresLocation):
+        check_postgres_url(database)
+    else:
+        check_db_writable(database.path)
 
     secret_key = get("PENDULUM_SECRET_KEY")
     if secret_key is not None:
@@ -239,7 +275,7 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         redirect_uri=redirect_uri,
         host=host,
         api_url=api_url,
-        db_path=db_path,
+        database=database,
         prompts_dir=prompts_dir,
         port=port,
         log_format=log_format,  # type: ignore[arg-type]
@@ -373,11 +409,59 @@ def is_local_url(url: str) -> bool:
     return host in ("localhost", "::1") or host.startswith("127.")
 
 
-def database_error(db_path: Path, exc: Exception) -> ConfigError:
+POSTGRES_EXTRA_FIX = "install PostgreSQL support: pip install 'pendulum-bot[postgres]'"
+POSTGRES_URL_FIX = "use postgresql://user:password@host:5432/dbname"
+POSTGRES_REACH_FIX = (
+    "start the server, or correct the host, port, user, password or database name in the URL"
+)
+
+
+def check_postgres_url(database: PostgresLocation) -> None:
+    """A PostgreSQL URL Pendulum can use: well formed, with the postgres extra installed.
+    (Whether the server answers is checked at start, bot/app.py `check_store`.) The URL is
+    never echoed: it holds the password."""
+    try:
+        shown = database.display
+    except ValueError:  # e.g. a port that is not a number
+        raise ConfigError(
+            "PENDULUM_DB", "is not a valid PostgreSQL URL", POSTGRES_URL_FIX
+        ) from None
+    try:
+        import psycopg
+        import psycopg_pool  # noqa: F401  (the app's connection pool)
+        import sqlparams  # noqa: F401  (the store's placeholders on PostgreSQL)
+    except ImportError:
+        raise ConfigError(
+            "PENDULUM_DB",
+            f"{shown} is a PostgreSQL database, but PostgreSQL support is not installed",
+            POSTGRES_EXTRA_FIX,
+        ) from None
+    from psycopg.conninfo import conninfo_to_dict
+
+    from bot.store.pg_backup import first_line, scrub
+
+    try:
+        conninfo_to_dict(database.url)
+    except psycopg.Error as exc:
+        detail = scrub(first_line(str(exc)), database)
+        raise ConfigError(
+            "PENDULUM_DB", f"is not a valid PostgreSQL URL ({detail})", POSTGRES_URL_FIX
+        ) from None
+
+
+def database_error(where: Path | Location, exc: Exception) -> ConfigError:
     """One line for a database Pendulum can't use (bot/store/db.py), naming the fix."""
     if isinstance(exc, NewerDatabase):
         problem, _, fix = str(exc).partition(". Fix: ")
         return ConfigError("PENDULUM_DB", problem, fix)
+    if isinstance(where, PostgresLocation):
+        from bot.store.pg_backup import first_line, scrub
+
+        text = scrub(first_line(str(exc)), where)
+        return ConfigError(
+            "PENDULUM_DB", f"cannot use {where.display} ({text})", POSTGRES_REACH_FIX
+        )
+    db_path = where.path if isinstance(where, SqliteLocation) else where
     text = str(exc)
     return ConfigError(
         "PENDULUM_DB",

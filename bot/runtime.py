@@ -31,7 +31,7 @@ from bot.delivery.engine import TickReport
 from bot.delivery.ticker import Scheduler
 from bot.features.calendar_sync import CalendarRefresh
 from bot.ops.health import Health, stale_after_for
-from bot.ops.metrics import database_collector, heartbeat_collector
+from bot.ops.metrics import database_collector, heartbeat_collector, replica_collector
 from bot.router import Router
 from bot.services import Services, make_client
 from bot.slack.http_server import HttpServer, PendulumWsgi
@@ -70,7 +70,8 @@ def run(config: Config) -> int:
         try:
             store = open_store(config)
         except ConfigError:
-            lock.release(discard=True)  # nothing ran: leave no lock file behind
+            if lock is not None:
+                lock.release(discard=True)  # nothing ran: leave no lock file behind
             raise
         services, router = build_services(config, library=library, store=store)
         prepare_workspaces(services, identity)
@@ -87,7 +88,8 @@ def run(config: Config) -> int:
             services.worker.shutdown()
             store.close()
     finally:
-        lock.release()
+        if lock is not None:
+            lock.release()
     log.info("stopped")
     return 0
 
@@ -96,8 +98,12 @@ def run(config: Config) -> int:
 MULTI_WORKSPACE = Identity(team_id="", team_name="", bot_user_id="")
 
 
-def lock_database(config: Config) -> DatabaseLock:
-    """One running app (and scheduler) per database file: a second one stops here."""
+def lock_database(config: Config) -> DatabaseLock | None:
+    """SQLite: one running app (and scheduler) per database file: a second one stops here.
+    PostgreSQL: none; any number of replicas share the database (the store's advisory locks
+    and the ledger's claims keep them apart)."""
+    if config.postgres:
+        return None
     lock = DatabaseLock(config.db_path)
     try:
         lock.acquire()
@@ -126,10 +132,12 @@ def prepare_workspaces(services: Services, identity: Identity) -> None:
 
     def on_beat(now: datetime) -> None:
         integrity.run_if_due(now)
-        record_tick(store, now)  # the heartbeat row: /healthz learns whether writes work
+        # the heartbeat row: /healthz learns whether writes work; `stats` names the replica
+        record_tick(store, now, config.replica)
 
     services.heartbeat.start(services.clock.now())
     services.heartbeat.on_beat = on_beat
+    services.metrics.add_collector(replica_collector(config.replica, store.dialect, __version__))
     services.metrics.add_collector(database_collector(store, services.clock))
     services.metrics.add_collector(heartbeat_collector(services.heartbeat, services.clock))
 
@@ -142,13 +150,20 @@ def settle() -> None:
     gc.freeze()
 
 
+def database_shown(config: Config) -> str:
+    """Where the database is, for the log: the SQLite file's full path, or the PostgreSQL
+    URL without its credentials."""
+    return config.database.display if config.postgres else str(config.db_path.resolve())
+
+
 def _announce(mode: str, identity: Identity, services: Services, extra: str = "") -> None:
     log.info(
-        "Pendulum connected: mode=%s workspace=%s (%s) db=%s%s",
+        "Pendulum connected: mode=%s workspace=%s (%s) db=%s replica=%s%s",
         mode,
         identity.team_name or "?",
         identity.team_id,
-        services.config.db_path.resolve(),
+        database_shown(services.config),
+        services.config.replica,
         extra,
     )
 
@@ -190,7 +205,7 @@ def build_health(services: Services, mode: str | None = None) -> Health:
         services.clock,
         stale_after=stale_after_for(config.tick_seconds),
         integrity=services.integrity,
-        extra=lambda: {"mode": shown, "version": __version__},
+        extra=lambda: {"mode": shown, "version": __version__, "replica": config.replica},
     )
 
 
@@ -218,10 +233,11 @@ def serve_http(services: Services, router: Router, identity: Identity, stop: Sto
     if config.mode == "oauth":
         installed = installations.count(services.store)
         log.info(
-            "Pendulum connected: mode=oauth installations=%d db=%s listening=%s:%d "
+            "Pendulum connected: mode=oauth installations=%d db=%s replica=%s listening=%s:%d "
             "(/slack/events, install at /slack/install)",
             installed,
-            config.db_path.resolve(),
+            database_shown(config),
+            config.replica,
             config.host,
             config.port,
         )

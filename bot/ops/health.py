@@ -6,7 +6,9 @@
 - the database cannot be written: every tick writes the heartbeat row (`record_tick`), and
   the outcome of that write is kept (a full disk or a read-only file shows up here);
 - the database is damaged: `PRAGMA quick_check` runs at start-up and then hourly from the
-  tick (never per request: it reads every page), and its last verdict is kept;
+  tick (never per request: it reads every page), and its last verdict is kept. On
+  PostgreSQL, which keeps its own pages sound, the same check asks whether the server
+  answers and accepts writes (a replica pointed at a standby is unhealthy);
 - the scheduler stopped, or its last two ticks failed;
 - the scheduler went quiet: nothing from it for longer than `stale_after`. A tick counts
   as it starts (`Heartbeat.beat`) and, during a long fan-out, every few seconds of sending
@@ -132,8 +134,9 @@ class Heartbeat:
 
 
 class IntegrityCheck:
-    """`PRAGMA quick_check`, run at start-up and then at most every `every` (from the tick),
-    with its last verdict kept for `/healthz`: "ok", "damaged: …" or "unknown"."""
+    """`admin.quick_check`, run at start-up and then at most every `every` (from the tick),
+    with its last verdict kept for `/healthz`: "ok", "damaged: …" (SQLite), "read-only: …"
+    (PostgreSQL) or "unknown"."""
 
     def __init__(self, store: Store, every: timedelta = INTEGRITY_EVERY) -> None:
         self.store = store
@@ -144,7 +147,12 @@ class IntegrityCheck:
     def run(self, now: datetime) -> str:
         try:
             found = admin.quick_check(self.store.db)
-            self.verdict = "ok" if found == ["ok"] else f"damaged: {'; '.join(found)[:300]}"
+            if found == ["ok"]:
+                self.verdict = "ok"
+            elif found[0].startswith(admin.READ_ONLY):
+                self.verdict = found[0][:300]
+            else:
+                self.verdict = f"damaged: {'; '.join(found)[:300]}"
         except sqlite3.DatabaseError as exc:
             self.verdict = f"damaged: {describe(exc)}"
         except Exception as exc:  # busy, gone: not a verdict on the file itself
@@ -203,7 +211,7 @@ class Health:
         if heartbeat.write_error:
             problems.append(f"database not writable ({heartbeat.write_error})")
         integrity = self.integrity.verdict if self.integrity is not None else "unknown"
-        if integrity.startswith("damaged"):
+        if integrity.startswith(("damaged", admin.READ_ONLY)):
             problems.append(f"database {integrity}")
         if scheduler == "stopped":
             problems.append("scheduler stopped")

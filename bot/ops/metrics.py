@@ -13,7 +13,10 @@ What is exported:
 - `pendulum_scheduler_ticks_total`, `pendulum_scheduler_last_tick_age_seconds`.
 - `pendulum_pending_sends`, `pendulum_pending_sends_due`, `pendulum_ledger_deliveries{status}`,
   `pendulum_workspaces`: read from the database at scrape time, so they are right even after
-  a restart.
+  a restart. With several replicas on one PostgreSQL database every replica reports the same
+  (whole-database) values: aggregate them with `max`, not `sum`.
+- `pendulum_replica_info{replica,backend,version}` (always 1): which replica answered the
+  scrape; every other series is this process's own.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from prometheus_client import (
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from bot.store import admin
+from bot.store.sql import DATABASE_ERRORS
 
 log = logging.getLogger("pendulum.metrics")
 
@@ -189,7 +193,6 @@ class _Computed:
 def database_collector(store: Any, clock: Any) -> Collector:
     """Pending sends, the ledger by status and the number of workspaces, read per scrape
     (tables that do not exist yet are skipped)."""
-    import sqlite3
 
     def collect() -> list[Sample]:
         db = store.db
@@ -198,7 +201,7 @@ def database_collector(store: Any, clock: Any) -> Collector:
         try:
             by_status, due_count = admin.ledger_counts(db, now)
             due: int | None = due_count
-        except sqlite3.OperationalError:
+        except DATABASE_ERRORS:
             by_status, due = {}, None
         pending = by_status.get("pending", 0) + by_status.get("claimed", 0)
         if due is not None:
@@ -229,7 +232,7 @@ def database_collector(store: Any, clock: Any) -> Collector:
             )
         try:
             workspaces = admin.workspace_count(db)
-        except sqlite3.OperationalError:
+        except DATABASE_ERRORS:
             return out
         out.append(
             Sample("pendulum_workspaces", "Workspaces known to this database.", int(workspaces))
@@ -237,6 +240,18 @@ def database_collector(store: Any, clock: Any) -> Collector:
         return out
 
     return collect
+
+
+def replica_collector(replica: str, backend: str, version: str) -> Collector:
+    """`pendulum_replica_info`: this process's replica id (config.replica), its database
+    backend and version, to tell apart the replicas behind one load balancer."""
+    sample = Sample(
+        "pendulum_replica_info",
+        "This process among the replicas sharing a database (always 1).",
+        1.0,
+        {"replica": replica, "backend": backend, "version": version},
+    )
+    return lambda: [sample]
 
 
 def heartbeat_collector(heartbeat: Any, clock: Any) -> Collector:

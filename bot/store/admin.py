@@ -13,16 +13,16 @@ from __future__ import annotations
 import json
 import os
 import socket
-import sqlite3
 from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 from typing import Any
 
 from bot.store.db import Store
-from bot.store.migrations import MIGRATIONS
-from bot.store.sql import Database
+from bot.store.migrations import MIGRATIONS, MIGRATIONS_TABLE
+from bot.store.sql import DATABASE_ERRORS, Database
 
 EXPORT_FORMAT = "pendulum-export"
 EXPORT_VERSION = 1
@@ -55,6 +55,7 @@ PRIVATE_COLUMNS: dict[str, frozenset[str]] = {
     "deliveries": frozenset({"payload"}),
 }
 REDACTED = "[redacted]"
+READ_ONLY = "read-only"  # quick_check's finding for a PostgreSQL server that refuses writes
 LAST_TICK_KEY = "last_tick_at"
 TICKER_KEY = "ticker"
 
@@ -68,7 +69,14 @@ def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _postgres(db: Database) -> bool:
+    # anything without a dialect (a sqlite-utils Database, in older tests) is SQLite
+    return getattr(db, "dialect", "sqlite") == "postgresql"
+
+
 def table_names(db: Database) -> list[str]:
+    if _postgres(db):
+        return db.table_names()
     rows = db.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
         " ORDER BY name"
@@ -77,20 +85,54 @@ def table_names(db: Database) -> list[str]:
 
 
 def columns(db: Database, table: str) -> list[str]:
+    if _postgres(db):
+        return db.columns(table)
     return [str(r[1]) for r in db.execute(f"PRAGMA table_info({quote(table)})").fetchall()]
 
 
 def _primary_key(db: Database, table: str) -> list[str]:
+    if _postgres(db):
+        rows = db.execute(
+            "SELECT a.attname FROM pg_index i"
+            " JOIN pg_class t ON t.oid = i.indrelid"
+            " JOIN pg_namespace n ON n.oid = t.relnamespace"
+            " CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)"
+            " JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum"
+            " WHERE i.indisprimary AND n.nspname = current_schema() AND t.relname = ?"
+            " ORDER BY k.ord",
+            [table],
+        ).fetchall()
+        return [str(r[0]) for r in rows]
     rows = db.execute(f"PRAGMA table_info({quote(table)})").fetchall()
     pk = [str(r[1]) for r in sorted(rows, key=lambda r: r[5]) if r[5]]
     return pk or ["rowid"]
 
 
+def _foreign_key_rows(db: Database, table: str) -> list[tuple[Any, str, str, str | None]]:
+    """(key id, parent table, child column, parent column or None) per column of each key."""
+    if _postgres(db):
+        rows = db.execute(
+            "SELECT c.conname, p.relname, a.attname, pa.attname FROM pg_constraint c"
+            " JOIN pg_class t ON t.oid = c.conrelid"
+            " JOIN pg_namespace n ON n.oid = t.relnamespace"
+            " JOIN pg_class p ON p.oid = c.confrelid"
+            " CROSS JOIN LATERAL unnest(c.conkey, c.confkey) WITH ORDINALITY"
+            " AS k(child, parent, ord)"
+            " JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.child"
+            " JOIN pg_attribute pa ON pa.attrelid = c.confrelid AND pa.attnum = k.parent"
+            " WHERE c.contype = 'f' AND n.nspname = current_schema() AND t.relname = ?"
+            " ORDER BY c.conname, k.ord",
+            [table],
+        ).fetchall()
+        return [(r[0], str(r[1]), str(r[2]), str(r[3])) for r in rows]
+    rows = db.execute(f"PRAGMA foreign_key_list({quote(table)})").fetchall()
+    return [(r[0], str(r[2]), str(r[3]), r[4]) for r in rows]
+
+
 def _foreign_keys(db: Database, table: str) -> list[tuple[str, list[str], list[str]]]:
     """(parent table, child columns, parent columns) for each foreign key of `table`."""
-    grouped: dict[int, tuple[str, list[str], list[str | None]]] = {}
-    for row in db.execute(f"PRAGMA foreign_key_list({quote(table)})").fetchall():
-        fk_id, parent, child_col, parent_col = int(row[0]), str(row[2]), str(row[3]), row[4]
+    grouped: dict[Any, tuple[str, list[str], list[str | None]]] = {}
+    for fk_id, parent, child_col, parent_col in _foreign_key_rows(db, table):
         entry = grouped.setdefault(fk_id, (parent, [], []))
         entry[1].append(child_col)
         entry[2].append(parent_col)
@@ -182,24 +224,42 @@ def team_ids(db: Database) -> list[str]:
     return [str(r[0]) for r in rows]
 
 
+def children_first(db: Database, scopes: list[Scope]) -> list[Scope]:
+    """`scopes` ordered so that a table comes before every table its foreign keys point to:
+    deleting in this order never leaves a row pointing at a deleted one (PostgreSQL checks
+    each statement; SQLite could defer the check to the commit)."""
+    by_table = {s.table: s for s in scopes}
+    graph: TopologicalSorter[str] = TopologicalSorter()
+    for scope in sorted(scopes, key=lambda s: (-s.depth, s.table)):
+        parents = {p for p, _, _ in _foreign_keys(db, scope.table) if p in by_table}
+        # a table pointing at itself (a tree) is deleted in one statement
+        graph.add(scope.table, *(parents - {scope.table}))
+    try:
+        parents_first = list(graph.static_order())
+    except CycleError:  # tables pointing at each other: depth order, checks at commit
+        return sorted(scopes, key=lambda s: (-s.depth, s.table))
+    return [by_table[t] for t in reversed(parents_first)]
+
+
 def delete_workspace_rows(db: Database, team_id: str) -> dict[str, int]:
-    """Delete every row of one workspace (children first). Call inside a write transaction;
-    foreign keys are checked at commit, so the order of parents cannot make it fail."""
+    """Delete every row of one workspace, children before parents (see `children_first`).
+    Call inside a write transaction: all of it goes, or nothing."""
     if not team_id:
         raise ValueError("delete_workspace_rows needs a team id")
-    db.execute("PRAGMA defer_foreign_keys = ON")
+    if not _postgres(db):
+        db.execute("PRAGMA defer_foreign_keys = ON")
     deleted: dict[str, int] = {}
-    for scope in sorted(workspace_scopes(db), key=lambda s: (-s.depth, s.table)):
+    for scope in children_first(db, workspace_scopes(db)):
         cursor = db.execute(f"DELETE FROM {quote(scope.table)} WHERE {scope.where}", [team_id])
         deleted[scope.table] = cursor.rowcount
     return deleted
 
 
 def applied_migrations(db: Database) -> list[str]:
-    if "_sqlite_migrations" not in table_names(db):
+    if MIGRATIONS_TABLE not in table_names(db):
         return []
     rows = db.execute(
-        "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY rowid",
+        f"SELECT name FROM {MIGRATIONS_TABLE} WHERE migration_set = ? ORDER BY id",
         [MIGRATIONS.name],
     ).fetchall()
     return [str(r[0]) for r in rows]
@@ -295,7 +355,7 @@ def _count(db: Database, sql: str, params: list[Any] | None = None) -> int | Non
     """A count, or None when a table or column it needs does not exist yet."""
     try:
         row = db.execute(sql, params or []).fetchone()
-    except sqlite3.OperationalError:
+    except DATABASE_ERRORS:
         return None
     return int(row[0] or 0)
 
@@ -303,7 +363,7 @@ def _count(db: Database, sql: str, params: list[Any] | None = None) -> int | Non
 def _state(db: Database, key: str) -> str | None:
     try:
         row = db.execute("SELECT value FROM app_state WHERE key = ?", [key]).fetchone()
-    except sqlite3.OperationalError:
+    except DATABASE_ERRORS:
         return None
     return str(row[0]) if row else None
 
@@ -311,7 +371,9 @@ def _state(db: Database, key: str) -> str | None:
 _USER_TARGET = "(target LIKE 'U%' OR target LIKE 'W%')"
 
 
-def stats(db: Database, db_path: Path, now: datetime) -> Stats:
+def stats(db: Database, db_path: Path | str, now: datetime) -> Stats:
+    """The whole database's figures; `db_path` is where it is, as shown to a person (for
+    PostgreSQL the URL without its credentials)."""
     schema = applied_migrations(db)
     workspaces = set(team_ids(db))
     last_tick = _state(db, LAST_TICK_KEY)
@@ -320,11 +382,11 @@ def stats(db: Database, db_path: Path, now: datetime) -> Stats:
         with suppress(ValueError):
             age = max(0.0, (now - datetime.fromisoformat(last_tick)).total_seconds())
     kinds: dict[str, int] = {}
-    with suppress(sqlite3.OperationalError):
+    with suppress(*DATABASE_ERRORS):
         for kind, n in db.execute("SELECT kind, COUNT(*) FROM schedules GROUP BY kind"):
             kinds[str(kind)] = int(n)
     statuses: dict[str, int] = {}
-    with suppress(sqlite3.OperationalError):
+    with suppress(*DATABASE_ERRORS):
         for status, n in db.execute("SELECT status, COUNT(*) FROM deliveries GROUP BY status"):
             statuses[str(status)] = int(n)
     now_text = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -372,11 +434,12 @@ def stats(db: Database, db_path: Path, now: datetime) -> Stats:
     )
 
 
-def record_tick(store: Store, now: datetime) -> None:
+def record_tick(store: Store, now: datetime, ticker: str | None = None) -> None:
     """Remember the scheduler's last tick in the database, for `stats` and for a second
-    process to see that this database already has a scheduler."""
+    process to see that this database already has a scheduler. `ticker` names the process
+    (the replica id; host:pid by default)."""
     when = now.astimezone(UTC).isoformat(timespec="seconds")
-    ticker = f"{socket.gethostname()}:{os.getpid()}"
+    ticker = ticker or f"{socket.gethostname()}:{os.getpid()}"
     with store.write() as db:
         for key, value in ((LAST_TICK_KEY, when), (TICKER_KEY, ticker)):
             db.execute(
@@ -389,7 +452,15 @@ def record_tick(store: Store, now: datetime) -> None:
 
 # -- the health checks' and metrics' reads ---------------------------------------------------
 def quick_check(db: Database) -> list[str]:
-    """`PRAGMA quick_check`'s findings: `["ok"]` for a sound file."""
+    """`["ok"]` when the database is sound, else the findings. SQLite: `PRAGMA quick_check`
+    (reads every page of the file). PostgreSQL keeps its own pages sound; what a replica can
+    get wrong is the server it reached: it must answer, and accept writes (not a standby or
+    a read-only default), checked without writing anything."""
+    if _postgres(db):
+        db.execute("SELECT 1").fetchone()
+        if str(db.execute("SHOW transaction_read_only").fetchone()[0]) == "on":
+            return [f"{READ_ONLY}: this PostgreSQL server accepts no writes (a standby?)"]
+        return ["ok"]
     return [str(r[0]) for r in db.execute("PRAGMA quick_check").fetchall()]
 
 
@@ -400,7 +471,7 @@ def ping(db: Database) -> None:
 
 def ledger_counts(db: Database, due_by: str) -> tuple[dict[str, int], int]:
     """Ledger rows by status, and how many pending or claimed ones are due by `due_by` (ISO
-    UTC). Raises sqlite3.OperationalError before the ledger exists."""
+    UTC). Raises one of DATABASE_ERRORS before the ledger exists."""
     rows = db.execute("SELECT status, COUNT(*) FROM deliveries GROUP BY status").fetchall()
     due = db.execute(
         "SELECT COUNT(*) FROM deliveries WHERE status IN ('pending', 'claimed') AND due_at <= ?",
@@ -410,5 +481,5 @@ def ledger_counts(db: Database, due_by: str) -> tuple[dict[str, int], int]:
 
 
 def workspace_count(db: Database) -> int:
-    """Workspaces known to this database (raises sqlite3.OperationalError before the table)."""
+    """Workspaces known to this database (raises one of DATABASE_ERRORS before the table)."""
     return int(db.execute("SELECT COUNT(*) FROM workspaces").fetchone()[0])

@@ -1,6 +1,7 @@
-"""The database file as a whole: a read-only handle, the lock that keeps one running app per
-database file, and checking, copying and restoring a backup (`pendulum-bot db backup/restore`).
-Reading and deleting workspace rows is admin.py's job."""
+"""The SQLite database file as a whole: a read-only handle, the lock that keeps one running
+app per database file, and checking, copying and restoring a backup (`pendulum-bot db
+backup/restore`). PostgreSQL's are pg_backup.py's (pg_dump, pg_restore; no lock file: several
+replicas share the database). Reading and deleting workspace rows is admin.py's job."""
 
 from __future__ import annotations
 
