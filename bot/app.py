@@ -343,7 +343,10 @@ def build_engine(
         people=people,
         after=after,
         replicas=Replicas(
-            deps.store, deps.clock, lease=timedelta(seconds=config.replica_lease_seconds)
+            deps.store,
+            deps.clock,
+            config.replica,
+            lease=timedelta(seconds=config.replica_lease_seconds),
         ),
     )
 

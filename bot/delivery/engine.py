@@ -4,9 +4,8 @@ period out, none lost to a crash.
 A tick does three things:
 
 1. **Plan** — due schedules become `pending` (or `skipped`) ledger rows (see `planner`).
-2. **Reconcile** — `claimed` rows left by a replica that is gone (not seen for the lease),
-   or older than `stale_after`, that no thread of this process is working on, are taken over
-   (a compare-and-set, so two replicas never both do it) and checked against
+2. **Reconcile** — `claimed` rows left by a replica that is gone, or older than
+   `stale_after`, are taken over (`Replicas.take_over_claims`) and checked against
    `conversations.history` (see `reconcile`).
 3. **Queue** — every pending row due by now goes into its workspace's lane (see `lanes`):
    each workspace has its own threads, so one workspace's fan-out never holds another's
@@ -20,11 +19,9 @@ A tick does three things:
 `tick(wait=False)`, which returns at once, so the tick keeps running every interval while a
 long fan-out drains (new due sends join the queue by deadline; the heartbeat stays honest).
 
-`recover()` runs step 2 for every claimed row; call it once at start-up (on SQLite only: on
-PostgreSQL other replicas may be sending, and their claims are theirs while they live).
-
-Several replicas on one PostgreSQL database each tick; `replicas` (bot/delivery/replicas.py)
-says which workspaces this one paces, and only those are queued and reconciled here.
+`recover()` runs step 2 for every claimed row at start-up (SQLite only: on PostgreSQL the
+claims of live replicas are theirs). With several replicas, `replicas` (replicas.py) says
+which workspaces this one paces; only those are queued and reconciled here.
 """
 
 from __future__ import annotations
@@ -156,15 +153,9 @@ class DeliveryEngine(StoredOutbox, Posting):
         with the outcomes finished since the previous tick."""
         report = TickReport()
         now = self.clock.now()
-        live = self.replicas.beat()
+        self.replicas.beat()
         report.planned = self._plan_due(now)
-        abandoned = deliveries.abandoned_claims(
-            self.store,
-            live,
-            claimed_before=self.replicas.gone_before(),
-            stale_before=now - self.stale_after,
-        )
-        report.reconciled = self._reconcile(self._taken_over(abandoned, now))
+        report.reconciled = self._reconcile(self.replicas.take_over_claims(now - self.stale_after))
         futures = self._queue_due(now, collect=not wait)
         self.replicas.release_idle(self._lanes.busy())
         if wait:
@@ -185,11 +176,6 @@ class DeliveryEngine(StoredOutbox, Posting):
         if self.replicas.shared:
             return 0
         return self._reconcile(deliveries.open_rows(self.store, CLAIMED))
-
-    def _taken_over(self, rows: list[Delivery], now: datetime) -> list[Delivery]:
-        """The abandoned claims of workspaces this replica paces, made ours one by one."""
-        mine = [r for r in rows if self.replicas.owns(r.team_id)]
-        return [r for r in mine if deliveries.take_over(self.store, r, self.replicas.id, now)]
 
     def send_now(self, kind: str, schedule_id: int, *, team_id: str | None = None) -> Delivery:
         """Send this period's message of a schedule now ("send this week's tip now"). It IS

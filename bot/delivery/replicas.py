@@ -18,27 +18,22 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import secrets
-import socket
 import threading
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from bot.clock import Clock
+from bot.config import new_replica_id
+from bot.delivery.model import Delivery
+from bot.store import deliveries
 from bot.store import replicas as replica_rows
 from bot.store.db import Store
+from bot.store.location import PostgresLocation
 from bot.store.pacer_locks import WorkspaceLocks
 
 log = logging.getLogger("pendulum.replicas")
 
 DEFAULT_LEASE = timedelta(seconds=30)
-
-
-def new_replica_id() -> str:
-    """host-pid-random: readable in logs and metrics, unique across restarts."""
-    host = socket.gethostname().split(".")[0][:24] or "host"
-    return f"{host}-{os.getpid()}-{secrets.token_hex(3)}"
 
 
 def assigned_replica(team_id: str, live: Iterable[str]) -> str | None:
@@ -67,10 +62,7 @@ class Replicas:
         self.lease = lease
         self.shared = store.postgres
         self._locks: WorkspaceLocks | None = None
-        if self.shared:
-            from bot.store.location import PostgresLocation
-
-            assert isinstance(store.location, PostgresLocation)
+        if isinstance(store.location, PostgresLocation):
             self._locks = WorkspaceLocks(store.location.url)
         # called with a workspace this replica has just taken over from another (the engine
         # restarts its pacer there without a burst: the old owner may have just spent it)
@@ -99,9 +91,16 @@ class Replicas:
         with self._guard:
             return list(self._live)
 
-    def gone_before(self) -> datetime:
-        """A replica whose claims are older than this and that is not live has died."""
-        return self.clock.now() - self.lease
+    def take_over_claims(self, stale_before: datetime) -> list[Delivery]:
+        """Claims to reconcile now, made ours one by one (a compare-and-set: two replicas
+        never both take one): in the workspaces this replica paces, those whose replica is
+        gone (not seen for the lease), and any older than `stale_before`."""
+        now = self.clock.now()
+        rows = deliveries.abandoned_claims(
+            self.store, self.live(), claimed_before=now - self.lease, stale_before=stale_before
+        )
+        mine = [r for r in rows if self.owns(r.team_id)]
+        return [r for r in mine if deliveries.take_over(self.store, r, self.id, now)]
 
     # -- ownership ----------------------------------------------------------------------------
     def owns(self, team_id: str) -> bool:
