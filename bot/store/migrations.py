@@ -1,5 +1,5 @@
 """Forward-only schema migrations: the same numbered steps on SQLite and PostgreSQL
-(the runner, and how column types are named per backend: bot/store/schema.py).
+(the runner, and how column types are named per backend: bot/store/migrator.py).
 
 Rules: never edit a migration that has shipped; add a new function at the end. Every table
 holding workspace data carries `team_id`, so one workspace's rows can be found (and deleted)
@@ -8,7 +8,7 @@ without touching another's. Times are UTC ISO-8601 strings.
 
 from __future__ import annotations
 
-from bot.store.schema import MIGRATIONS_TABLE, Migrations, create_table
+from bot.store.migrator import MIGRATIONS_TABLE, Migrations, create_table
 from bot.store.sql import Database
 
 MIGRATIONS = Migrations("pendulum")
