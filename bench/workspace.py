@@ -46,7 +46,7 @@ def due_slot(now: datetime | None = None) -> tuple[datetime, int, str]:
 
 
 def seed_checkins(
-    db_path: Path,
+    db_path: Path | str,
     users: Sequence[str],
     *,
     team_id: str = TEAM_ID,
@@ -56,7 +56,8 @@ def seed_checkins(
     minute ago (UTC), exactly as `/pendulum checkin on` would store it. Returns the due time."""
     due, weekday, local_time = due_slot(now)
     clock = FakeClock(due - timedelta(seconds=30))
-    db_path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(db_path, Path):
+        db_path.parent.mkdir(parents=True, exist_ok=True)
     store = Store(db_path)
     try:
         store.migrate()

@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from bot.delivery.model import AfterSend, Composer, Kind, Recipients
 from bot.delivery.notices import notice_composer
 from bot.delivery.pacing import HISTORY, Rate, RateLimits
 from bot.delivery.people import PeopleService
+from bot.delivery.replicas import Replicas
 from bot.errors import report
 from bot.features import assess as assess_feature
 from bot.features import calendar as calendar_feature
@@ -340,6 +342,12 @@ def build_engine(
         notice=notice_composer(deps.strings),
         people=people,
         after=after,
+        replicas=Replicas(
+            deps.store,
+            deps.clock,
+            config.replica,
+            lease=timedelta(seconds=config.replica_lease_seconds),
+        ),
     )
 
 

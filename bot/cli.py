@@ -58,6 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
         "SLACK_SIGNING_SECRET, SLACK_CLIENT_ID, SLACK_CLIENT_SECRET, SLACK_REDIRECT_URI, "
         "SLACK_API_URL, PENDULUM_DB, PENDULUM_PROMPTS, PENDULUM_HOST, PENDULUM_PORT, "
         "PENDULUM_TICK_SECONDS (how often the scheduler looks for due sends; default 30), "
+        "PENDULUM_REPLICA_LEASE_SECONDS (PostgreSQL replicas: how long a silent one counts as "
+        "alive; default 30), "
         "LOG_FORMAT. See README.md and deploy/README.md.",
     )
     parser.add_argument("--version", action="version", version=f"pendulum-bot {__version__}")

@@ -68,6 +68,7 @@ class Config:
     port: int = DEFAULT_PORT
     log_format: Literal["text", "json"] = "text"
     tick_seconds: float = 30.0
+    replica_lease_seconds: float = 30.0  # PostgreSQL replicas: see bot/delivery/replicas.py
     clock_file: str | None = None  # emulator-only: see bot.clock.OffsetFileClock
     # emulator-only: the delivery engine's own pacing (see DELIVERY_LIMIT_NAMES)
     delivery_limits: tuple[tuple[str, float], ...] = ()
@@ -204,6 +205,20 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
             "point it at a content directory (a copy of prompts/) or unset it",
         )
 
+    lease_text = get("PENDULUM_REPLICA_LEASE_SECONDS")
+    replica_lease_seconds = 30.0
+    if lease_text is not None:
+        try:
+            replica_lease_seconds = float(lease_text)
+        except ValueError:
+            replica_lease_seconds = -1
+        if not 1 <= replica_lease_seconds <= 3600:
+            raise ConfigError(
+                "PENDULUM_REPLICA_LEASE_SECONDS",
+                f"{lease_text!r} is not between 1 and 3600",
+                "unset it (30 s) or give, in seconds, how long a silent replica counts as alive",
+            )
+
     tick_text = get("PENDULUM_TICK_SECONDS")
     tick_seconds = 30.0
     if tick_text is not None:
@@ -269,6 +284,7 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         port=port,
         log_format=log_format,  # type: ignore[arg-type]
         tick_seconds=tick_seconds,
+        replica_lease_seconds=replica_lease_seconds,
         clock_file=clock_file,
         delivery_limits=delivery_limits,
         secret_key=secret_key,

@@ -4,8 +4,9 @@ period out, none lost to a crash.
 A tick does three things:
 
 1. **Plan** — due schedules become `pending` (or `skipped`) ledger rows (see `planner`).
-2. **Reconcile** — `claimed` rows older than `stale_after` that no thread of this process is
-   working on are checked against `conversations.history` (see `reconcile`).
+2. **Reconcile** — `claimed` rows left by a replica that is gone, or older than
+   `stale_after`, are taken over (`Replicas.take_over_claims`) and checked against
+   `conversations.history` (see `reconcile`).
 3. **Queue** — every pending row due by now goes into its workspace's lane (see `lanes`):
    each workspace has its own threads, so one workspace's fan-out never holds another's
    sends, and inside a lane the earliest deadline goes first across kinds (a DM's deadline
@@ -18,7 +19,9 @@ A tick does three things:
 `tick(wait=False)`, which returns at once, so the tick keeps running every interval while a
 long fan-out drains (new due sends join the queue by deadline; the heartbeat stays honest).
 
-`recover()` runs step 2 for every claimed row; call it once at start-up.
+`recover()` runs step 2 for every claimed row at start-up (SQLite only: on PostgreSQL the
+claims of live replicas are theirs). With several replicas, `replicas` (replicas.py) says
+which workspaces this one paces; only those are queued and reconciled here.
 """
 
 from __future__ import annotations
@@ -64,6 +67,7 @@ from bot.delivery.pacing import Pacer, RateLimits
 from bot.delivery.planner import plan_due
 from bot.delivery.posting import BUSY, ClientFactory, ComposeFailed, Posting
 from bot.delivery.reconcile import HistoryReader
+from bot.delivery.replicas import Replicas
 from bot.delivery.sender import RetryPolicy, Sender
 from bot.delivery.timing import Occurrence, Period, local_date_of, period_key
 from bot.store import deliveries
@@ -114,6 +118,7 @@ class DeliveryEngine(StoredOutbox, Posting):
         people: Recipients | None = None,
         after: Mapping[str, AfterSend] | None = None,
         channel_lateness: timedelta = timedelta(minutes=10),
+        replicas: Replicas | None = None,
     ) -> None:
         super().__init__(store, clock)
         self.client_factory = client_factory
@@ -130,7 +135,9 @@ class DeliveryEngine(StoredOutbox, Posting):
         self.people = people  # resolves a DM's recipient; None: composers get no recipient
         self.after = dict(after or {})
         self.channel_lateness = channel_lateness
+        self.replicas = replicas or Replicas(store, clock)
         self.pacer = Pacer(clock, limits)
+        self.replicas.on_take_over = lambda team_id: self.pacer.pause(team_id, 0.0)
         self.history = HistoryReader(self.pacer, sleep)
         self.sender = Sender(self.pacer, self.history, sleep, policy=policy, rng=rng)
         self._lanes = Lanes(workers)
@@ -146,10 +153,11 @@ class DeliveryEngine(StoredOutbox, Posting):
         with the outcomes finished since the previous tick."""
         report = TickReport()
         now = self.clock.now()
+        self.replicas.beat()
         report.planned = self._plan_due(now)
-        stale = deliveries.open_rows(self.store, CLAIMED, claimed_before=now - self.stale_after)
-        report.reconciled = self._reconcile(stale)
+        report.reconciled = self._reconcile(self.replicas.take_over_claims(now - self.stale_after))
         futures = self._queue_due(now, collect=not wait)
+        self.replicas.release_idle(self._lanes.busy())
         if wait:
             report.outcomes = self._outcomes(futures)
         else:
@@ -163,7 +171,10 @@ class DeliveryEngine(StoredOutbox, Posting):
 
     def recover(self) -> int:
         """At start-up: settle every claim a previous process left behind (found in the
-        conversation → sent; not found → sent now, if still inside its window)."""
+        conversation → sent; not found → sent now, if still inside its window). With
+        replicas, only the ticks do this, for claims whose replica is gone."""
+        if self.replicas.shared:
+            return 0
         return self._reconcile(deliveries.open_rows(self.store, CLAIMED))
 
     def send_now(self, kind: str, schedule_id: int, *, team_id: str | None = None) -> Delivery:
@@ -208,6 +219,7 @@ class DeliveryEngine(StoredOutbox, Posting):
                     status=CLAIMED,
                     message=message,
                     take_over=(PENDING, SKIPPED, FAILED),
+                    claimed_by=self.replicas.id,
                     **fields,
                 )
         if isinstance(composed, Skip):
@@ -218,8 +230,9 @@ class DeliveryEngine(StoredOutbox, Posting):
 
     def close(self) -> None:
         """Stop: queued sends not started stay pending (the next start sends them); the
-        ones in progress finish."""
+        ones in progress finish; then the other replicas may take over at once."""
         self._lanes.close()
+        self.replicas.close()
 
     # -- plan --------------------------------------------------------------------------------
     def _period(self, kind: str) -> Period:
@@ -244,6 +257,8 @@ class DeliveryEngine(StoredOutbox, Posting):
         )
         futures: list[Future[str]] = []
         for row in rows:
+            if not self.replicas.owns(row.team_id):
+                continue  # another replica paces this workspace
             work = partial(self._deliver_counted, row.key, progress)
             future = self._lanes.submit(row.team_id, row.key, self._deadline(row), work)
             if future is not None:
@@ -288,6 +303,8 @@ class DeliveryEngine(StoredOutbox, Posting):
         row = deliveries.get(self.store, key)
         if row is None or row.status != PENDING:
             return BUSY
+        if not self.replicas.should_keep(row.team_id):
+            return BUSY  # handed over to another replica: it stays pending for the new owner
         return self._deliver(row)
 
     def _deliver(self, row: Delivery) -> str:
@@ -321,7 +338,7 @@ class DeliveryEngine(StoredOutbox, Posting):
                 if deliveries.mark_skipped(self.store, row.key, reason=skip.reason):
                     self._after_skip(row, skip.reason)
                 return SKIPPED
-            if not deliveries.claim(self.store, row.key, message, now):
+            if not deliveries.claim(self.store, row.key, message, now, by=self.replicas.id):
                 return BUSY
             claimed = replace(row, status=CLAIMED, claimed_at=now, channel=message["channel"])
             result = self._send_claimed(claimed, message)

@@ -84,6 +84,11 @@ class Lanes:
             lanes = [self._lanes.get(lane)] if lane is not None else list(self._lanes.values())
             return sum(len(state.heap) for state in lanes if state is not None)
 
+    def busy(self) -> set[str]:
+        """The lanes with something queued or running."""
+        with self._cond:
+            return {name for name, lane in self._lanes.items() if lane.keys}
+
     def _next(self, lane: str) -> _Item | None:
         with self._cond:
             state = self._lanes[lane]

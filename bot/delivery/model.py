@@ -101,6 +101,7 @@ class Delivery:
     payload: OutgoingMessage | None
     attempts: int
     error: str | None
+    claimed_by: str | None = None  # the replica that claimed it (bot/delivery/replicas.py)
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Delivery:
@@ -124,6 +125,7 @@ class Delivery:
             payload=cast("OutgoingMessage", json.loads(row["payload"])) if row["payload"] else None,
             attempts=int(row["attempts"]),
             error=row["error"],
+            claimed_by=row.get("claimed_by"),
         )
 
     def expired(self, now: datetime) -> bool:

@@ -30,6 +30,7 @@ from bot.delivery.model import (
     is_user_id,
 )
 from bot.delivery.reconcile import HistoryReader, LookupFailed
+from bot.delivery.replicas import Replicas
 from bot.delivery.sender import NotSent, Sender
 from bot.delivery.slack_errors import RECIPIENT_GONE, Kind
 from bot.delivery.timing import Occurrence, utc_text
@@ -54,6 +55,7 @@ class Posting:
     sender: Sender
     history: HistoryReader
     notice: NoticeComposer
+    replicas: Replicas
 
     # provided by DeliveryEngine
     def _enter(self, key: str, *, exclusive: bool = True) -> bool:
@@ -113,6 +115,7 @@ class Posting:
                 now=now,
                 message=message,
                 take_over=(SKIPPED,),
+                claimed_by=self.replicas.id,
             )
         if claimed:
             self._send_tracked(stored, message)

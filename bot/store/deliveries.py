@@ -67,12 +67,13 @@ def open_rows(
 
 _INSERT = """
 INSERT INTO deliveries (key, team_id, kind, schedule_id, target, period, status, due_at,
-    expires_at, created_at, claimed_at, channel, payload, error)
+    expires_at, created_at, claimed_at, claimed_by, channel, payload, error)
 VALUES (:key, :team_id, :kind, :schedule_id, :target, :period, :status, :due_at,
-    :expires_at, :now, :claimed_at, :channel, :payload, :error)
+    :expires_at, :now, :claimed_at, :claimed_by, :channel, :payload, :error)
 ON CONFLICT (key) DO UPDATE SET
     status = excluded.status, schedule_id = excluded.schedule_id, due_at = excluded.due_at,
     expires_at = excluded.expires_at, claimed_at = excluded.claimed_at,
+    claimed_by = excluded.claimed_by,
     channel = excluded.channel, payload = excluded.payload, error = excluded.error,
     ts = NULL, sent_at = NULL
 WHERE deliveries.status IN ({takeover})
@@ -95,6 +96,7 @@ def insert(
     message: OutgoingMessage | None = None,
     error: str | None = None,
     take_over: tuple[str, ...] = (),
+    claimed_by: str | None = None,
 ) -> bool:
     """Insert a row, or take over an existing one whose status is in `take_over`.
     Returns False when the key is already held (the caller must not send)."""
@@ -113,6 +115,7 @@ def insert(
             "expires_at": utc_text(expires_at) if expires_at else None,
             "now": utc_text(now),
             "claimed_at": utc_text(now) if status == CLAIMED else None,
+            "claimed_by": claimed_by if status == CLAIMED else None,
             "channel": message["channel"] if message else None,
             "payload": json.dumps(message) if message else None,
             "error": error,
@@ -121,16 +124,53 @@ def insert(
     return cursor.rowcount > 0
 
 
-def claim(store: Store, key: str, message: OutgoingMessage, now: datetime) -> bool:
-    """pending → claimed, storing exactly what is about to be sent. False if someone else
-    (another thread, a manual send) got there first."""
+def claim(
+    store: Store, key: str, message: OutgoingMessage, now: datetime, by: str | None = None
+) -> bool:
+    """pending → claimed (by replica `by`), storing exactly what is about to be sent. False
+    if someone else (another thread or replica, a manual send) got there first."""
     with store.write() as db:
         cursor = db.execute(
             """
-            UPDATE deliveries SET status = 'claimed', claimed_at = ?, channel = ?, payload = ?
+            UPDATE deliveries SET status = 'claimed', claimed_at = ?, claimed_by = ?,
+                channel = ?, payload = ?
             WHERE key = ? AND status = 'pending'
             """,
-            [utc_text(now), message["channel"], json.dumps(message), key],
+            [utc_text(now), by, message["channel"], json.dumps(message), key],
+        )
+        return cursor.rowcount > 0
+
+
+def abandoned_claims(
+    store: Store, live: Sequence[str], *, claimed_before: datetime, stale_before: datetime
+) -> list[Delivery]:
+    """Claims whose replica is gone (not in `live`) made before `claimed_before`, and any
+    claim older than `stale_before` (a live replica stuck on it), oldest due first."""
+    gone = "TRUE"
+    if live:
+        marks = ", ".join("?" for _ in live)
+        gone = f"(claimed_by IS NULL OR claimed_by NOT IN ({marks}))"
+    return _select(
+        store.db,
+        f"status = 'claimed' AND ((claimed_at < ? AND {gone}) OR claimed_at < ?)"
+        " ORDER BY due_at, key",
+        [utc_text(claimed_before), *live, utc_text(stale_before)],
+    )
+
+
+def take_over(store: Store, row: Delivery, by: str, now: datetime) -> bool:
+    """Make an abandoned claim ours before reconciling it: only if nobody changed it since
+    `row` was read (another replica reconciling it too gets False)."""
+    same_claimer = "claimed_by IS NULL" if row.claimed_by is None else "claimed_by = ?"
+    params: list[Any] = [by, utc_text(now), row.key]
+    params.append(utc_text(row.claimed_at) if row.claimed_at else "")
+    if row.claimed_by is not None:
+        params.append(row.claimed_by)
+    with store.write() as db:
+        cursor = db.execute(
+            "UPDATE deliveries SET claimed_by = ?, claimed_at = ?"
+            f" WHERE key = ? AND status = 'claimed' AND claimed_at = ? AND {same_claimer}",
+            params,
         )
         return cursor.rowcount > 0
 
