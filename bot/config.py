@@ -7,8 +7,6 @@ print one clear line instead of a traceback. Nothing here writes to disk.
 from __future__ import annotations
 
 import os
-import secrets
-import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +15,7 @@ from typing import Literal
 from bot.store.db import NewerDatabase
 from bot.store.location import Location, PostgresLocation, SqliteLocation, parse_location
 from bot.store.pg_server import USE_FIX, first_line, scrub, url_problem
+from bot.store.replicas import new_replica_id
 
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_PORT = 3000
@@ -32,12 +31,6 @@ class ConfigError(Exception):
     def __init__(self, variable: str, problem: str, fix: str) -> None:
         self.variable = variable
         super().__init__(f"{variable}: {problem}. Fix: {fix}")
-
-
-def new_replica_id() -> str:
-    """This process's name among the replicas sharing a database: `<host>-<pid>-<random>`
-    (the random part tells apart two processes that reuse a pid, e.g. in containers)."""
-    return f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
 
 
 DEFAULT_DB_PATH = Path("pendulum.db")
@@ -205,33 +198,18 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
             "point it at a content directory (a copy of prompts/) or unset it",
         )
 
-    lease_text = get("PENDULUM_REPLICA_LEASE_SECONDS")
-    replica_lease_seconds = 30.0
-    if lease_text is not None:
-        try:
-            replica_lease_seconds = float(lease_text)
-        except ValueError:
-            replica_lease_seconds = -1
-        if not 1 <= replica_lease_seconds <= 3600:
-            raise ConfigError(
-                "PENDULUM_REPLICA_LEASE_SECONDS",
-                f"{lease_text!r} is not between 1 and 3600",
-                "unset it (30 s) or give, in seconds, how long a silent replica counts as alive",
-            )
-
-    tick_text = get("PENDULUM_TICK_SECONDS")
-    tick_seconds = 30.0
-    if tick_text is not None:
-        try:
-            tick_seconds = float(tick_text)
-        except ValueError:
-            tick_seconds = -1
-        if not 0.05 <= tick_seconds <= 60:
-            raise ConfigError(
-                "PENDULUM_TICK_SECONDS",
-                f"{tick_text!r} is not between 0.05 and 60",
-                "unset it (30 s) or give the scheduler tick in seconds, at most 60",
-            )
+    replica_lease_seconds = seconds_setting(
+        "PENDULUM_REPLICA_LEASE_SECONDS",
+        get("PENDULUM_REPLICA_LEASE_SECONDS"),
+        (1, 3600),
+        "unset it (30 s) or give, in seconds, how long a silent replica counts as alive",
+    )
+    tick_seconds = seconds_setting(
+        "PENDULUM_TICK_SECONDS",
+        get("PENDULUM_TICK_SECONDS"),
+        (0.05, 60),
+        "unset it (30 s) or give the scheduler tick in seconds, at most 60",
+    )
 
     clock_file = get("PENDULUM_CLOCK_FILE")
     if clock_file and not is_local_url(api_url):
@@ -403,6 +381,22 @@ def check_oauth(
             "is not set, and OAuth mode needs it to verify Slack's requests",
             "copy the Signing Secret from your app's Basic Information > App Credentials",
         )
+
+
+def seconds_setting(
+    variable: str, text: str | None, bounds: tuple[float, float], fix: str, default: float = 30.0
+) -> float:
+    """A duration in seconds from the environment, within `bounds` (inclusive)."""
+    if text is None:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    low, high = bounds
+    if not low <= value <= high:
+        raise ConfigError(variable, f"{text!r} is not between {low:g} and {high:g}", fix)
+    return value
 
 
 def is_local_url(url: str) -> bool:

@@ -23,13 +23,13 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from bot.clock import Clock
-from bot.config import new_replica_id
 from bot.delivery.model import Delivery
 from bot.store import deliveries
 from bot.store import replicas as replica_rows
 from bot.store.db import Store
 from bot.store.location import PostgresLocation
 from bot.store.pacer_locks import WorkspaceLocks
+from bot.store.replicas import new_replica_id
 
 log = logging.getLogger("pendulum.replicas")
 

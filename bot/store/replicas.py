@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import secrets
+import socket
 from datetime import datetime, timedelta
 
 from bot.delivery.timing import utc_text
 from bot.store.db import Store
+
+
+def new_replica_id() -> str:
+    """This process's name among the replicas sharing a database: `<host>-<pid>-<random>`
+    (the random part tells apart two processes that reuse a pid, e.g. in containers)."""
+    return f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
+
 
 GONE_FOR_GOOD = timedelta(days=1)  # rows of replicas not seen for this long are dropped
 
