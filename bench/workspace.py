@@ -46,17 +46,19 @@ def due_slot(now: datetime | None = None) -> tuple[datetime, int, str]:
 
 
 def seed_checkins(
-    db_path: Path,
+    db_path: Path | str,
     users: Sequence[str],
     *,
     team_id: str = TEAM_ID,
     now: datetime | None = None,
 ) -> datetime:
     """Create the app's database and enrol `users` in the weekly check-in, each due a
-    minute ago (UTC), exactly as `/pendulum checkin on` would store it. Returns the due time."""
+    minute ago (UTC), exactly as `/pendulum checkin on` would store it. `db_path` may also be
+    a postgresql:// URL. Returns the due time."""
     due, weekday, local_time = due_slot(now)
     clock = FakeClock(due - timedelta(seconds=30))
-    db_path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(db_path, Path):
+        db_path.parent.mkdir(parents=True, exist_ok=True)
     store = Store(db_path)
     try:
         store.migrate()
