@@ -259,9 +259,12 @@ def replicas_section(result: dict[str, Any]) -> str:
     ]
     for run in runs:
         shares = " / ".join(str(n) for n in run["workspaces_per_replica"].values())
+        slack = f"{run['minimum_seconds']:.0f} s ({run['ratio']:.2f}×)"
+        if not run["minimum_seconds"]:
+            slack = "0 s (Slack's bucket takes them all at once)"
         lines.append(
             f"| {run['replicas']} | {run['dms']:,} | {run['wall_seconds']:.1f} s "
-            f"| {run['minimum_seconds']:.0f} s ({run['ratio']:.2f}×) "
+            f"| {slack} "
             f"| {run['paced_seconds']:.0f} s ({run['paced_ratio']:.2f}×) "
             f"| {run['rate_limited']} | {run['duplicated']} | {run['lost']} | {shares} "
             f"| {run['workspaces_with_several_pacers']} "
