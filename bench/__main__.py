@@ -4,9 +4,14 @@
     uv run python -m bench --only ack,idle       # some of them
     uv run python -m bench --quick               # small counts, a few minutes
     uv run python -m bench --write-doc docs/BENCHMARKS.md   # also update the published figures
+    uv run python -m bench --only replicas --postgres postgresql://user:pw@host/postgres
 
-Each benchmark runs the real app (`pendulum-bot run`) as a subprocess against the local
-Slack emulator (slack_emulator), exactly as the scenario tests do. Raw results go to `--out`
+Each benchmark but `replicas` runs the real app (`pendulum-bot run`) as a subprocess against
+the local Slack emulator (slack_emulator), exactly as the scenario tests do; `replicas` runs
+several delivery engines in-process on a scratch PostgreSQL database, created and dropped
+through the admin URL of `--postgres` (or PENDULUM_TEST_POSTGRES), and is skipped in a full
+run without one. Raw results go to `--out`
+
 (JSON); the Markdown tables go to stdout and, with `--write-doc`, between the results markers
 of that document.
 """
@@ -26,11 +31,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import ack, fanout, fanout_workspaces, idle, queries, report
+from bench import ack, fanout, fanout_replicas, fanout_workspaces, idle, queries, report
 from bench.workspace import machine
 from tests.support.harness import REPO, make_emulator
 
-BENCHMARKS = ("ack", "fanout", "idle", "queries")
+BENCHMARKS = ("ack", "fanout", "idle", "queries", "replicas")
 
 
 @dataclass(frozen=True)
@@ -49,11 +54,15 @@ class Sizes:
     idle_seconds: float
     query_people: int
     query_weeks: int
+    # one fan-out across workspaces × recipients, sent by each count of replicas in turn
+    replicas_workspaces: int = 20
+    replicas_recipients: int = 400
+    replica_counts: tuple[int, ...] = (1, 2, 3)
 
 
 FULL = Sizes(1200, 24, 50, 50, 3, 5000, (False, True), (1500, 500), 5, 30.0, 10_000, 261)
-QUICK = Sizes(200, 4, 50, 20, 1, 600, (False,), (400, 350), 2, 5.0, 500, 261)
-SMOKE = Sizes(20, 1, 10, 5, 1, 20, (False,), (20, 5), 1, 0.5, 30, 20)
+QUICK = Sizes(200, 4, 50, 20, 1, 600, (False,), (400, 350), 2, 5.0, 500, 261, 20, 60)
+SMOKE = Sizes(20, 1, 10, 5, 1, 20, (False,), (20, 5), 1, 0.5, 30, 20, 3, 5, (2,))
 
 
 def run(
@@ -61,8 +70,11 @@ def run(
     sizes: Sizes,
     workdir: Path,
     log: Callable[[str], None] = print,
+    *,
+    postgres: str | None = None,
 ) -> dict[str, Any]:
-    """Run the chosen benchmarks; returns the raw results (what `--out` holds)."""
+    """Run the chosen benchmarks; returns the raw results (what `--out` holds). `postgres`:
+    the admin URL the replicas benchmark makes its scratch databases with (none: skipped)."""
     results: dict[str, Any] = {"machine": machine(), "measured": {}}
     load_before = _load()
     began = time.monotonic()
@@ -144,6 +156,20 @@ def run(
                 log=log,
             )
         note("queries", load)
+    if "replicas" in only and not postgres:
+        env = fanout_replicas.ENV_ADMIN_URL
+        log(f"replicas: skipped (no PostgreSQL: give --postgres URL or {env})")
+    elif "replicas" in only and postgres:
+        load = _load()
+        results["replicas"] = fanout_replicas.run(
+            postgres,
+            replica_counts=sizes.replica_counts,
+            workspaces=sizes.replicas_workspaces,
+            recipients=sizes.replicas_recipients,
+            log=log,
+        )
+        note("replicas", load)
+        results["measured"]["replicas"]["uptime"] = _uptime()
     results["run"] = {
         "finished": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "wall_minutes": (time.monotonic() - began) / 60,
@@ -159,6 +185,14 @@ def run(
 def _load() -> str:
     try:
         return Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        return "?"
+
+
+def _uptime() -> str:
+    """The load averages over 1, 5 and 15 minutes, as `uptime` prints them."""
+    try:
+        return ", ".join(Path("/proc/loadavg").read_text().split()[:3])
     except OSError:
         return "?"
 
@@ -186,11 +220,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default="bench-results.json", help="raw results (JSON)")
     parser.add_argument("--write-doc", metavar="PATH", help="update the figures in this document")
     parser.add_argument("--workdir", help="keep the apps' databases and logs here")
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        default=os.environ.get(fanout_replicas.ENV_ADMIN_URL),
+        help="PostgreSQL admin URL for the replicas benchmark's scratch databases"
+        f" (default: ${fanout_replicas.ENV_ADMIN_URL})",
+    )
     args = parser.parse_args(argv)
     only = tuple(name for name in BENCHMARKS if name in args.only.split(","))
     unknown = set(args.only.split(",")) - set(BENCHMARKS)
     if unknown or not only:
         parser.error(f"--only takes {', '.join(BENCHMARKS)}")
+    if only == ("replicas",) and not args.postgres:
+        parser.error(f"replicas needs --postgres URL (or {fanout_replicas.ENV_ADMIN_URL})")
     sizes = QUICK if args.quick else FULL
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="pendulum-bench-"))
     os.environ.setdefault("PYTHONHASHSEED", "0")
@@ -198,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     def log(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
-    results = run(only, sizes, workdir, log)
+    results = run(only, sizes, workdir, log, postgres=args.postgres)
     if args.quick:
         results["run"]["command"] += " --quick"
     Path(args.out).write_text(json.dumps(results, indent=2, default=str) + "\n")

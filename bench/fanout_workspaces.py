@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -65,6 +66,7 @@ class StandInWorkspace:
         self.lock = threading.Lock()
         self.posts: list[tuple[float, str, str]] = []  # (monotonic, channel, ledger key)
         self.limited = 0
+        self.limited_by: Counter[str] = Counter()  # 429s by method
         self._ts = 0
 
     def _check(self, method: str, channel: str | None = None) -> None:
@@ -72,6 +74,7 @@ class StandInWorkspace:
         if wait is not None:
             with self.lock:
                 self.limited += 1
+                self.limited_by[method] += 1
             raise _error(method, "ratelimited", 429, wait)
 
     def chat_postMessage(self, **args: Any) -> dict[str, Any]:

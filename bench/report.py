@@ -41,6 +41,7 @@ def render(results: dict[str, Any]) -> str:
         "fanout": fanout_section,
         "idle": idle_section,
         "queries": queries_section,
+        "replicas": replicas_section,
     }
     for name, section in sections.items():
         if name in results:
@@ -54,6 +55,8 @@ def when(results: dict[str, Any], name: str) -> str:
     if not measured:
         return ""
     note = f" ({measured['note']})" if measured.get("note") else ""
+    if measured.get("uptime"):  # `uptime`'s three figures at the end
+        note = f"; at the end 1 / 5 / 15 min: {measured['uptime']}" + note
     return f"\nMeasured {measured['finished']}; load average {measured['load']}{note}.\n"
 
 
@@ -231,6 +234,43 @@ def queries_section(q: dict[str, Any]) -> str:
     ]
     for name, plan in inproc["plans"].items():
         lines.append(f"- {name}: `{'; '.join(plan)}`")
+    lines.append("")
+    return "\n".join(lines)
+
+
+def replicas_section(result: dict[str, Any]) -> str:
+    runs = result["runs"]
+    first = runs[0]
+    lines = [
+        "### 5. Fan-out across replicas",
+        "",
+        "`PENDULUM_TEST_POSTGRES=postgresql://… uv run python -m bench --only replicas` —"
+        f" {first['workspaces']} workspaces × {first['recipients_per_workspace']:,} check-in DMs"
+        " due at once, sent by 1, 2 and 3 delivery engines (replicas) in one process, each with"
+        " its own connection pool, replica id and tick thread (every"
+        f" {first['tick_interval_seconds']:g} s, lease {first['lease_seconds']:g} s), on a fresh"
+        " PostgreSQL database per run, against the same stand-in workspaces enforcing Slack's"
+        f" limits ({first['workspace_per_minute']}/min workspace bucket, 1/s per channel).",
+        "",
+        "| Replicas | DMs | Wall time | Slack's bound (one workspace) | Pendulum's pacer"
+        " (one workspace) | 429s | Duplicates | Lost | Workspaces per replica"
+        " | Workspaces with 2+ pacers | Tick median / max | Peak RSS |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for run in runs:
+        shares = " / ".join(str(n) for n in run["workspaces_per_replica"].values())
+        slack = f"{run['minimum_seconds']:.0f} s ({run['ratio']:.2f}×)"
+        if not run["minimum_seconds"]:
+            slack = "0 s (Slack's bucket takes them all at once)"
+        lines.append(
+            f"| {run['replicas']} | {run['dms']:,} | {run['wall_seconds']:.1f} s "
+            f"| {slack} "
+            f"| {run['paced_seconds']:.0f} s ({run['paced_ratio']:.2f}×) "
+            f"| {run['rate_limited']} | {run['duplicated']} | {run['lost']} | {shares} "
+            f"| {run['workspaces_with_several_pacers']} "
+            f"| {run['tick_median_ms']:.0f} / {run['tick_max_ms']:,.0f} ms "
+            f"| {run['peak_rss_mib']:.0f} MiB |"
+        )
     lines.append("")
     return "\n".join(lines)
 

@@ -53,7 +53,8 @@ def seed_checkins(
     now: datetime | None = None,
 ) -> datetime:
     """Create the app's database and enrol `users` in the weekly check-in, each due a
-    minute ago (UTC), exactly as `/pendulum checkin on` would store it. Returns the due time."""
+    minute ago (UTC), exactly as `/pendulum checkin on` would store it. `db_path` may also be
+    a postgresql:// URL. Returns the due time."""
     due, weekday, local_time = due_slot(now)
     clock = FakeClock(due - timedelta(seconds=30))
     if isinstance(db_path, Path):

@@ -5,12 +5,14 @@ documented in docs/BENCHMARKS.md; this only keeps the harness working."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
 
 from bench import report
 from bench.__main__ import BENCHMARKS, SMOKE, main, run
+from bench.fanout_replicas import ENV_ADMIN_URL
 from bench.workspace import machine
 
 
@@ -98,3 +100,22 @@ def test_the_command_line_writes_results_and_the_document(
     assert json.loads(out.read_text())["idle"] == [idle_row]
     with pytest.raises(SystemExit):
         main(["--only", "nonsense"])
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not os.environ.get(ENV_ADMIN_URL), reason=f"needs {ENV_ADMIN_URL}")
+def test_the_replicas_benchmark_shares_the_workspaces_one_pacer_each(tmp_path: Path) -> None:
+    """Two replicas, three workspaces of five: every DM once, each workspace paced by exactly
+    one replica, and the section renders."""
+    lines: list[str] = []
+    results = run(("replicas",), SMOKE, tmp_path, lines.append, postgres=os.environ[ENV_ADMIN_URL])
+    (outcome,) = results["replicas"]["runs"]
+    assert outcome["replicas"] == 2 and outcome["dms"] == 3 * 5
+    assert outcome["duplicated"] == 0 and outcome["lost"] == 0 and outcome["unexpected"] == 0
+    assert outcome["workspaces_with_several_pacers"] == 0
+    assert sum(outcome["workspaces_per_replica"].values()) == 3
+    assert set(outcome["workspaces_per_replica"]) == {"replica-1", "replica-2"}
+    assert outcome["tick_errors"] == 0 and outcome["peak_rss_mib"] > 0
+    markdown = report.render(results)
+    assert "### 5. Fan-out across replicas" in markdown
+    assert "| 2 | 15 |" in markdown
