@@ -61,7 +61,7 @@ class Config:
     port: int = DEFAULT_PORT
     log_format: Literal["text", "json"] = "text"
     tick_seconds: float = 30.0
-    replica_lease_seconds: float = 30.0  # PostgreSQL replicas: see bot/delivery/replicas.py
+    replica_lease_seconds: float = 90.0  # PostgreSQL replicas: see bot/delivery/replicas.py
     clock_file: str | None = None  # emulator-only: see bot.clock.OffsetFileClock
     # emulator-only: the delivery engine's own pacing (see DELIVERY_LIMIT_NAMES)
     delivery_limits: tuple[tuple[str, float], ...] = ()
@@ -198,17 +198,19 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
             "point it at a content directory (a copy of prompts/) or unset it",
         )
 
-    replica_lease_seconds = seconds_setting(
-        "PENDULUM_REPLICA_LEASE_SECONDS",
-        get("PENDULUM_REPLICA_LEASE_SECONDS"),
-        (1, 3600),
-        "unset it (30 s) or give, in seconds, how long a silent replica counts as alive",
-    )
     tick_seconds = seconds_setting(
         "PENDULUM_TICK_SECONDS",
         get("PENDULUM_TICK_SECONDS"),
         (0.05, 60),
         "unset it (30 s) or give the scheduler tick in seconds, at most 60",
+    )
+    replica_lease_seconds = seconds_setting(
+        "PENDULUM_REPLICA_LEASE_SECONDS",
+        get("PENDULUM_REPLICA_LEASE_SECONDS"),
+        (max(1.0, 2 * tick_seconds), 3600),
+        "unset it (three ticks, at least 90 s) or give, in seconds, how long a silent replica "
+        "counts as alive: at least two scheduler ticks",
+        default=max(90.0, 3 * tick_seconds),
     )
 
     clock_file = get("PENDULUM_CLOCK_FILE")

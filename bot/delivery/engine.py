@@ -256,8 +256,9 @@ class DeliveryEngine(StoredOutbox, Posting):
             finish=self._finish if collect else None,
         )
         futures: list[Future[str]] = []
+        owned = {team: self.replicas.owns(team) for team in {r.team_id for r in rows}}
         for row in rows:
-            if not self.replicas.owns(row.team_id):
+            if not owned[row.team_id]:
                 continue  # another replica paces this workspace
             work = partial(self._deliver_counted, row.key, progress)
             future = self._lanes.submit(row.team_id, row.key, self._deadline(row), work)

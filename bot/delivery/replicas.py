@@ -33,7 +33,7 @@ from bot.store.replicas import new_replica_id
 
 log = logging.getLogger("pendulum.replicas")
 
-DEFAULT_LEASE = timedelta(seconds=30)
+DEFAULT_LEASE = timedelta(seconds=90)  # three default ticks: a heartbeat is written per tick
 
 
 def assigned_replica(team_id: str, live: Iterable[str]) -> str | None:
@@ -108,10 +108,10 @@ class Replicas:
         if not self.shared or self._locks is None:
             return True
         with self._guard:
+            if assigned_replica(team_id, self._live) != self.id:
+                return False  # another's; if we still hold it, it drains and is released
             if team_id in self._held:
                 return True
-            if assigned_replica(team_id, self._live) != self.id:
-                return False
         if not self._locks.try_acquire(team_id):
             return False  # the previous owner is still draining
         with self._guard:

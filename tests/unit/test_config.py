@@ -81,6 +81,17 @@ def test_tick_seconds_is_bounded(tmp_path: Path) -> None:
         load_config(env(tmp_path, PENDULUM_TICK_SECONDS="600"))
 
 
+def test_the_replica_lease_outlasts_a_few_heartbeats(tmp_path: Path) -> None:
+    assert load_config(env(tmp_path)).replica_lease_seconds == 90  # three default ticks
+    assert load_config(env(tmp_path, PENDULUM_TICK_SECONDS="60")).replica_lease_seconds == 180
+    fast = env(tmp_path, PENDULUM_TICK_SECONDS="0.2", PENDULUM_REPLICA_LEASE_SECONDS="3")
+    assert load_config(fast).replica_lease_seconds == 3
+    for bad in ("45", "abc", "0", "7200"):  # 45 s is under two 30 s ticks
+        with pytest.raises(ConfigError) as caught:
+            load_config(env(tmp_path, PENDULUM_REPLICA_LEASE_SECONDS=bad))
+        assert caught.value.variable == "PENDULUM_REPLICA_LEASE_SECONDS"
+
+
 def test_request_limits_are_for_the_emulator_only_and_checked(tmp_path: Path) -> None:
     local = "http://127.0.0.1:5555/api/"
     with pytest.raises(ConfigError) as caught:

@@ -187,3 +187,38 @@ def test_a_dead_replicas_claim_is_taken_over_once_after_the_lease(pg_url: str) -
         for h in heirs:
             h.close()
         doomed.store.close()
+
+
+@pytest.mark.postgres
+def test_a_replica_joining_mid_send_gets_its_share_once_the_old_owner_drains(
+    pg_url: str,
+) -> None:
+    """The hand-over: a workspace reassigned to a newcomer is no longer queued by its old
+    owner, which lets go once nothing of it is in flight; only then may the newcomer pace it."""
+    clock = FakeClock(NOW)
+    store = Store(pg_url)
+    store.migrate()
+    first = Replicas(store, clock, "r-first")
+    second = Replicas(Store(pg_url), clock, "r-second")
+    try:
+        first.beat()
+        assert all(first.owns(t) for t in TEAMS)  # alone: everything is its
+        second.beat()
+        first.beat()  # now both see both
+        moving = [t for t in TEAMS if assigned_replica(t, ["r-first", "r-second"]) == "r-second"]
+        assert moving
+        assert not any(first.owns(t) for t in moving), "the old owner kept queueing them"
+        assert not any(second.owns(t) for t in moving)  # still locked: the old owner drains
+        busy = {moving[0]}
+        first.release_idle(busy)
+        assert [t for t in moving if second.owns(t)] == moving[1:]
+        assert not second.owns(moving[0])
+        first.release_idle(set())  # the last send of that workspace finished
+        assert second.owns(moving[0])
+        assert first.held() == set(TEAMS) - set(moving)
+        assert second.held() == set(moving)
+    finally:
+        first.close()
+        second.close()
+        second.store.close()
+        store.close()
