@@ -59,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
         "SLACK_API_URL, PENDULUM_DB, PENDULUM_PROMPTS, PENDULUM_HOST, PENDULUM_PORT, "
         "PENDULUM_TICK_SECONDS (how often the scheduler looks for due sends; default 30), "
         "PENDULUM_REPLICA_LEASE_SECONDS (PostgreSQL replicas: how long a silent one counts as "
-        "alive; default 30), "
+        "alive; default three ticks, at least 90), "
         "LOG_FORMAT. See README.md and deploy/README.md.",
     )
     parser.add_argument("--version", action="version", version=f"pendulum-bot {__version__}")
