@@ -211,10 +211,23 @@ def test_a_retry_landing_on_the_other_replica_acts_once(tmp_path: Path, pg_url: 
 
 
 def pacer_of(apps: list[AppProcess]) -> AppProcess:
-    """The replica whose log says it paces the (only) workspace."""
-    pacing = [a for a in apps if "now paces workspace" in a.logs()]
-    assert len(pacing) == 1, f"{len(pacing)} replicas say they pace the workspace"
-    return pacing[0]
+    """The replica pacing the (only) workspace now: the last one whose log says it took it
+    and has not handed it over since (a replica that joins later may be assigned it)."""
+
+    def paces(app: AppProcess) -> bool:
+        log = app.logs()
+        return log.rfind("now paces workspace") > log.rfind("hands workspace")
+
+    def the_one() -> AppProcess | None:  # none for a moment during a hand-over
+        pacing = [a for a in apps if paces(a)]
+        assert len(pacing) <= 1, f"{len(pacing)} replicas say they pace the workspace"
+        return pacing[0] if pacing else None
+
+    deadline = time.monotonic() + 30
+    while (found := the_one()) is None:
+        assert time.monotonic() < deadline, "no replica paces the workspace"
+        time.sleep(0.05)
+    return found
 
 
 @pytest.mark.timeout(900)
