@@ -35,6 +35,7 @@ GLOBAL_TABLES: dict[str, str] = {
     "_sqlite_migrations": "the schema's migration history",
     "oauth_states": "installs in progress (no workspace exists yet; expire in minutes)",
     "app_state": "process-wide facts such as the scheduler's last tick",
+    "replicas": "the running processes' heartbeats (several replicas on PostgreSQL)",
 }
 # never written to an export: they would let the file's reader act as the app
 SECRET_COLUMNS: dict[str, frozenset[str]] = {
