@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from slack_emulator import Emulator
+from tests.support.databases import drop_test_databases, fresh_database, on_postgres
 from tests.support.harness import AppProcess, make_emulator, start_app
 
 # Property tests run on busy 2-core CI machines: no per-example deadline and no "too slow"
@@ -19,6 +20,31 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.load_profile("pendulum")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With PENDULUM_TEST_POSTGRES set, tests about SQLite files are deselected (not skipped:
+    they do not apply, and a skip would hide a real one)."""
+    if not on_postgres():
+        return
+    kept = [item for item in items if item.get_closest_marker("sqlite_only") is None]
+    if len(kept) < len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+        items[:] = kept
+
+
+@pytest.fixture(autouse=True)
+def _drop_test_databases() -> Iterator[None]:
+    """PostgreSQL databases a test created are dropped when it ends (after its app stopped)."""
+    yield
+    drop_test_databases()
+
+
+@pytest.fixture
+def db_location(tmp_path: Path) -> str:
+    """A fresh, empty database for this test: a SQLite path, or a PostgreSQL URL with
+    PENDULUM_TEST_POSTGRES set (tests/support/databases.py)."""
+    return fresh_database(tmp_path)
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from bot.delivery.engine import DeliveryEngine
 from bot.delivery.model import OutgoingMessage, Schedule
 from bot.delivery.timing import Occurrence, period_key
 from bot.store.db import Store
+from tests.support.databases import open_test_store
 
 TEAM = "T1"
 
@@ -196,9 +197,7 @@ def fake_sleep(clock: FakeClock) -> Callable[[float], None]:
 
 
 def make_store(tmp_path: Path) -> Store:
-    store = Store(tmp_path / "pendulum.db")
-    store.migrate()
-    return store
+    return open_test_store(tmp_path)
 
 
 def make_engine(store: Store, slack: FakeSlack, clock: FakeClock, **kwargs: Any) -> DeliveryEngine:

@@ -6,7 +6,6 @@ Each test reads as a scenario: what a person would see in Slack, and what the le
 from __future__ import annotations
 
 import logging
-import sqlite3
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -24,6 +23,7 @@ from bot.delivery.timing import Occurrence, utc_text, zone
 from bot.store import deliveries
 from bot.store import schedules as sch
 from bot.store.db import Store
+from tests.support.databases import track, writer_is_free
 from tests.support.delivery_fakes import (
     TEAM,
     Crash,
@@ -295,7 +295,7 @@ def test_composer_none_is_skipped_and_composer_error_is_failed(store: Store) -> 
 def test_two_processes_ticking_at_once_send_each_message_once(tmp_path: Path) -> None:
     clock = FakeClock(WED)
     store_a = make_store(tmp_path)
-    store_b = Store(tmp_path / "pendulum.db")  # a second process: its own connections
+    store_b = track(Store(store_a.location))  # a second process: its own connections
     for i in range(120):
         schedule(store_a, clock, kind="checkin", target=f"U{i:03d}", owner_user_id=f"U{i:03d}")
     slack = FakeSlack(clock, latency=0.001)
@@ -354,7 +354,7 @@ def crash_scenario(store: Store, *, posted: bool, target: str = "C_ENG") -> Fake
 def restart(store: Store, slack: FakeSlack, after: timedelta) -> DeliveryEngine:
     assert slack.clock is not None
     slack.clock.advance(after)
-    return make_engine(Store(store.path), slack, slack.clock)
+    return make_engine(track(Store(store.location)), slack, slack.clock)
 
 
 def test_crash_after_slack_posted_is_found_in_history_and_not_resent(store: Store) -> None:
@@ -564,15 +564,7 @@ def test_no_transaction_is_held_while_talking_to_slack(store: Store) -> None:
     checks: list[bool] = []
 
     def db_is_free(args: dict[str, Any]) -> None:
-        other = sqlite3.connect(str(store.path), timeout=0)
-        try:
-            other.execute("BEGIN IMMEDIATE")
-            other.execute("ROLLBACK")
-            checks.append(True)
-        except sqlite3.OperationalError:
-            checks.append(False)
-        finally:
-            other.close()
+        checks.append(writer_is_free(store))
 
     slack.on_post = db_is_free
     engine = make_engine(store, slack, clock, workers=1)
@@ -598,7 +590,7 @@ def test_large_dm_fan_out_runs_near_the_workspace_cap(
     )
     local = due.astimezone(zone(tz))
     with store.write() as db:
-        db.conn.executemany(
+        db.executemany(
             "INSERT INTO schedules (team_id, kind, owner_user_id, target, weekday, local_time,"
             " tz, next_due_at, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
             [

@@ -1,0 +1,213 @@
+"""The database a test runs against: a SQLite file (the default) or, with the switch on, a
+fresh PostgreSQL database.
+
+`PENDULUM_TEST_POSTGRES=postgresql://admin:pw@host:5432/postgres` (a role that may CREATE
+DATABASE) turns the switch on: `fresh_database` then creates an empty database
+`pendulum_t_<random>` on that server and returns its URL, and the test's teardown drops it
+(`drop_test_databases`, an autouse fixture in tests/conftest.py). Tests that are about SQLite
+files themselves are marked `@pytest.mark.sqlite_only` and deselected when the switch is on.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sqlite3
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+
+from bot.store import Store
+from bot.store.location import PostgresLocation
+from bot.store.postgres import NAMESPACE, WRITE_LOCK
+from bot.store.sql import Database, Params, SqliteDatabase, quote
+
+SWITCH = "PENDULUM_TEST_POSTGRES"
+# a constraint said no, on either backend
+INTEGRITY_ERRORS: tuple[type[Exception], ...] = (sqlite3.IntegrityError, psycopg.IntegrityError)
+PREFIX = "pendulum_t_"
+
+_created: list[str] = []  # databases made since the last `drop_test_databases`
+_stores: list[Store] = []  # stores `open_test_store` opened, closed before the drop
+
+
+def postgres_admin_url() -> str | None:
+    """The admin URL when the tests run against PostgreSQL, else None."""
+    return os.environ.get(SWITCH, "").strip() or None
+
+
+def on_postgres() -> bool:
+    return postgres_admin_url() is not None
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
+
+
+def _admin_connection() -> psycopg.Connection[Any]:
+    admin = postgres_admin_url()
+    assert admin is not None
+    return psycopg.connect(admin, autocommit=True, connect_timeout=10)
+
+
+def fresh_database(tmp_path: Path, name: str = "pendulum.db") -> str:
+    """Where a new, empty database for this test lives: `tmp_path / name` (SQLite), or the
+    URL of a database just created on the switch's server (PostgreSQL)."""
+    admin = postgres_admin_url()
+    if admin is None:
+        return str(tmp_path / name)
+    database = PREFIX + secrets.token_hex(6)
+    with _admin_connection() as conn:
+        conn.execute(f'CREATE DATABASE "{database}"')
+    _created.append(database)
+    return _with_database(admin, database)
+
+
+def open_test_store(tmp_path: Path, name: str = "pendulum.db", *, migrate: bool = True) -> Store:
+    """A Store on a fresh database (see `fresh_database`), migrated unless told otherwise;
+    closed at the end of the test."""
+    store = Store(fresh_database(tmp_path, name))
+    _stores.append(store)
+    if migrate:
+        store.migrate()
+    return store
+
+
+def track(store: Store) -> Store:
+    """Close `store` at the end of the test (its PostgreSQL pool holds connections)."""
+    _stores.append(store)
+    return store
+
+
+def drop_test_databases() -> None:
+    """Close the tracked stores and drop every database created since the last call."""
+    while _stores:
+        _stores.pop().close()
+    if not _created:
+        return
+    with _admin_connection() as conn:
+        while _created:
+            conn.execute(f'DROP DATABASE IF EXISTS "{_created.pop()}" WITH (FORCE)')
+
+
+def database_for(workdir: Path) -> str:
+    """The app's database for `workdir`: `pendulum.db` in it, or (switch on) a PostgreSQL
+    database created the first time, the same one every time an app starts in `workdir`."""
+    if not on_postgres():
+        return str(workdir / "pendulum.db")
+    remembered = workdir / "database-url"
+    if remembered.exists():
+        return remembered.read_text()
+    workdir.mkdir(parents=True, exist_ok=True)
+    location = fresh_database(workdir)
+    remembered.write_text(location)
+    return location
+
+
+def query(location: str | Path, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
+    """Rows straight from the database at `location`, read as the app's store reads them."""
+    store = Store(location)
+    try:
+        return [tuple(row) for row in store.db.execute(sql, params).fetchall()]
+    finally:
+        store.close()
+
+
+def execute(location: str | Path, sql: str, params: Params = ()) -> int:
+    """One committed write to the database at `location` (a test's setup); the row count."""
+    store = Store(location)
+    try:
+        with store.write() as db:
+            return db.execute(sql, params).rowcount
+    finally:
+        store.close()
+
+
+def table_names(location: str | Path) -> list[str]:
+    store = Store(location)
+    try:
+        return store.db.table_names()
+    finally:
+        store.close()
+
+
+def migrate_until(store: Store, stop_before: str | list[str]) -> None:
+    """The schema as an older Pendulum left it: every migration before `stop_before`."""
+    from bot.store.migrations import MIGRATIONS
+
+    with store.write() as db:
+        MIGRATIONS.apply(db, stop_before=stop_before)
+
+
+def schema_of(store: Store) -> list[tuple[str, ...]]:
+    """The schema, comparable between two databases of the same backend: SQLite's CREATE
+    statements; PostgreSQL's columns (in order), indexes and constraints."""
+    db = store.db
+    if db.dialect == "sqlite":
+        rows = db.execute(
+            "SELECT name, sql FROM sqlite_master "
+            "WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        ).fetchall()
+        return [(name, " ".join(sql.split())) for name, sql in rows]
+    columns = db.execute(
+        "SELECT table_name, column_name, data_type, is_nullable, coalesce(column_default, ''),"
+        " is_identity FROM information_schema.columns WHERE table_schema = current_schema()"
+        " ORDER BY table_name, ordinal_position"
+    ).fetchall()
+    indexes = db.execute(
+        "SELECT tablename, indexname, indexdef FROM pg_indexes"
+        " WHERE schemaname = current_schema() ORDER BY tablename, indexname"
+    ).fetchall()
+    constraints = db.execute(
+        "SELECT conrelid::regclass::text, contype, pg_get_constraintdef(oid) FROM pg_constraint"
+        " WHERE connamespace = current_schema()::regnamespace ORDER BY 1, 2, 3"
+    ).fetchall()
+    return [tuple(str(v) for v in row) for row in [*columns, *indexes, *constraints]]
+
+
+def insert(db: Database, table: str, row: dict[str, Any]) -> None:
+    """INSERT one row given as {column: value} (a test's setup)."""
+    columns = ", ".join(quote(c) for c in row)
+    names = ", ".join(f":{c}" for c in row)
+    db.execute(f"INSERT INTO {quote(table)} ({columns}) VALUES ({names})", row)
+
+
+def snapshot(store: Store) -> dict[str, list[str]]:
+    """Every table's rows, sorted: equal snapshots mean nothing was written in between."""
+    db = store.db
+    return {
+        table: sorted(repr(tuple(r)) for r in db.execute(f"SELECT * FROM {quote(table)}"))
+        for table in db.table_names()
+    }
+
+
+def writer_is_free(store: Store) -> bool:
+    """True when another process could start a write right now (no transaction holds the
+    write lock: SQLite's RESERVED lock, PostgreSQL's write advisory lock)."""
+    if not store.postgres:
+        other = sqlite3.connect(str(store.path), timeout=0)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            return True
+        except sqlite3.OperationalError:
+            return False
+        finally:
+            other.close()
+    assert isinstance(store.location, PostgresLocation)
+    with psycopg.connect(store.location.url) as conn:
+        free = conn.execute(
+            "SELECT pg_try_advisory_xact_lock(%s, %s)", [NAMESPACE, WRITE_LOCK]
+        ).fetchone()
+        conn.rollback()
+    return bool(free and free[0])
+
+
+def changed(store: Store) -> int | None:
+    """SQLite's count of rows this thread's connection changed (None on PostgreSQL: compare
+    `snapshot`s there)."""
+    db = store.db
+    return db.conn.total_changes if isinstance(db, SqliteDatabase) else None
