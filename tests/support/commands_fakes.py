@@ -17,6 +17,7 @@ from bot.config import Config
 from bot.content.library import Library, load_library
 from bot.router import ActionContext, CommandContext, ViewContext
 from bot.services import Services
+from bot.store.sql import quote
 from tests.support.databases import open_test_store
 
 PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
@@ -151,7 +152,10 @@ def view_submission(
 
 def row_counts(services: Services) -> dict[str, int]:
     db = services.store.db
-    return {name: db[name].count for name in db.table_names()}
+    return {
+        name: int(db.execute(f"SELECT count(*) FROM {quote(name)}").fetchone()[0])
+        for name in db.table_names()
+    }
 
 
 @pytest.fixture(name="services")

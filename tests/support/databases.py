@@ -211,3 +211,10 @@ def changed(store: Store) -> int | None:
     `snapshot`s there)."""
     db = store.db
     return db.conn.total_changes if isinstance(db, SqliteDatabase) else None
+
+
+def dict_rows(store: Store, sql: str, params: Params = ()) -> list[dict[str, Any]]:
+    """Rows as {column: value}."""
+    cursor = store.db.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
