@@ -152,20 +152,14 @@ def forget(store: Store, team_id: str, user_id: str) -> dict[str, int]:
 
 def _forget_request_keys(db: Database, team_id: str, user_id: str) -> int:
     """Once-only keys that name the person as one `:`-separated part (`share:C…:ts:U…:topic`,
-    `dm-hint:U…:date`); the table has no user column, so the schema scan above misses them.
-
-    LIKE narrows the candidates on both backends (SQLite's is case-insensitive and `_` is a
-    wildcard, so it may find more); the exact, case-sensitive part match is made here."""
-    rows = db.execute(
-        "SELECT key FROM processed_requests WHERE team_id = :team AND key LIKE :pattern",
-        {"team": team_id, "pattern": f"%:{user_id}%"},
-    ).fetchall()
-    keys = [str(key) for (key,) in rows if f":{user_id}:" in f"{key}:"]
-    db.executemany(
-        "DELETE FROM processed_requests WHERE team_id = ? AND key = ?",
-        [[team_id, key] for key in keys],
+    `dm-hint:U…:date`); the table has no user column, so the schema scan above misses them."""
+    cursor = db.execute(
+        # LIKE, not SQLite's instr: the same on PostgreSQL (Slack ids hold no % or _)
+        "DELETE FROM processed_requests WHERE team_id = :team"
+        " AND key || ':' LIKE '%:' || :user || ':%'",
+        {"team": team_id, "user": user_id},
     )
-    return len(keys)
+    return cursor.rowcount
 
 
 def describe(table: str) -> TableInfo:
