@@ -9,7 +9,8 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from slack_emulator import Emulator
-from tests.support.databases import drop_test_databases, fresh_database, on_postgres
+from tests.support import databases
+from tests.support.databases import fresh_database, on_postgres
 from tests.support.harness import AppProcess, make_emulator, start_app
 
 # Property tests run on busy 2-core CI machines: no per-example deadline and no "too slow"
@@ -33,11 +34,27 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = kept
 
 
-@pytest.fixture(autouse=True)
-def _drop_test_databases() -> Iterator[None]:
-    """PostgreSQL databases a test created are dropped when it ends (after its app stopped)."""
+# PostgreSQL databases are dropped when the fixtures that made them are done: a test's after
+# its app stopped, a module-scoped app's at the end of the module
+@pytest.fixture(autouse=True, scope="session")
+def _databases_of_the_session() -> Iterator[None]:
+    start = databases.mark()
     yield
-    drop_test_databases()
+    databases.drop_since(start)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _databases_of_the_module() -> Iterator[None]:
+    start = databases.mark()
+    yield
+    databases.drop_since(start)
+
+
+@pytest.fixture(autouse=True)
+def _databases_of_the_test() -> Iterator[None]:
+    start = databases.mark()
+    yield
+    databases.drop_since(start)
 
 
 @pytest.fixture

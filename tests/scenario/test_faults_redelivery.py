@@ -23,11 +23,11 @@ from slack_bolt.response import BoltResponse
 from bench.observe import settle
 from bot.clock import FakeClock
 from bot.slack.redelivery import DurableKeys, Redeliveries, request_key
-from bot.store import Store
 from slack_emulator import Emulator
 from slack_emulator.delivery import Delivery
 from slack_emulator.models import Ephemeral, Message, View
 from slack_emulator.signing import signed_headers
+from tests.support.databases import open_test_store
 from tests.support.harness import ALICE, BOB, TEAM, AppProcess, make_emulator, start_app
 
 CHECKIN_ANSWERS = {
@@ -70,12 +70,12 @@ class Twice:
         first = act()
         assert first is not None, label
         assert first.acked and first.ok, f"{label}: first delivery not acked in time"
-        before = settle(self.emu, self.app.db_path)
+        before = settle(self.emu, self.app.db_location)
         again = self.emu.redeliver(first)
         assert again.acked and again.ok, f"{label}: the retry was not acked in time"
         if first.ack and again.ack is not None:
             assert again.ack == first.ack, f"{label}: the retry got a different answer"
-        after = settle(self.emu, self.app.db_path)
+        after = settle(self.emu, self.app.db_location)
         changes = before.differences(after)
         assert not changes, f"{label}: the retry did it again: {changes}"
         self.checked.append(label)
@@ -258,8 +258,7 @@ def test_a_forged_copy_of_a_real_request_learns_nothing() -> None:
 
 
 def test_a_repeat_after_a_restart_is_acked_without_running(tmp_path: Path) -> None:
-    store = Store(tmp_path / "p.db")
-    store.migrate()
+    store = open_test_store(tmp_path, "p.db")
     clock = FakeClock(datetime(2026, 11, 22, 9, tzinfo=UTC))
     runs: list[int] = []
 
@@ -279,8 +278,7 @@ def test_a_repeat_after_a_restart_is_acked_without_running(tmp_path: Path) -> No
 
 
 def test_a_failed_first_leaves_no_durable_key(tmp_path: Path) -> None:
-    store = Store(tmp_path / "p.db")
-    store.migrate()
+    store = open_test_store(tmp_path, "p.db")
     clock = FakeClock(datetime(2026, 11, 22, 9, tzinfo=UTC))
     statuses = iter([500, 200])
 

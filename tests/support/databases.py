@@ -3,9 +3,10 @@ fresh PostgreSQL database.
 
 `PENDULUM_TEST_POSTGRES=postgresql://admin:pw@host:5432/postgres` (a role that may CREATE
 DATABASE) turns the switch on: `fresh_database` then creates an empty database
-`pendulum_t_<random>` on that server and returns its URL, and the test's teardown drops it
-(`drop_test_databases`, an autouse fixture in tests/conftest.py). Tests that are about SQLite
-files themselves are marked `@pytest.mark.sqlite_only` and deselected when the switch is on.
+`pendulum_t_<random>` on that server and returns its URL; the test (or module, or session)
+that made it drops it when its fixtures are done (`drop_since`, autouse fixtures in
+tests/conftest.py). Tests that are about SQLite files themselves are marked
+`@pytest.mark.sqlite_only` and deselected when the switch is on.
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ SWITCH = "PENDULUM_TEST_POSTGRES"
 INTEGRITY_ERRORS: tuple[type[Exception], ...] = (sqlite3.IntegrityError, psycopg.IntegrityError)
 PREFIX = "pendulum_t_"
 
-_created: list[str] = []  # databases made since the last `drop_test_databases`
+_created: list[str] = []  # databases made and not yet dropped, oldest first
 _stores: list[Store] = []  # stores `open_test_store` opened, closed before the drop
+_apps: dict[Path, str] = {}  # an app's working directory → its database (`database_for`)
 
 
 def postgres_admin_url() -> str | None:
@@ -82,29 +84,38 @@ def track(store: Store) -> Store:
     return store
 
 
-def drop_test_databases() -> None:
-    """Close the tracked stores and drop every database created since the last call."""
-    while _stores:
+Mark = tuple[int, int]
+
+
+def mark() -> Mark:
+    """Where the lists of databases and stores stand (see `drop_since`)."""
+    return len(_created), len(_stores)
+
+
+def drop_since(start: Mark) -> None:
+    """Close the stores opened and drop the databases created since `start`: a test's, a
+    module's or the session's (tests/conftest.py), each when its fixtures are done."""
+    while len(_stores) > start[1]:
         _stores.pop().close()
-    if not _created:
+    dropped = _created[start[0] :]
+    del _created[start[0] :]
+    for workdir in [w for w, url in _apps.items() if url.rsplit("/", 1)[-1] in dropped]:
+        del _apps[workdir]
+    if not dropped:
         return
     with _admin_connection() as conn:
-        while _created:
-            conn.execute(f'DROP DATABASE IF EXISTS "{_created.pop()}" WITH (FORCE)')
+        for database in reversed(dropped):
+            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
-def database_for(workdir: Path) -> str:
-    """The app's database for `workdir`: `pendulum.db` in it, or (switch on) a PostgreSQL
-    database created the first time, the same one every time an app starts in `workdir`."""
+def database_for(workdir: Path) -> Path | str:
+    """The app's database for `workdir`: `pendulum.db` in it, or (switch on) the URL of a
+    PostgreSQL database created the first time, the same one every time an app starts there."""
     if not on_postgres():
-        return str(workdir / "pendulum.db")
-    remembered = workdir / "database-url"
-    if remembered.exists():
-        return remembered.read_text()
-    workdir.mkdir(parents=True, exist_ok=True)
-    location = fresh_database(workdir)
-    remembered.write_text(location)
-    return location
+        return workdir / "pendulum.db"
+    if workdir not in _apps:
+        _apps[workdir] = fresh_database(workdir)
+    return _apps[workdir]
 
 
 def query(location: str | Path, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:

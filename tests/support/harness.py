@@ -87,6 +87,10 @@ class AppProcess:
     clock_offset: float = field(default=0.0)
 
     @property
+    def workdir(self) -> Path:
+        return self.clock_path.parent
+
+    @property
     def db_path(self) -> Path:
         """The SQLite file (tests about the file itself are `sqlite_only`)."""
         assert not databases.on_postgres(), "db_path is SQLite's; use db_location"
@@ -149,7 +153,6 @@ def app_env(
     env.update(
         SLACK_BOT_TOKEN=emu.auth.bot_token,
         SLACK_API_URL=emu.api_url,
-        PENDULUM_DB=databases.database_for(workdir),
         PENDULUM_PORT=str(port),
         PENDULUM_CLOCK_FILE=str(workdir / "clock"),
         PENDULUM_TICK_SECONDS="0.2",
@@ -166,6 +169,8 @@ def app_env(
         env["SLACK_CLIENT_ID"] = emu.auth.client_id
         env["SLACK_CLIENT_SECRET"] = emu.auth.client_secret
     env.update(extra or {})
+    if "PENDULUM_DB" not in env:  # the test's own database, or this workdir's
+        env["PENDULUM_DB"] = str(databases.database_for(workdir))
     return env
 
 

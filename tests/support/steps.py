@@ -103,9 +103,10 @@ def _shape(db: Database, table: str) -> tuple[list[Column], dict[str, tuple[str,
         if kind == "c":
             checks.append(str(definition))
             continue
-        found = re.match(r"FOREIGN KEY \((\w+)\) REFERENCES (\w+)\((\w+)\)", str(definition))
+        found = re.match(r"FOREIGN KEY \(([^)]*)\) REFERENCES (\w+)\(([^)]*)\)", str(definition))
         if found:
-            fks[found.group(1)] = (found.group(2), found.group(3))
+            children, parents = (g.split(", ") for g in (found.group(1), found.group(3)))
+            fks.update({c: (found.group(2), k) for c, k in zip(children, parents, strict=True)})
     return columns, fks, " ".join(f"CHECK {c[len('CHECK ') :]}" for c in checks)
 
 
