@@ -34,9 +34,9 @@ READS = frozenset(
         "apps.connections.open",
     }
 )
-# bookkeeping that moves on its own (the scheduler's heartbeat) or only records that a request
-# was seen (the once-only guard itself)
-VOLATILE_TABLES = frozenset({"app_state", "processed_requests"})
+# bookkeeping that moves on its own (the scheduler's heartbeat, each replica's) or only records
+# that a request was seen (the once-only guard itself)
+VOLATILE_TABLES = frozenset({"app_state", "processed_requests", "replicas"})
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from blockkit.validate import message_problems
 from slack_emulator import Emulator, User
 from slack_emulator.models import Ephemeral, Message
+from tests.support.databases import after_a_kill
 from tests.support.harness import (
     ALICE,
     BOB,
@@ -277,7 +278,9 @@ def test_kill_during_a_fan_out_then_restart_one_dm_each(
     restarted = start_app(emu, app.workdir, clock_offset=app.clock_offset)
     try:
         emu.wait_for(
-            lambda: all(ours(emu, u) for u in users), timeout=20, message="a nudge for everyone"
+            lambda: all(ours(emu, u) for u in users),
+            timeout=after_a_kill(20),
+            message="a nudge for everyone",
         )
         quiet()
         for user in users:

@@ -21,7 +21,7 @@ import pytest
 from bench.workspace import add_users, sent_count, tally, user_ids
 from bench.workspace import seed_checkins as seed
 from slack_emulator import Emulator
-from tests.support.databases import database_for, query
+from tests.support.databases import after_a_kill, database_for, query
 from tests.support.harness import AppProcess, make_emulator, start_app
 
 RECIPIENTS = 500
@@ -41,13 +41,24 @@ def wait_all_sent(emu: Emulator, users: list[str], timeout: float) -> None:
     )
 
 
-def assert_exactly_one_each(emu: Emulator, app: AppProcess, users: list[str]) -> None:
+def assert_exactly_one_each(
+    emu: Emulator, app: AppProcess, users: list[str], *, killed: bool = False
+) -> None:
     time.sleep(1.0)  # anything still in flight lands (and would show up as a duplicate)
     result = tally(emu, users)
     assert result.lost == [], f"{len(result.lost)} manager(s) got nothing"
     assert result.duplicated == {}, f"duplicates: {result.duplicated}"
-    assert statuses(app.db_location)["sent"] >= len(users)  # plus nothing else left claimed
-    assert statuses(app.db_location)["claimed"] == 0
+
+    def recorded() -> bool:  # every send recorded, nothing else left claimed
+        now = statuses(app.db_location)
+        return now["sent"] >= len(users) and now["claimed"] == 0
+
+    emu.wait_for(
+        recorded,
+        timeout=after_a_kill(0) if killed else 0.1,
+        interval=0.5,
+        message=f"every send recorded: {dict(statuses(app.db_location))}",
+    )
 
 
 def test_500_recipients_under_429s_and_503s_each_get_exactly_one(tmp_path: Path) -> None:
@@ -101,8 +112,8 @@ def test_sigkill_in_the_middle_of_a_500_recipient_send_then_restart(tmp_path: Pa
 
         second = start_app(emu, workdir, extra_env=limits)
         try:
-            wait_all_sent(emu, users, timeout=90)
-            assert_exactly_one_each(emu, second, users)
+            wait_all_sent(emu, users, timeout=after_a_kill(90))
+            assert_exactly_one_each(emu, second, users, killed=True)
         finally:
             second.stop()
         # the messages Slack took before the kill were kept, not sent again
@@ -141,8 +152,8 @@ def test_sigkill_between_claim_and_record(tmp_path: Path, when: str) -> None:
         emu.clear_faults()
         second = start_app(emu, workdir, extra_env={"PENDULUM_DELIVERY_LIMITS": "post=40 reads=50"})
         try:
-            wait_all_sent(emu, users, timeout=60)
-            assert_exactly_one_each(emu, second, users)
+            wait_all_sent(emu, users, timeout=after_a_kill(60))
+            assert_exactly_one_each(emu, second, users, killed=True)
         finally:
             second.stop()
         emu.assert_no_problems()

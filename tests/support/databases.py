@@ -229,3 +229,16 @@ def dict_rows(store: Store, sql: str, params: Params = ()) -> list[dict[str, Any
     cursor = store.db.execute(sql, params)
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+# A process killed with SIGKILL leaves claimed deliveries behind. SQLite's one process
+# reconciles them as it starts again; on PostgreSQL the other replicas (or the restarted one,
+# under a new replica id) take them over once the dead one's lease has run out
+# (bot/delivery/replicas.py, PENDULUM_REPLICA_LEASE_SECONDS, 30 s by default).
+REPLICA_LEASE_SECONDS = 30.0
+
+
+def after_a_kill(seconds: float) -> float:
+    """How long to wait for work a killed process left behind: `seconds`, plus the lease on
+    PostgreSQL."""
+    return seconds + (REPLICA_LEASE_SECONDS + 10 if on_postgres() else 0)

@@ -14,7 +14,7 @@ from bot.store.admin import (
     table_names,
     workspace_scopes,
 )
-from bot.store.sql import Database
+from bot.store.sql import Database, SqliteDatabase
 from slack_emulator import Emulator
 from slack_emulator.delivery import Delivery
 from slack_emulator.models import Ephemeral, Message, View
@@ -198,15 +198,22 @@ def header(blocks: list[dict[str, Any]]) -> str:
     return str(blocks[0]["text"]["text"])
 
 
-def seed(store: Store, team: str, marker: str, rows: int = 2) -> dict[str, int]:
-    """Insert `rows` rows of workspace `team` into every table keyed by workspace. Text
-    columns carry `marker`; user columns hold SHARED_USER. Returns table → rows inserted."""
-    inserted: dict[str, int] = {}
-    with store.write() as db:
-        scoped = [s.table for s in workspace_scopes(db)]
-        for table in _parents_first(db, scoped):
-            inserted[table] = _seed_table(db, table, team, marker, rows)
+def seed(target: Store | Database, team: str, marker: str, rows: int = 2) -> dict[str, int]:
+    """Insert `rows` rows of workspace `team` into every table keyed by workspace, in one
+    transaction (a Store's) or on a connection (committed on SQLite). Text columns carry
+    `marker`; user columns hold SHARED_USER. Returns table → rows inserted."""
+    if isinstance(target, Store):
+        with target.write() as db:
+            return _seed(db, team, marker, rows)
+    inserted = _seed(target, team, marker, rows)
+    if isinstance(target, SqliteDatabase) and target.conn.in_transaction:
+        target.conn.commit()
     return inserted
+
+
+def _seed(db: Database, team: str, marker: str, rows: int) -> dict[str, int]:
+    scoped = [s.table for s in workspace_scopes(db)]
+    return {t: _seed_table(db, t, team, marker, rows) for t in _parents_first(db, scoped)}
 
 
 def _seed_table(db: Database, table: str, team: str, marker: str, rows: int) -> int:
@@ -254,9 +261,9 @@ def _seed_table(db: Database, table: str, team: str, marker: str, rows: int) -> 
     return count
 
 
-def dump(store: Store, team: str | None = None) -> dict[str, list[tuple[Any, ...]]]:
+def dump(target: Store | Database, team: str | None = None) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table (or of one workspace's scoped rows), sorted."""
-    db = store.db
+    db = target.db if isinstance(target, Store) else target
     out: dict[str, list[tuple[Any, ...]]] = {}
     scopes = {s.table: s for s in workspace_scopes(db)}
     for table in table_names(db):
