@@ -29,11 +29,13 @@ from tests.support.delivery_fakes import (
     Crash,
     FakeSlack,
     api_error,
+    dies,
     echo_composer,
     every_nth,
     make_engine,
     make_store,
     once,
+    recover,
 )
 
 WED = datetime(2026, 11, 11, 12, 0, tzinfo=UTC)
@@ -173,6 +175,7 @@ def test_pending_row_whose_window_closed_is_skipped_not_sent(store: Store) -> No
     engine = make_engine(store, slack, clock, composers={"tip": die})
     with pytest.raises(Crash):
         engine.tick()
+    dies(engine)
     assert list(statuses(store).values()) == ["pending"]
     clock.set(MON_9_BERLIN + timedelta(hours=13))
     engine2 = make_engine(store, slack, clock)
@@ -347,6 +350,7 @@ def crash_scenario(store: Store, *, posted: bool, target: str = "C_ENG") -> Fake
     engine = make_engine(store, slack, clock)
     with pytest.raises(Crash):
         engine.tick()
+    dies(engine)
     assert list(statuses(store).values()) == ["claimed"]
     return slack
 
@@ -361,7 +365,7 @@ def test_crash_after_slack_posted_is_found_in_history_and_not_resent(store: Stor
     slack = crash_scenario(store, posted=True)
     [original] = slack.posts("C_ENG")
     engine = restart(store, slack, timedelta(minutes=2))
-    assert engine.recover() == 1
+    assert recover(engine) == 1
     engine.tick()
     assert slack.posts("C_ENG") == [original]
     row = deliveries.get(store, f"{TEAM}:tip:C_ENG:2026-W47")
@@ -376,9 +380,9 @@ def test_crash_before_slack_posted_is_sent_once_on_restart(store: Store) -> None
     slack = crash_scenario(store, posted=False)
     assert slack.all_posts() == []
     engine = restart(store, slack, timedelta(minutes=2))
-    engine.recover()
+    recover(engine)
     engine.tick()
-    engine.recover()
+    recover(engine)
     assert len(slack.posts("C_ENG")) == 1
     assert set(statuses(store).values()) == {"sent"}
     engine.close()
@@ -387,7 +391,7 @@ def test_crash_before_slack_posted_is_sent_once_on_restart(store: Store) -> None
 def test_crash_on_a_dm_reads_the_dm_channel(store: Store) -> None:
     slack = crash_scenario(store, posted=True, target="U_EM")
     engine = restart(store, slack, timedelta(minutes=2))
-    engine.recover()
+    recover(engine)
     assert len(slack.posts("D_EM")) == 1
     assert slack.count("conversations.open") == 1
     assert set(statuses(store).values()) == {"sent"}
@@ -397,7 +401,7 @@ def test_crash_on_a_dm_reads_the_dm_channel(store: Store) -> None:
 def test_crash_recovered_after_the_window_is_skipped(store: Store) -> None:
     slack = crash_scenario(store, posted=False)
     engine = restart(store, slack, timedelta(days=3))
-    engine.recover()
+    recover(engine)
     assert slack.all_posts() == []
     assert set(statuses(store).values()) == {"skipped"}
     engine.close()
@@ -630,6 +634,7 @@ def test_large_dm_fan_out_runs_near_the_workspace_cap(
 def test_scheduler_runs_recovery_then_ticks(store: Store) -> None:
     slack = crash_scenario(store, posted=False)
     assert slack.clock is not None
+    slack.clock.advance(timedelta(minutes=2))  # the new process starts after the dead one's lease
     engine = make_engine(store, slack, slack.clock)
     scheduler = Scheduler(engine, interval_s=0.05)
     scheduler.start()
