@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from blockkit.validate import message_problems
 from slack_emulator import Emulator, User
 from slack_emulator.models import Ephemeral, Message
-from tests.support.databases import after_a_kill
+from tests.support.databases import RESTART_ENV, after_a_kill
 from tests.support.harness import (
     ALICE,
     BOB,
@@ -275,7 +275,7 @@ def test_kill_during_a_fan_out_then_restart_one_dm_each(
     delivered = sum(len(ours(emu, u)) for u in users)
     assert delivered < len(users), "the fan-out finished before the kill"
 
-    restarted = start_app(emu, app.workdir, clock_offset=app.clock_offset)
+    restarted = start_app(emu, app.workdir, clock_offset=app.clock_offset, extra_env=RESTART_ENV)
     try:
         emu.wait_for(
             lambda: all(ours(emu, u) for u in users),

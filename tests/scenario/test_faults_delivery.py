@@ -21,7 +21,7 @@ import pytest
 from bench.workspace import add_users, sent_count, tally, user_ids
 from bench.workspace import seed_checkins as seed
 from slack_emulator import Emulator
-from tests.support.databases import after_a_kill, database_for, query
+from tests.support.databases import RESTART_ENV, after_a_kill, database_for, query
 from tests.support.harness import AppProcess, make_emulator, start_app
 
 RECIPIENTS = 500
@@ -110,7 +110,7 @@ def test_sigkill_in_the_middle_of_a_500_recipient_send_then_restart(tmp_path: Pa
         assert delivered_at_kill < RECIPIENTS
         print(f"at the kill: {delivered_at_kill} delivered, ledger {dict(at_kill)}")
 
-        second = start_app(emu, workdir, extra_env=limits)
+        second = start_app(emu, workdir, extra_env={**limits, **RESTART_ENV})
         try:
             wait_all_sent(emu, users, timeout=after_a_kill(90))
             assert_exactly_one_each(emu, second, users, killed=True)
@@ -150,7 +150,8 @@ def test_sigkill_between_claim_and_record(tmp_path: Path, when: str) -> None:
         at_kill = statuses(database_for(workdir))
         print(f"at the kill ({when}): ledger {dict(at_kill)}")
         emu.clear_faults()
-        second = start_app(emu, workdir, extra_env={"PENDULUM_DELIVERY_LIMITS": "post=40 reads=50"})
+        restart = {"PENDULUM_DELIVERY_LIMITS": "post=40 reads=50", **RESTART_ENV}
+        second = start_app(emu, workdir, extra_env=restart)
         try:
             wait_all_sent(emu, users, timeout=after_a_kill(60))
             assert_exactly_one_each(emu, second, users, killed=True)
