@@ -52,7 +52,9 @@ def start_pendulum(
     emu: Emulator, workdir: Path, mode: Mode, extra_env: dict[str, str] | None = None
 ) -> Running:
     began = time.monotonic()
-    env = {**PRODUCTION_ENV, **(extra_env or {})}
+    # the SQLite file the benchmark seeded, whatever the tests' PENDULUM_TEST_POSTGRES says
+    # (the replicas benchmark names its PostgreSQL database in `extra_env`)
+    env = {**PRODUCTION_ENV, "PENDULUM_DB": str(workdir / "pendulum.db"), **(extra_env or {})}
     app = start_app(emu, workdir, mode=mode, extra_env=env, timeout=120)
     return Running("Pendulum", mode, app.proc.pid, time.monotonic() - began, app=app)
 

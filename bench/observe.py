@@ -8,9 +8,14 @@ import hashlib
 import sqlite3
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from bot.store import Store
+from bot.store.location import PostgresLocation, parse_location
+from bot.store.sql import quote
 from slack_emulator import Emulator
 
 READS = frozenset(
@@ -29,9 +34,9 @@ READS = frozenset(
         "apps.connections.open",
     }
 )
-# bookkeeping that moves on its own (the scheduler's heartbeat) or only records that a request
-# was seen (the once-only guard itself)
-VOLATILE_TABLES = frozenset({"app_state", "processed_requests"})
+# bookkeeping that moves on its own (the scheduler's heartbeat, each replica's) or only records
+# that a request was seen (the once-only guard itself)
+VOLATILE_TABLES = frozenset({"app_state", "processed_requests", "replicas"})
 
 
 @dataclass(frozen=True)
@@ -53,10 +58,31 @@ class Snapshot:
         return found
 
 
-def database_digest(db_path: Path) -> str:
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=10)
+def database_digest(location: str | Path) -> str:
+    """A digest of every table's rows; `location` is PENDULUM_DB (a SQLite path, read
+    without creating or changing the file, or a PostgreSQL URL)."""
+    digest = hashlib.sha256()
+    for table, rows in _tables(location):
+        if table in VOLATILE_TABLES:
+            continue
+        ordered = sorted(repr(tuple(r)) for r in rows)
+        digest.update(f"{table}:{len(ordered)}:{''.join(ordered)}".encode())
+    return digest.hexdigest()
+
+
+def _tables(location: str | Path) -> Iterator[tuple[str, list[Any]]]:
+    where = parse_location(location)
+    if isinstance(where, PostgresLocation):
+        store = Store(where)
+        try:
+            for table in store.db.table_names():
+                if not table.startswith("_sqlite_"):
+                    yield table, store.db.execute(f"SELECT * FROM {quote(table)}").fetchall()
+        finally:
+            store.close()
+        return
+    conn = sqlite3.connect(f"file:{where.path}?mode=ro", uri=True, timeout=10)
     try:
-        digest = hashlib.sha256()
         tables = [
             r[0]
             for r in conn.execute(
@@ -65,23 +91,21 @@ def database_digest(db_path: Path) -> str:
             )
         ]
         for table in tables:
-            if table in VOLATILE_TABLES:
-                continue
-            rows = sorted(repr(r) for r in conn.execute(f'SELECT * FROM "{table}"'))
-            digest.update(f"{table}:{len(rows)}:{''.join(rows)}".encode())
-        return digest.hexdigest()
+            yield table, conn.execute(f"SELECT * FROM {quote(table)}").fetchall()
     finally:
         conn.close()
 
 
-def snapshot(emu: Emulator, db_path: Path) -> Snapshot:
+def snapshot(emu: Emulator, db_path: str | Path) -> Snapshot:
     writes = Counter(c.method for c in emu.calls if c.method not in READS)
     return Snapshot(
         tuple(sorted(writes.items())), len(emu.response_posts), database_digest(db_path)
     )
 
 
-def settle(emu: Emulator, db_path: Path, quiet: float = 0.4, timeout: float = 15.0) -> Snapshot:
+def settle(
+    emu: Emulator, db_path: str | Path, quiet: float = 0.4, timeout: float = 15.0
+) -> Snapshot:
     """Wait until the app has stopped doing things (its deferred work runs on a worker)."""
     deadline = time.monotonic() + timeout
     last = snapshot(emu, db_path)

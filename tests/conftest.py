@@ -9,6 +9,8 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from slack_emulator import Emulator
+from tests.support import databases
+from tests.support.databases import fresh_database, on_postgres
 from tests.support.harness import AppProcess, make_emulator, start_app
 
 pytest_plugins = ["tests.support.pg_marker"]  # deselects `postgres` tests without a server
@@ -21,6 +23,47 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.load_profile("pendulum")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With PENDULUM_TEST_POSTGRES set, tests about SQLite files are deselected (not skipped:
+    they do not apply, and a skip would hide a real one)."""
+    if not on_postgres():
+        return
+    kept = [item for item in items if item.get_closest_marker("sqlite_only") is None]
+    if len(kept) < len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+        items[:] = kept
+
+
+# PostgreSQL databases are dropped when the fixtures that made them are done: a test's after
+# its app stopped, a module-scoped app's at the end of the module
+@pytest.fixture(autouse=True, scope="session")
+def _databases_of_the_session() -> Iterator[None]:
+    start = databases.mark()
+    yield
+    databases.drop_since(start)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _databases_of_the_module() -> Iterator[None]:
+    start = databases.mark()
+    yield
+    databases.drop_since(start)
+
+
+@pytest.fixture(autouse=True)
+def _databases_of_the_test() -> Iterator[None]:
+    start = databases.mark()
+    yield
+    databases.drop_since(start)
+
+
+@pytest.fixture
+def db_location(tmp_path: Path) -> str:
+    """A fresh, empty database for this test: a SQLite path, or a PostgreSQL URL with
+    PENDULUM_TEST_POSTGRES set (tests/support/databases.py)."""
+    return fresh_database(tmp_path)
 
 
 @pytest.fixture

@@ -21,7 +21,6 @@ by Bolt as usual.
 from __future__ import annotations
 
 import logging
-import sqlite3
 import threading
 import time
 from collections import OrderedDict
@@ -36,6 +35,7 @@ from slack_sdk.signature import SignatureVerifier
 from bot.clock import Clock
 from bot.store import requests as request_keys
 from bot.store.db import Store
+from bot.store.sql import DATABASE_ERRORS
 
 log = logging.getLogger("pendulum.redelivery")
 
@@ -81,14 +81,14 @@ class DurableKeys:
         try:
             now = self.clock.now()
             return request_keys.first_time(self.store, team_id, DURABLE_PREFIX + key, now)
-        except sqlite3.Error as exc:
+        except DATABASE_ERRORS as exc:
             log.warning("request key not recorded (%s): only memory guards it", exc)
             return True
 
     def forget(self, key: str) -> None:
         try:
             request_keys.forget(self.store, DURABLE_PREFIX + key)
-        except sqlite3.Error as exc:
+        except DATABASE_ERRORS as exc:
             log.warning("request key not dropped after a failure (%s)", exc)
 
 

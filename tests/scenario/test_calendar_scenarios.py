@@ -11,7 +11,6 @@ hold the address. Bad feeds give the reason in the modal, with the form back to 
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -22,9 +21,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from blockkit.validate import message_problems, view_problems
+from bot.store.sql import quote
 from slack_emulator import Emulator
 from slack_emulator.models import View
 from tests.support.calendar_feeds import FeedServer, feed_server
+from tests.support.databases import on_postgres, table_names
 from tests.support.harness import BOB, TEAM, AppProcess, console_script
 
 FEED_SECRET = "s3cr3t-private-token-0123456789"
@@ -37,11 +38,7 @@ def feeds() -> Iterator[FeedServer]:
 
 
 def query(app: AppProcess, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    conn = sqlite3.connect(app.db_path, timeout=5)
-    try:
-        return list(conn.execute(sql, params).fetchall())
-    finally:
-        conn.close()
+    return app.query(sql, params)
 
 
 def text_of(item: Any) -> str:
@@ -117,7 +114,13 @@ def said_privately(emu: Emulator, user: str, needle: str) -> Any:
 
 
 def raw_database(app: AppProcess) -> bytes:
-    """Every byte of the database, its WAL included (deleted rows may linger in either)."""
+    """Every byte of the database, its WAL included (deleted rows may linger in either), once
+    SQLite has checkpointed the WAL (as it does on its own). PostgreSQL's files are the
+    server's: there, every row of every table."""
+    if on_postgres():
+        rows = [app.query(f"SELECT * FROM {quote(t)}") for t in table_names(app.db_location)]
+        return repr(rows).encode()
+    query(app, "PRAGMA wal_checkpoint(TRUNCATE)")
     data = b""
     for suffix in ("", "-wal"):
         path = Path(str(app.db_path) + suffix)
@@ -285,7 +288,6 @@ def test_forget_me_removes_the_feed_from_the_database_file(
     assert query(app, "SELECT count(*) FROM calendar_weeks") == [(0,)]
     # deleted rows are overwritten (secure_delete), not left in free pages; once the WAL is
     # checkpointed (as SQLite does on its own), no byte of the address is left in the files
-    query(app, "PRAGMA wal_checkpoint(TRUNCATE)")
     assert FEED_SECRET.encode() not in raw_database(app)
     assert FEED_SECRET not in app.logs()
 
@@ -296,7 +298,7 @@ def test_the_operator_export_never_holds_the_feed(
     connect(emu, feeds)
     out = subprocess.run(
         [*console_script(), "export"],
-        env={"PENDULUM_DB": str(app.db_path), "PATH": "/usr/bin:/bin"},
+        env={"PENDULUM_DB": app.db_location, "PATH": "/usr/bin:/bin"},
         capture_output=True,
         timeout=60,
         check=True,
@@ -322,7 +324,6 @@ def test_with_a_key_the_address_is_encrypted_at_rest(
         connect(emu, feeds)
         ((stored,),) = query(app, "SELECT feed FROM calendars")
         assert stored.startswith("fernet:")
-        query(app, "PRAGMA wal_checkpoint(TRUNCATE)")
         assert FEED_SECRET.encode() not in raw_database(app)
         assert b"Weekly sync" not in raw_database(app)  # the events are sealed too
         assert key not in app.logs()

@@ -7,12 +7,12 @@ row stored → the follow-up DM → App Home published; and `forget me` leaves n
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 
 from blockkit.validate import message_problems, view_problems
 from slack_emulator import Emulator
 from slack_emulator.models import Message
+from tests.support.databases import table_names
 from tests.support.harness import ALICE, BOB, TEAM, AppProcess
 from tests.support.steps import enrol, move_clock_to, query, text_of, wait_dm, wait_ephemeral
 
@@ -90,15 +90,10 @@ def test_forget_me_end_to_end(emu: Emulator, app: AppProcess) -> None:
         message="the deletion confirmation",
     )
 
-    conn = sqlite3.connect(app.db_path, timeout=5)
-    try:
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        left = []
-        for table in tables:
-            for row in conn.execute(f'SELECT * FROM "{table}"'):
-                if any(ALICE in str(v) for v in row if v is not None):
-                    left.append((table, row))
-        assert left == []
-    finally:
-        conn.close()
+    left = []
+    for table in table_names(app.db_location):
+        for row in app.query(f'SELECT * FROM "{table}"'):
+            if any(ALICE in str(v) for v in row if v is not None):
+                left.append((table, row))
+    assert left == []
     assert query(app, "SELECT count(*) FROM schedules WHERE owner_user_id = ?", (BOB,)) == [(1,)]

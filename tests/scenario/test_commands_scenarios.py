@@ -5,7 +5,6 @@ save → reading DM), the checklist walk-through and the "Critical path?" messag
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
@@ -62,11 +61,7 @@ def bot(live: tuple[Emulator, AppProcess]) -> AppProcess:
 
 
 def assessments(bot: AppProcess) -> list[tuple[Any, ...]]:
-    conn = sqlite3.connect(bot.db_path)
-    try:
-        return conn.execute("SELECT team_id, user_id, role, goal FROM assessments").fetchall()
-    finally:
-        conn.close()
+    return bot.query("SELECT team_id, user_id, role, goal FROM assessments")
 
 
 # -- every grammar row ----------------------------------------------------------------------

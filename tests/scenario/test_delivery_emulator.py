@@ -22,6 +22,7 @@ from bot.store import schedules as sch
 from bot.store.db import Store
 from slack_emulator.emulator import Emulator
 from slack_emulator.models import Channel, User
+from tests.support.databases import track
 from tests.support.delivery_fakes import Crash, echo_composer, fake_sleep, make_store
 
 TEAM = "T0PENDULUM"
@@ -146,7 +147,7 @@ def test_crash_between_claim_and_record_recovers_exactly_once(
     doomed.close()
     assert "claimed" in dict(store.db.execute("SELECT key, status FROM deliveries")).values()
     clock.advance(timedelta(minutes=3))
-    restarted = engine_for(Store(store.path), emu, clock)
+    restarted = engine_for(track(Store(store.location)), emu, clock)
     restarted.recover()
     restarted.tick()
     assert ours(emu, "U0EM000") == [f"{TEAM}:checkin:U0EM000:2026-W47"]

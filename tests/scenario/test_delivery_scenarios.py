@@ -15,7 +15,6 @@ tests/unit/test_nudge_dst.py.
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,6 +24,7 @@ from zoneinfo import ZoneInfo
 from blockkit.validate import message_problems
 from slack_emulator import Emulator, User
 from slack_emulator.models import Ephemeral, Message
+from tests.support.databases import RESTART_ENV, after_a_kill
 from tests.support.harness import (
     ALICE,
     BOB,
@@ -36,11 +36,7 @@ from tests.support.harness import (
 
 
 def query(app: AppProcess, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    conn = sqlite3.connect(app.db_path, timeout=5)
-    try:
-        return list(conn.execute(sql, params).fetchall())
-    finally:
-        conn.close()
+    return app.query(sql, params)
 
 
 def move_clock_to(app: AppProcess, instant: datetime) -> None:
@@ -200,14 +196,11 @@ def test_focus_blocks_monday_nudge_and_milestones(emu: Emulator, app: AppProcess
     # work. By now he has passed two years of managing and three years away from hands-on.
     ((team_id,),) = query(app, "SELECT DISTINCT team_id FROM schedules")
     assessed = datetime.now(UTC) - timedelta(days=200)
-    conn = sqlite3.connect(app.db_path, timeout=5)
-    with conn:
-        conn.execute(
-            "INSERT INTO assessments (team_id, user_id, role, years_engineering, years_managing,"
-            " months_since_hands_on, goal, created_at) VALUES (?, ?, 'em', 8, 1.5, 30, 'stay', ?)",
-            (team_id, BOB, assessed.isoformat()),
-        )
-    conn.close()
+    app.execute(
+        "INSERT INTO assessments (team_id, user_id, role, years_engineering, years_managing,"
+        " months_since_hands_on, goal, created_at) VALUES (?, ?, 'em', 8, 1.5, 30, 'stay', ?)",
+        (team_id, BOB, assessed.isoformat()),
+    )
     emu.slash_command(BOB, TEAM, "nudge on")
     said_privately(emu, BOB, "one-time note when you pass a milestone")
     ((monday_text,),) = query(app, "SELECT next_due_at FROM schedules WHERE kind = 'nudge'")
@@ -282,10 +275,12 @@ def test_kill_during_a_fan_out_then_restart_one_dm_each(
     delivered = sum(len(ours(emu, u)) for u in users)
     assert delivered < len(users), "the fan-out finished before the kill"
 
-    restarted = start_app(emu, app.db_path.parent, clock_offset=app.clock_offset)
+    restarted = start_app(emu, app.workdir, clock_offset=app.clock_offset, extra_env=RESTART_ENV)
     try:
         emu.wait_for(
-            lambda: all(ours(emu, u) for u in users), timeout=20, message="a nudge for everyone"
+            lambda: all(ours(emu, u) for u in users),
+            timeout=after_a_kill(20),
+            message="a nudge for everyone",
         )
         quiet()
         for user in users:

@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from blockkit.validate import message_problems
 from slack_emulator import Emulator
 from tests.support.harness import ALICE, TEAM, AppProcess
 
 
 def handled_events(app: AppProcess) -> int:
-    conn = sqlite3.connect(app.db_path)
-    try:
-        query = "SELECT COUNT(*) FROM processed_requests WHERE key LIKE 'event:%'"
-        count: int = conn.execute(query).fetchone()[0]
-        return count
-    finally:
-        conn.close()
+    ((count,),) = app.query("SELECT COUNT(*) FROM processed_requests WHERE key LIKE 'event:%'")
+    return int(count)
 
 
 def hints(emu: Emulator) -> list[object]:

@@ -1,5 +1,6 @@
-"""Fault: another process locks the database for 10 seconds (an operator's `sqlite3` shell in
-a long transaction, a backup tool). The real app runs as a subprocess against the emulator.
+"""Fault: another process locks the database for 10 seconds (an operator's `sqlite3` or
+`psql` shell in a long transaction, a backup tool). The real app runs as a subprocess against
+the emulator.
 
 While the lock is held every request is still acked within Slack's 3 seconds, with its answer
 or a friendly "try again"; nothing is lost (check-ins that fall due during the lock go out
@@ -9,7 +10,6 @@ afterwards, exactly once); and once the lock is gone the app works again by itse
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 import sys
 import time
@@ -21,8 +21,11 @@ from pathlib import Path
 import pytest
 
 from bench.workspace import add_users, seed_checkins, tally, user_ids
+from bot.store.location import is_postgres_url
+from bot.store.postgres import NAMESPACE, WRITE_LOCK
 from slack_emulator import Emulator
 from slack_emulator.delivery import Delivery
+from tests.support.databases import database_for
 from tests.support.harness import ALICE, BOB, TEAM, AppProcess, make_emulator, start_app
 
 LOCK_SECONDS = 120.0  # at most; the lock is released as soon as the test is done with it
@@ -36,13 +39,26 @@ select.select([sys.stdin], [], [], float(sys.argv[2]))  # until told, however bu
 conn.execute("COMMIT")
 print("released", flush=True)
 """
+# PostgreSQL: a transaction holding the store's write lock (what every write queues on) and
+# every table's rows (a `LOCK TABLE` in an operator's psql session)
+POSTGRES_HOLDER = f"""
+import select, sys
+import psycopg
+with psycopg.connect(sys.argv[1]) as conn:
+    conn.execute("SELECT pg_advisory_xact_lock({NAMESPACE}, {WRITE_LOCK})")
+    conn.execute("LOCK TABLE schedules, checkins, deliveries IN EXCLUSIVE MODE")
+    print("locked", flush=True)
+    select.select([sys.stdin], [], [], float(sys.argv[2]))
+print("released", flush=True)
+"""
 
 
 @contextmanager
-def database_locked(db_path: Path, seconds: float) -> Iterator[subprocess.Popen[str]]:
+def database_locked(location: str, seconds: float) -> Iterator[subprocess.Popen[str]]:
     """Another process holds the write lock while this block runs (at most `seconds`)."""
+    script = POSTGRES_HOLDER if is_postgres_url(location) else HOLDER
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, str(db_path), str(seconds)],
+        [sys.executable, "-c", script, location, str(seconds)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -66,11 +82,7 @@ CHECKIN_ANSWERS = {
 
 
 def query(app: AppProcess, sql: str) -> list[tuple[object, ...]]:
-    conn = sqlite3.connect(app.db_path, timeout=20)
-    try:
-        return list(conn.execute(sql).fetchall())
-    finally:
-        conn.close()
+    return app.query(sql)
 
 
 def answer_text(emu: Emulator, delivery: Delivery, user: str, since: float) -> str:
@@ -98,7 +110,7 @@ def test_a_database_locked_for_10s_by_another_process(tmp_path: Path, crowd: lis
     with make_emulator() as emu:
         add_users(emu, crowd)
         # 30 check-ins due next week: the clock jumps there while the lock is held
-        seed_checkins(workdir / "pendulum.db", crowd, now=None)
+        seed_checkins(database_for(workdir), crowd, now=None)
         app = start_app(emu, workdir)
         try:
             # last week's check-ins (due a minute ago) go out first, as a baseline
@@ -124,7 +136,7 @@ def test_a_database_locked_for_10s_by_another_process(tmp_path: Path, crowd: lis
                 (ALICE, "privacy"),
             ]
             answered: list[tuple[str, str, Delivery, float]] = []
-            with database_locked(app.db_path, LOCK_SECONDS) as holder:
+            with database_locked(app.db_location, LOCK_SECONDS) as holder:
                 app.advance_clock(7 * 24 * 3600)  # next week's check-ins fall due now
                 for user, text in requests:
                     since = time.time()

@@ -12,7 +12,6 @@ the minutes Slack's real limits would take; its retry and reconciliation logic i
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections import Counter
 from pathlib import Path
@@ -22,19 +21,15 @@ import pytest
 from bench.workspace import add_users, sent_count, tally, user_ids
 from bench.workspace import seed_checkins as seed
 from slack_emulator import Emulator
+from tests.support.databases import RESTART_ENV, after_a_kill, database_for, query
 from tests.support.harness import AppProcess, make_emulator, start_app
 
 RECIPIENTS = 500
 
 
-def statuses(db_path: Path) -> Counter[str]:
-    conn = sqlite3.connect(db_path, timeout=10)
-    try:
-        return Counter(
-            dict(conn.execute("SELECT status, count(*) FROM deliveries GROUP BY status").fetchall())
-        )
-    finally:
-        conn.close()
+def statuses(location: str | Path) -> Counter[str]:
+    rows = query(location, "SELECT status, count(*) FROM deliveries GROUP BY status")
+    return Counter({str(status): int(n) for status, n in rows})
 
 
 def wait_all_sent(emu: Emulator, users: list[str], timeout: float) -> None:
@@ -46,20 +41,31 @@ def wait_all_sent(emu: Emulator, users: list[str], timeout: float) -> None:
     )
 
 
-def assert_exactly_one_each(emu: Emulator, app: AppProcess, users: list[str]) -> None:
+def assert_exactly_one_each(
+    emu: Emulator, app: AppProcess, users: list[str], *, killed: bool = False
+) -> None:
     time.sleep(1.0)  # anything still in flight lands (and would show up as a duplicate)
     result = tally(emu, users)
     assert result.lost == [], f"{len(result.lost)} manager(s) got nothing"
     assert result.duplicated == {}, f"duplicates: {result.duplicated}"
-    assert statuses(app.db_path)["sent"] >= len(users)  # plus nothing else left claimed
-    assert statuses(app.db_path)["claimed"] == 0
+
+    def recorded() -> bool:  # every send recorded, nothing else left claimed
+        now = statuses(app.db_location)
+        return now["sent"] >= len(users) and now["claimed"] == 0
+
+    emu.wait_for(
+        recorded,
+        timeout=after_a_kill(0) if killed else 0.1,
+        interval=0.5,
+        message=f"every send recorded: {dict(statuses(app.db_location))}",
+    )
 
 
 def test_500_recipients_under_429s_and_503s_each_get_exactly_one(tmp_path: Path) -> None:
     users = user_ids(RECIPIENTS)
     with make_emulator() as emu:
         add_users(emu, users)
-        seed(tmp_path / "app" / "pendulum.db", users)
+        seed(database_for(tmp_path / "app"), users)
         emu.faults("chat.postMessage", p429=0.3, p503=0.1, retry_after=1, seed=20261122)
         app = start_app(
             emu,
@@ -87,7 +93,7 @@ def test_sigkill_in_the_middle_of_a_500_recipient_send_then_restart(tmp_path: Pa
     limits = {"PENDULUM_DELIVERY_LIMITS": "post=60 workers=8"}
     with make_emulator() as emu:
         add_users(emu, users)
-        seed(workdir / "pendulum.db", users)
+        seed(database_for(workdir), users)
         first = start_app(emu, workdir, extra_env=limits)
         try:
             emu.wait_for(
@@ -98,16 +104,16 @@ def test_sigkill_in_the_middle_of_a_500_recipient_send_then_restart(tmp_path: Pa
             )
         finally:
             first.kill()  # SIGKILL: no shutdown, claims and sends in flight are cut off
-        at_kill = statuses(first.db_path)
+        at_kill = statuses(first.db_location)
         delivered_at_kill = sent_count(emu, users)
         assert at_kill["pending"] > 0, f"the kill came too late to test anything: {at_kill}"
         assert delivered_at_kill < RECIPIENTS
         print(f"at the kill: {delivered_at_kill} delivered, ledger {dict(at_kill)}")
 
-        second = start_app(emu, workdir, extra_env=limits)
+        second = start_app(emu, workdir, extra_env={**limits, **RESTART_ENV})
         try:
-            wait_all_sent(emu, users, timeout=90)
-            assert_exactly_one_each(emu, second, users)
+            wait_all_sent(emu, users, timeout=after_a_kill(90))
+            assert_exactly_one_each(emu, second, users, killed=True)
         finally:
             second.stop()
         # the messages Slack took before the kill were kept, not sent again
@@ -125,7 +131,7 @@ def test_sigkill_between_claim_and_record(tmp_path: Path, when: str) -> None:
     workdir = tmp_path / "app"
     with make_emulator() as emu:
         add_users(emu, users)
-        seed(workdir / "pendulum.db", users)
+        seed(database_for(workdir), users)
         if when == "claimed":
             # every post fails as a 503 that did nothing: rows stay claimed, then the kill
             emu.faults("chat.postMessage", p503=1.0, retry_after=1)
@@ -135,19 +141,20 @@ def test_sigkill_between_claim_and_record(tmp_path: Path, when: str) -> None:
         first = start_app(emu, workdir, extra_env={"PENDULUM_DELIVERY_LIMITS": "workers=8"})
         try:
             emu.wait_for(
-                lambda: statuses(workdir / "pendulum.db")["claimed"] >= 4,
+                lambda: statuses(database_for(workdir))["claimed"] >= 4,
                 timeout=20,
                 message="claims in flight",
             )
         finally:
             first.kill()
-        at_kill = statuses(workdir / "pendulum.db")
+        at_kill = statuses(database_for(workdir))
         print(f"at the kill ({when}): ledger {dict(at_kill)}")
         emu.clear_faults()
-        second = start_app(emu, workdir, extra_env={"PENDULUM_DELIVERY_LIMITS": "post=40 reads=50"})
+        restart = {"PENDULUM_DELIVERY_LIMITS": "post=40 reads=50", **RESTART_ENV}
+        second = start_app(emu, workdir, extra_env=restart)
         try:
-            wait_all_sent(emu, users, timeout=60)
-            assert_exactly_one_each(emu, second, users)
+            wait_all_sent(emu, users, timeout=after_a_kill(60))
+            assert_exactly_one_each(emu, second, users, killed=True)
         finally:
             second.stop()
         emu.assert_no_problems()

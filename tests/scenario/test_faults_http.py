@@ -188,11 +188,11 @@ def test_forged_replayed_and_malformed_requests_do_nothing(
     live: tuple[Emulator, AppProcess],
 ) -> None:
     emu, app = live
-    before = settle(emu, app.db_path)
+    before = settle(emu, app.db_location)
     answers = {}
     for name, body, headers, _ in cases(emu.auth.signing_secret):
         answers[name] = post(app, body, headers)
-    after = settle(emu, app.db_path)
+    after = settle(emu, app.db_location)
     expected = {name: status for name, _, _, status in cases(emu.auth.signing_secret)}
     assert answers == expected
     assert before.differences(after) == []
@@ -202,13 +202,13 @@ def test_forged_replayed_and_malformed_requests_do_nothing(
 def test_oversized_body_is_refused(live: tuple[Emulator, AppProcess]) -> None:
     emu, app = live
     body = command_body("checkin on " + "x" * (6 * 1024 * 1024))
-    before = settle(emu, app.db_path)
+    before = settle(emu, app.db_location)
     try:
         status = post(app, body, headers_for(emu.auth.signing_secret, body))
     except (ConnectionError, http.client.HTTPException):
         status = 413  # waitress may close the connection while the body is still coming
     assert status in (401, 413)
-    assert before.differences(settle(emu, app.db_path)) == []
+    assert before.differences(settle(emu, app.db_location)) == []
 
 
 def test_a_command_mentioning_payload_is_not_lost(live: tuple[Emulator, AppProcess]) -> None:

@@ -9,6 +9,7 @@ do to Slack is.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -16,18 +17,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
+import psycopg
 import pytest
 from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
 
 from bench.observe import settle
 from bot.clock import FakeClock
+from bot.slack import redelivery
 from bot.slack.redelivery import DurableKeys, Redeliveries, request_key
-from bot.store import Store
 from slack_emulator import Emulator
 from slack_emulator.delivery import Delivery
 from slack_emulator.models import Ephemeral, Message, View
 from slack_emulator.signing import signed_headers
+from tests.support.databases import open_test_store
 from tests.support.harness import ALICE, BOB, TEAM, AppProcess, make_emulator, start_app
 
 CHECKIN_ANSWERS = {
@@ -70,12 +73,12 @@ class Twice:
         first = act()
         assert first is not None, label
         assert first.acked and first.ok, f"{label}: first delivery not acked in time"
-        before = settle(self.emu, self.app.db_path)
+        before = settle(self.emu, self.app.db_location)
         again = self.emu.redeliver(first)
         assert again.acked and again.ok, f"{label}: the retry was not acked in time"
         if first.ack and again.ack is not None:
             assert again.ack == first.ack, f"{label}: the retry got a different answer"
-        after = settle(self.emu, self.app.db_path)
+        after = settle(self.emu, self.app.db_location)
         changes = before.differences(after)
         assert not changes, f"{label}: the retry did it again: {changes}"
         self.checked.append(label)
@@ -258,8 +261,7 @@ def test_a_forged_copy_of_a_real_request_learns_nothing() -> None:
 
 
 def test_a_repeat_after_a_restart_is_acked_without_running(tmp_path: Path) -> None:
-    store = Store(tmp_path / "p.db")
-    store.migrate()
+    store = open_test_store(tmp_path, "p.db")
     clock = FakeClock(datetime(2026, 11, 22, 9, tzinfo=UTC))
     runs: list[int] = []
 
@@ -279,8 +281,7 @@ def test_a_repeat_after_a_restart_is_acked_without_running(tmp_path: Path) -> No
 
 
 def test_a_failed_first_leaves_no_durable_key(tmp_path: Path) -> None:
-    store = Store(tmp_path / "p.db")
-    store.migrate()
+    store = open_test_store(tmp_path, "p.db")
     clock = FakeClock(datetime(2026, 11, 22, 9, tzinfo=UTC))
     statuses = iter([500, 200])
 
@@ -297,3 +298,36 @@ def test_a_failed_first_leaves_no_durable_key(tmp_path: Path) -> None:
         == 200
     )
     store.close()
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        sqlite3.OperationalError("database is locked"),
+        psycopg.errors.LockNotAvailable("canceling statement due to lock timeout"),
+    ],
+    ids=["sqlite", "postgresql"],
+)
+def test_a_key_the_database_cannot_take_leaves_the_guard_to_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: Exception
+) -> None:
+    """Either backend's "busy" (SQLite's lock, PostgreSQL's lock timeout) must not fail the
+    request: Slack would see no ack. Memory still guards the retries."""
+    store = open_test_store(tmp_path, "p.db")
+    clock = FakeClock(datetime(2026, 11, 22, 9, tzinfo=UTC))
+
+    def busy(*args: object) -> bool:
+        raise error
+
+    monkeypatch.setattr(redelivery.request_keys, "first_time", busy)
+    guard = Redeliveries(None, durable=DurableKeys(store, clock))
+    body = {"command": "/pendulum", "trigger_id": "4.2", "text": "help", "team_id": "T1"}
+    runs: list[int] = []
+
+    def dispatch(req: BoltRequest) -> BoltResponse:
+        runs.append(1)
+        return BoltResponse(status=200, body="help")
+
+    assert guard.around(_request(body), dispatch).body == "help"
+    assert guard.around(_request(body), dispatch).status == 200  # the retry: acked, not run
+    assert runs == [1]

@@ -146,7 +146,7 @@ def test_a_flood_of_commands_makes_a_bounded_number_of_slack_calls(
     )
     assert bob.ok
 
-    settle(emu, app.db_path)  # every allowed request has finished its work
+    settle(emu, app.db_location)  # every allowed request has finished its work
     limit = Limits().commands.count
     for method in ("users.info", "views.publish"):  # Alice's allowed ones, and Bob's
         assert len(emu.calls_to(method)) <= limit + 2, method

@@ -4,7 +4,6 @@ errors and a clean stop."""
 from __future__ import annotations
 
 import signal
-import sqlite3
 import subprocess
 from pathlib import Path
 from typing import Literal
@@ -12,7 +11,9 @@ from typing import Literal
 import pytest
 
 from blockkit.validate import message_problems
+from bot.store.location import parse_location
 from slack_emulator import Emulator
+from tests.support.databases import table_names
 from tests.support.harness import (
     ALICE,
     TEAM,
@@ -39,7 +40,11 @@ def test_socket_mode_help_is_acked_fast_with_valid_block_kit(
     assert_help(delivery.ack)
     (shown,) = emu.ephemerals(channel=TEAM, user=ALICE)
     assert "Pendulum" in repr(shown.blocks)
-    assert "mode=socket" in app.logs() and "Acme" in app.logs() and str(app.db_path) in app.logs()
+    assert (
+        "mode=socket" in app.logs()
+        and "Acme" in app.logs()
+        and display(app.db_location) in app.logs()
+    )
     for secret in (emu.auth.bot_token, emu.auth.app_token):
         assert secret not in app.logs()
 
@@ -117,8 +122,10 @@ def test_unreadable_prompts_are_refused_before_anything_is_written(
     assert not (tmp_path / "pendulum.db").exists()
 
 
+def display(location: str) -> str:
+    return parse_location(location).display
+
+
 def test_migrations_applied_on_start(emu: Emulator, app: AppProcess) -> None:
-    conn = sqlite3.connect(app.db_path)
-    names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    conn.close()
+    names = set(table_names(app.db_location))
     assert {"workspaces", "assessments", "processed_requests"} <= names

@@ -44,7 +44,7 @@ def live(
 
 def test_a_thousand_random_commands_over_the_wire(live: tuple[Emulator, AppProcess]) -> None:
     emu, app = live
-    before = settle(emu, app.db_path).database
+    before = settle(emu, app.db_location).database
     seen: list[str] = []
 
     @settings(
@@ -73,7 +73,7 @@ def test_a_thousand_random_commands_over_the_wire(live: tuple[Emulator, AppProce
     assert len(seen) >= EXAMPLES
 
     # what the app did after the acks: nothing Slack would reject, no special mention
-    after = settle(emu, app.db_path)
+    after = settle(emu, app.db_location)
     emu.assert_no_problems()
     posted = [json.dumps(p.body, ensure_ascii=False) for p in emu.response_posts]
     posted += [f"{e.text} {e.blocks}" for e in emu.ephemerals()]

@@ -13,6 +13,7 @@ import pytest
 from bot.cli import main
 from bot.store import Store
 from slack_emulator import Emulator
+from tests.support.databases import fresh_database
 from tests.support.harness import app_env, console_script, free_port
 
 FUTURE = "m999_from_a_newer_pendulum"
@@ -31,18 +32,21 @@ def garbage(path: Path) -> Path:
     return path
 
 
-def from_the_future(path: Path) -> Path:
-    store = Store(path)
+def from_the_future(path: Path) -> str:
+    """A database a newer Pendulum wrote: `path` (SQLite), or a fresh PostgreSQL database."""
+    location = fresh_database(path.parent, path.name)
+    store = Store(location)
     store.migrate()
-    store.db.execute(
-        "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES (?, ?, ?)",
-        ["pendulum", FUTURE, "2030-01-01 00:00:00+00:00"],
-    )
-    store.db.conn.commit()
+    with store.write() as db:
+        db.execute(
+            "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES (?, ?, ?)",
+            ["pendulum", FUTURE, "2030-01-01 00:00:00+00:00"],
+        )
     store.close()
-    return path
+    return location
 
 
+@pytest.mark.sqlite_only  # a file that is not SQLite
 @pytest.mark.parametrize("argv", READ_AND_MAINTAIN, ids=" ".join)
 def test_a_file_that_is_not_a_database_gets_one_line(
     argv: list[str],
@@ -67,8 +71,7 @@ def test_a_database_from_a_newer_pendulum_is_refused(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    db = from_the_future(tmp_path / "pendulum.db")
-    monkeypatch.setenv("PENDULUM_DB", str(db))
+    monkeypatch.setenv("PENDULUM_DB", from_the_future(tmp_path / "pendulum.db"))
     assert run_main(*argv) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1, err
@@ -83,6 +86,7 @@ def test_the_store_refuses_to_migrate_a_newer_database(tmp_path: Path) -> None:
     store.close()
 
 
+@pytest.mark.sqlite_only  # SQLite's file backup
 def test_a_failed_backup_leaves_no_file_so_the_retry_works(tmp_path: Path) -> None:
     target = tmp_path / "copy.db"
     with pytest.raises(Exception, match="not a database"):
@@ -101,19 +105,24 @@ def run_app(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.parametrize("make", [garbage, from_the_future], ids=["garbage", "newer"])
+@pytest.mark.parametrize(
+    "make",
+    [pytest.param(garbage, marks=pytest.mark.sqlite_only), from_the_future],
+    ids=["garbage", "newer"],
+)
 def test_run_refuses_a_bad_database_in_one_line_and_leaves_no_lock(
     make: object, emu: Emulator, tmp_path: Path
 ) -> None:
     work = tmp_path / "work"
     work.mkdir()
-    db = make(work / "x.db")  # type: ignore[operator]
-    env = app_env(emu, work, mode="socket", port=free_port(), extra={"PENDULUM_DB": str(db)})
+    db = str(make(work / "x.db"))  # type: ignore[operator]
+    before = sorted(p.name for p in work.iterdir())  # x.db, or nothing (PostgreSQL)
+    env = app_env(emu, work, mode="socket", port=free_port(), extra={"PENDULUM_DB": db})
     done = run_app(env, work)
     assert done.returncode == 2, done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("pendulum-bot: PENDULUM_DB:"), lines
-    assert sorted(p.name for p in work.iterdir()) == ["x.db"]
+    assert sorted(p.name for p in work.iterdir()) == before
 
 
 def test_an_unreachable_slack_api_url_gets_exactly_one_line(emu: Emulator, tmp_path: Path) -> None:
@@ -125,6 +134,7 @@ def test_an_unreachable_slack_api_url_gets_exactly_one_line(emu: Emulator, tmp_p
     assert lines == [lines[0]] and "SLACK_API_URL" in lines[0], done.stderr
 
 
+@pytest.mark.sqlite_only  # a file that is not SQLite
 def test_the_offline_workbench_refuses_a_bad_database_in_one_line(tmp_path: Path) -> None:
     import os
 

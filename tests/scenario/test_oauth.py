@@ -4,7 +4,6 @@ the whole install flow against the emulator's `oauth.v2.access`."""
 from __future__ import annotations
 
 import re
-import sqlite3
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -22,6 +21,7 @@ from bot.slack.oauth import BOT_SCOPES, authorization_url
 from bot.store import Store
 from bot.store.installations import remember_workspace, token_for_team
 from slack_emulator import Emulator
+from tests.support.databases import open_test_store
 from tests.support.harness import ALICE, BOB, TEAM, AppProcess, start_app
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -87,10 +87,7 @@ def test_authorize_url_follows_the_api_url() -> None:
 # -- the stores ----------------------------------------------------------------------------
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(tmp_path / "p.db")
-    s.migrate()
-    yield s
-    s.close()
+    yield open_test_store(tmp_path, "p.db")
 
 
 def installation(
@@ -206,11 +203,7 @@ def finish_install(app: AppProcess, code: str, state: str, cookie: str | None) -
 
 
 def installations(app: AppProcess) -> list[tuple[str, str, str]]:
-    conn = sqlite3.connect(app.db_path)
-    try:
-        return conn.execute("SELECT team_id, installer_id, bot_token FROM installations").fetchall()
-    finally:
-        conn.close()
+    return app.query("SELECT team_id, installer_id, bot_token FROM installations")  # type: ignore[return-value]
 
 
 def test_install_from_slack_install_to_a_working_command(

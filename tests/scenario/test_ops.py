@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import sqlite_utils
 
 from bot.cli import build_parser, main
 from bot.coaching.followups import Followup
@@ -22,8 +21,10 @@ from bot.store import Store
 from bot.store.admin import export, record_tick, stats
 from bot.store.backup import DatabaseLock, live_reasons
 from bot.store.migrations import MIGRATIONS
+from bot.store.sql import Database
 from slack_emulator import Emulator
 from tests.support import commands_fakes
+from tests.support.databases import fresh_database, migrate_until
 from tests.support.harness import AppProcess, app_env, console_script, free_port
 from tests.support.steps import dump, seed
 
@@ -31,33 +32,41 @@ NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "pendulum.db"
-    monkeypatch.setenv("PENDULUM_DB", str(path))
-    return path
+def location(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """PENDULUM_DB for the commands: a SQLite file, or a PostgreSQL database."""
+    where = fresh_database(tmp_path)
+    monkeypatch.setenv("PENDULUM_DB", where)
+    return where
 
 
-def seeded(path: Path) -> dict[str, list[tuple[object, ...]]]:
-    store = Store(path)
+@pytest.fixture
+def db_path(location: str) -> Path:
+    """The SQLite file, for the tests about files (backups, restores, the lock)."""
+    return Path(location)
+
+
+def seeded(location: str | Path) -> dict[str, list[tuple[object, ...]]]:
+    store = Store(location)
     store.migrate()
-    seed(store.db, "T1", "alpha")
-    seed(store.db, "T2", "bravo")
+    seed(store, "T1", "alpha")
+    seed(store, "T2", "bravo")
     record_tick(store, NOW)
-    store.db.execute(
-        "INSERT INTO oauth_states (state, expires_at) VALUES ('s1', '2030-01-01T00:00:00+00:00')"
-    )
-    store.db.conn.commit()
-    everything = dump(store.db)
+    with store.write() as db:
+        db.execute(
+            "INSERT INTO oauth_states (state, expires_at)"
+            " VALUES ('s1', '2030-01-01T00:00:00+00:00')"
+        )
+    everything = dump(store)
     store.close()
     return everything
 
 
-def contents(path: Path) -> dict[str, list[tuple[object, ...]]]:
-    conn = sqlite3.connect(path)
+def contents(location: str | Path) -> dict[str, list[tuple[object, ...]]]:
+    store = Store(location)
     try:
-        return dump(sqlite_utils.Database(conn))
+        return dump(store)
     finally:
-        conn.close()
+        store.close()
 
 
 def run_main(*argv: str) -> int:
@@ -68,6 +77,7 @@ def run_main(*argv: str) -> int:
 
 
 # -- backup and restore --------------------------------------------------------------------
+@pytest.mark.sqlite_only  # SQLite's file backup (PostgreSQL's: test_ops_postgres.py)
 def test_backup_then_restore_keeps_every_row(
     db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -97,6 +107,7 @@ def test_backup_then_restore_keeps_every_row(
     store.close()
 
 
+@pytest.mark.sqlite_only  # a file restored onto a new path
 def test_restore_onto_a_new_machine(
     db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -110,6 +121,7 @@ def test_restore_onto_a_new_machine(
     assert contents(fresh) == original
 
 
+@pytest.mark.sqlite_only  # the lock file and -wal
 def test_restore_refuses_a_live_database_without_force(
     db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -137,6 +149,7 @@ def test_restore_refuses_a_live_database_without_force(
     assert live_reasons(db_path) == []
 
 
+@pytest.mark.sqlite_only  # a bad SQLite file as the backup
 @pytest.mark.parametrize("kind", ["garbage", "not-pendulum", "newer", "missing", "itself"])
 def test_restore_refuses_a_bad_backup_and_keeps_the_database(
     db_path: Path, tmp_path: Path, kind: str, capsys: pytest.CaptureFixture[str]
@@ -164,13 +177,14 @@ def test_restore_refuses_a_bad_backup_and_keeps_the_database(
     assert contents(db_path) == original
 
 
+@pytest.mark.sqlite_only  # a SQLite file restored
 def test_an_older_backup_is_upgraded_on_the_next_start(db_path: Path, tmp_path: Path) -> None:
     old = tmp_path / "old.db"
     store = Store(old)
     first_two = [m.name for m in MIGRATIONS._migrations][2]
-    MIGRATIONS.apply(store.db, stop_before=first_two)
-    store.db.execute("INSERT INTO workspaces (team_id, installed_at) VALUES ('T1', 'then')")
-    store.db.conn.commit()
+    migrate_until(store, first_two)
+    with store.write() as db:
+        db.execute("INSERT INTO workspaces (team_id, installed_at) VALUES ('T1', 'then')")
     store.close()
     seeded(db_path)
     assert run_main("db", "restore", str(old)) == 0
@@ -183,9 +197,9 @@ def test_an_older_backup_is_upgraded_on_the_next_start(db_path: Path, tmp_path: 
 
 # -- export --------------------------------------------------------------------------------
 def test_export_is_json_of_every_workspace_or_one(
-    db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    location: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    seeded(db_path)
+    seeded(location)
     assert run_main("export") == 0
     document = json.loads(capsys.readouterr().out)
     assert document["format"] == "pendulum-export" and document["version"] == 1
@@ -208,15 +222,16 @@ def test_export_is_json_of_every_workspace_or_one(
     assert "no data for workspace T404" in capsys.readouterr().err
 
 
-def test_export_is_stamped_by_the_given_clock(db_path: Path) -> None:
-    seeded(db_path)
-    db = sqlite_utils.Database(db_path)
+def test_export_is_stamped_by_the_given_clock(location: str) -> None:
+    seeded(location)
+    store = Store(location)
     try:
-        assert export(db, NOW)["exported_at"] == "2026-03-02T09:00:00+00:00"
+        assert export(store.db, NOW)["exported_at"] == "2026-03-02T09:00:00+00:00"
     finally:
-        db.conn.close()
+        store.close()
 
 
+@pytest.mark.sqlite_only  # no file created
 def test_read_commands_never_create_a_database(
     db_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -227,12 +242,7 @@ def test_read_commands_never_create_a_database(
 
 
 # -- stats ---------------------------------------------------------------------------------
-def test_stats_counts_workspaces_managers_subscriptions_deliveries_and_the_last_tick(
-    db_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    store = Store(db_path)
-    store.migrate()
-    db = store.db
+def fill_for_stats(db: Database) -> None:
     for team in ("T1", "T2"):
         db.execute("INSERT INTO workspaces (team_id, installed_at) VALUES (?, 'x')", [team])
     schedule = (
@@ -251,13 +261,19 @@ def test_stats_counts_workspaces_managers_subscriptions_deliveries_and_the_last_
     db.execute(delivery, ["k2", "p2", "pending", "2026-03-09T08:00:00Z"])
     db.execute(delivery, ["k3", "p3", "failed", "2026-03-01T08:00:00Z"])
     db.execute(delivery, ["k4", "p4", "sent", "2026-03-01T08:00:00Z"])
-    db.conn.commit()
-    record_tick(store, NOW - timedelta(seconds=20))
-    store.close()
 
-    conn = sqlite3.connect(db_path)
-    result = stats(sqlite_utils.Database(conn), db_path, now=NOW)
-    conn.close()
+
+def test_stats_counts_workspaces_managers_subscriptions_deliveries_and_the_last_tick(
+    location: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = Store(location)
+    store.migrate()
+    with store.write() as db:
+        fill_for_stats(db)
+    record_tick(store, NOW - timedelta(seconds=20))
+
+    result = stats(store.db, store.path, now=NOW)
+    store.close()
     assert (result.workspaces, result.enrolled_managers, result.subscriptions) == (2, 2, 1)
     assert (result.pending_deliveries, result.due_now, result.failed_deliveries) == (2, 1, 1)
     assert result.schedules_by_kind == {"checkin": 2, "focus": 1, "tip": 1}
@@ -275,10 +291,10 @@ def test_stats_counts_workspaces_managers_subscriptions_deliveries_and_the_last_
 
 
 def test_stats_tolerate_tables_that_do_not_exist_yet(
-    db_path: Path, capsys: pytest.CaptureFixture[str]
+    location: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    store = Store(db_path)
-    MIGRATIONS.apply(store.db, stop_before=[m.name for m in MIGRATIONS._migrations][2])
+    store = Store(location)
+    migrate_until(store, [m.name for m in MIGRATIONS._migrations][2])
     store.close()
     assert run_main("stats") == 0
     text = capsys.readouterr().out
@@ -288,6 +304,7 @@ def test_stats_tolerate_tables_that_do_not_exist_yet(
 
 
 # -- one app per database ------------------------------------------------------------------
+@pytest.mark.sqlite_only  # the lock file
 def test_the_database_lock_is_exclusive_and_released(tmp_path: Path) -> None:
     path = tmp_path / "p.db"
     with DatabaseLock(path):
@@ -299,6 +316,7 @@ def test_the_database_lock_is_exclusive_and_released(tmp_path: Path) -> None:
         pass
 
 
+@pytest.mark.sqlite_only  # the lock file; PostgreSQL runs replicas
 def test_a_second_app_on_the_same_database_is_refused(
     emu: Emulator, app: AppProcess, tmp_path: Path
 ) -> None:
@@ -352,16 +370,16 @@ def test_every_command_has_accurate_help(capsys: pytest.CaptureFixture[str]) -> 
     assert "SLACK_CLIENT_ID" in found["run"].format_help()
 
 
-def test_export_never_shows_a_check_in_answer_quoted_in_a_follow_up(db_path: Path) -> None:
+def test_export_never_shows_a_check_in_answer_quoted_in_a_follow_up(location: str) -> None:
     """The operator's export redacts what a manager answered, and also the follow-up DM that
     quotes it back to them: message bodies stay out of the document."""
-    seeded(db_path)
+    seeded(location)
     answer = "rewrite the zebrafish billing cron"
     library = commands_fakes.library()
     followup = Followup("followup-handoff", {"what": answer}, "critical path: yes")
     payload = json.dumps(followup_message(library, followup, None, []))
     assert answer in payload  # the DM does quote the answer
-    store = Store(db_path)
+    store = Store(location)
     with store.write() as db:
         db.execute(
             "UPDATE checkins SET critical_path = 'yes', critical_path_what = ?"

@@ -8,7 +8,6 @@ removes duplicates an older version left behind.
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
@@ -18,8 +17,8 @@ from bot.clock import FakeClock
 from bot.delivery.timing import utc_text
 from bot.store import schedules as sch
 from bot.store.db import Store
-from bot.store.migrations import MIGRATIONS
 from slack_emulator import Emulator, User
+from tests.support.databases import migrate_until, open_test_store
 from tests.support.harness import AppProcess
 
 T0 = datetime(2026, 11, 11, 12, 0, tzinfo=UTC)  # a Wednesday
@@ -27,9 +26,7 @@ TEAM = "T1"
 
 
 def fresh_store(tmp_path: Path) -> Store:
-    store = Store(tmp_path / "pendulum.db")
-    store.migrate()
-    return store
+    return open_test_store(tmp_path)
 
 
 def create(store: Store, clock: FakeClock, kind: str, target: str, time: str = "09:00") -> int:
@@ -87,35 +84,37 @@ def test_turning_off_removes_every_row_of_that_kind_only(tmp_path: Path) -> None
 
 
 def test_migration_removes_duplicates_left_by_the_old_race(tmp_path: Path) -> None:
-    store = Store(tmp_path / "old.db")
-    MIGRATIONS.apply(store.db, stop_before="m008_unique_optins")
+    store = open_test_store(tmp_path, "old.db", migrate=False)
+    migrate_until(store, "m008_unique_optins")
     now = utc_text(T0)
 
     def insert(kind: str, target: str, local_time: str) -> int:
-        cursor = store.db.execute(
-            "INSERT INTO schedules (team_id, kind, owner_user_id, target, weekday, local_time,"
-            " tz, params, next_due_at, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, 0, ?, 'UTC', '{}', ?, ?, ?)",
-            [TEAM, kind, target, target, local_time, now, now, now],
-        )
-        return int(cursor.lastrowid or 0)
+        with store.write() as db:
+            cursor = db.execute(
+                "INSERT INTO schedules (team_id, kind, owner_user_id, target, weekday,"
+                " local_time, tz, params, next_due_at, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, 0, ?, 'UTC', '{}', ?, ?, ?) RETURNING id",
+                [TEAM, kind, target, target, local_time, now, now, now],
+            )
+            return int(cursor.fetchone()[0])
 
     kept = insert("checkin", "U1", "09:00")
     doubles = [insert("checkin", "U1", "09:00"), insert("checkin", "U1", "10:00")]
     nudge = insert("nudge", "U1", "09:00")
     other = insert("checkin", "U2", "09:00")
     insert("nudge", "U1", "09:00")
-    store.db.execute(
-        "INSERT INTO schedule_skips (schedule_id, team_id, local_date, created_at)"
-        " VALUES (?, ?, ?, ?)",
-        [doubles[0], TEAM, date(2026, 11, 16).isoformat(), now],
-    )
-    store.db.execute(
-        "INSERT INTO deliveries (key, team_id, kind, schedule_id, target, period, status,"
-        " due_at, created_at) VALUES ('k', ?, 'checkin', ?, 'U1', '2026-W46', 'sent', ?, ?)",
-        [TEAM, doubles[1], now, now],
-    )
-    store.db.conn.commit()
+    with store.write() as db:
+        db.execute(
+            "INSERT INTO schedule_skips (schedule_id, team_id, local_date, created_at)"
+            " VALUES (?, ?, ?, ?)",
+            [doubles[0], TEAM, date(2026, 11, 16).isoformat(), now],
+        )
+        db.execute(
+            "INSERT INTO deliveries (key, team_id, kind, schedule_id, target, period, status,"
+            " due_at, created_at)"
+            " VALUES ('k', ?, 'checkin', ?, 'U1', '2026-W46', 'sent', ?, ?)",
+            [TEAM, doubles[1], now, now],
+        )
 
     assert store.migrate()[0] == "m008_unique_optins"
     ids = sorted(r[0] for r in store.db.execute("SELECT id FROM schedules").fetchall())
@@ -130,13 +129,9 @@ def test_migration_removes_duplicates_left_by_the_old_race(tmp_path: Path) -> No
 
 # -- through Slack ---------------------------------------------------------------------------
 def rows_per_user(app: AppProcess, kind: str) -> dict[str, int]:
-    conn = sqlite3.connect(app.db_path, timeout=5)
-    try:
-        rows = conn.execute(
-            "SELECT target, COUNT(*) FROM schedules WHERE kind = ? GROUP BY target", [kind]
-        ).fetchall()
-    finally:
-        conn.close()
+    rows = app.query(
+        "SELECT target, COUNT(*) FROM schedules WHERE kind = ? GROUP BY target", [kind]
+    )
     return {str(t): int(n) for t, n in rows}
 
 

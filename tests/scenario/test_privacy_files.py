@@ -15,6 +15,9 @@ from slack_emulator import Emulator
 from tests.support.harness import ALICE, TEAM, AppProcess
 from tests.support.steps import ANSWERS, open_checkin, wait_ephemeral
 
+# the raw files of SQLite; PostgreSQL's files are the server's (deploy/POSTGRES.md)
+pytestmark = pytest.mark.sqlite_only
+
 NOTE = "Quokka-marmalade-7391 is leaving the team"
 
 

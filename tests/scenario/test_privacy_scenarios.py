@@ -8,7 +8,6 @@ database file.
 from __future__ import annotations
 
 import http.client
-import sqlite3
 from pathlib import Path
 
 from bench.observe import settle
@@ -41,7 +40,7 @@ def post(app: AppProcess, body: bytes, headers: dict[str, str]) -> int:
 def test_the_export_is_one_message_with_the_file(emu: Emulator, http_app: AppProcess) -> None:
     assert emu.slash_command(ALICE, text="export").ok
     (sent,) = emu.wait_for(lambda: with_files(emu), timeout=15, message="the export file")
-    settle(emu, http_app.db_path)
+    settle(emu, http_app.db_location)
     assert dm_messages(emu) == [sent]  # no separate announcement before (or after) the file
     assert "everything Pendulum stores about you" in sent.text
     assert sent.files[0]["name"].startswith("pendulum-export-")
@@ -54,7 +53,7 @@ def test_without_files_write_the_dm_says_why_and_promises_nothing(
     emu.scopes.discard("files:write")
     assert emu.slash_command(ALICE, text="export").ok
     (said,) = emu.wait_for(lambda: dm_messages(emu), timeout=15, message="a DM about the export")
-    settle(emu, http_app.db_path)
+    settle(emu, http_app.db_location)
     assert dm_messages(emu) == [said] and not said.files
     assert "files:write" in str(said.blocks) and "Here's everything" not in said.text
     assert "Traceback" not in http_app.logs()
@@ -67,7 +66,7 @@ def test_a_signed_export_replayed_after_a_restart_runs_once(emu: Emulator, tmp_p
         first = emu.slash_command(ALICE, text="export")
         assert first.ok
         emu.wait_for(lambda: with_files(emu), timeout=15, message="the export file")
-        settle(emu, app.db_path)
+        settle(emu, app.db_location)
         # what an attacker on the wire kept: the exact bytes, signed, well within 5 minutes
         body, content_type = encode("slash_commands", first.payload)
         captured = {"Content-Type": content_type, **signed_headers(emu.auth.signing_secret, body)}
@@ -78,7 +77,7 @@ def test_a_signed_export_replayed_after_a_restart_runs_once(emu: Emulator, tmp_p
     app = start_app(emu, workdir, mode="http")
     try:
         assert post(app, body, captured) == 200
-        settle(emu, app.db_path)
+        settle(emu, app.db_location)
         assert len(with_files(emu)) == 1 and len(dm_messages(emu)) == 1
         assert len(emu.calls_to("files.completeUploadExternal")) == uploads == 1
     finally:
@@ -86,12 +85,8 @@ def test_a_signed_export_replayed_after_a_restart_runs_once(emu: Emulator, tmp_p
 
 
 def request_keys(app: AppProcess) -> list[str]:
-    """Straight from the database file, as anyone holding it would read it."""
-    conn = sqlite3.connect(app.db_path, timeout=5)
-    try:
-        return [str(r[0]) for r in conn.execute("SELECT key FROM processed_requests")]
-    finally:
-        conn.close()
+    """Straight from the database, as anyone holding it would read it."""
+    return [str(r[0]) for r in app.query("SELECT key FROM processed_requests")]
 
 
 def test_forget_me_removes_the_once_only_keys_that_name_me(emu: Emulator, app: AppProcess) -> None:

@@ -8,7 +8,6 @@ features are covered without editing this file.
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -16,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlite_utils
 from slack_sdk.oauth.installation_store import Installation
 
 from bot.clock import FakeClock
@@ -38,6 +36,7 @@ from bot.store.installations import (
     token_for_team,
 )
 from slack_emulator import Emulator
+from tests.support.databases import open_test_store
 from tests.support.harness import ALICE, TEAM, AppProcess, start_app
 from tests.support.steps import CLIENT_ID, SHARED_USER, dump, seed
 
@@ -55,10 +54,7 @@ def string_values(document: Any) -> set[str]:
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(tmp_path / "p.db")
-    s.migrate()
-    yield s
-    s.close()
+    yield open_test_store(tmp_path, "p.db")
 
 
 # -- the schema ----------------------------------------------------------------------------
@@ -76,7 +72,7 @@ def test_every_table_is_keyed_by_workspace(store: Store) -> None:
 
 
 def test_the_seed_reaches_every_workspace_table(store: Store) -> None:
-    inserted = seed(store.db, "T1", "alpha")
+    inserted = seed(store, "T1", "alpha")
     empty = [t for t, n in inserted.items() if n == 0]
     assert not empty, (
         f"could not seed {empty}; teach tests/scenario/test_workspaces.py:seed about them"
@@ -89,8 +85,8 @@ EXPORTED_AT = datetime(2026, 12, 1, 13, 24, 34, tzinfo=UTC)
 
 
 def test_nothing_of_one_workspace_is_visible_from_another(store: Store) -> None:
-    seed(store.db, "T1", "alpha")
-    seed(store.db, "T2", "bravo")
+    seed(store, "T1", "alpha")
+    seed(store, "T2", "bravo")
     installs = SqliteInstallationStore(store, CLIENT_ID, FakeClock(datetime.now(UTC)))
     assert installs.find_installation(enterprise_id=None, team_id="T1") is not None
 
@@ -123,7 +119,7 @@ def test_nothing_of_one_workspace_is_visible_from_another(store: Store) -> None:
 
 
 def test_tokens_are_redacted_in_exports(store: Store) -> None:
-    seed(store.db, "T1", "alpha")
+    seed(store, "T1", "alpha")
     rows = workspace_rows(store.db, "T1")["installations"]
     assert rows and all(r["bot_token"] == "[redacted]" for r in rows)
     assert "alpha-installations-bot_token" not in json.dumps(
@@ -133,22 +129,22 @@ def test_tokens_are_redacted_in_exports(store: Store) -> None:
 
 # -- uninstall -----------------------------------------------------------------------------
 def test_uninstall_wipes_exactly_one_workspace(store: Store) -> None:
-    seed(store.db, "T1", "alpha")
-    seed(store.db, "T2", "bravo")
-    store.db.execute(
-        "INSERT INTO oauth_states (state, expires_at) VALUES ('s', '2030-01-01T00:00:00+00:00')"
-    )
-    store.db.conn.commit()
-    before = dump(store.db)
-    t1_rows = sum(len(rows) for rows in dump(store.db, "T1").values())
-    t2_before = dump(store.db, "T2")
+    seed(store, "T1", "alpha")
+    seed(store, "T2", "bravo")
+    with store.write() as db:
+        db.execute(
+            "INSERT INTO oauth_states (state, expires_at) VALUES ('s', '2030-01-01T00:00:00+00:00')"
+        )
+    before = dump(store)
+    t1_rows = sum(len(rows) for rows in dump(store, "T1").values())
+    t2_before = dump(store, "T2")
 
     deleted = forget_workspace(store, "T1")
 
     assert sum(deleted.values()) == t1_rows > 0
-    assert all(rows == [] for rows in dump(store.db, "T1").values())
-    assert dump(store.db, "T2") == t2_before
-    after = dump(store.db)
+    assert all(rows == [] for rows in dump(store, "T1").values())
+    assert dump(store, "T2") == t2_before
+    after = dump(store)
     for table in GLOBAL_TABLES:
         if table in after:
             assert after[table] == before[table], f"{table} changed"
@@ -169,38 +165,38 @@ def test_an_org_uninstall_removes_every_workspace_of_the_org(store: Store) -> No
         )
     )
     for team, marker in (("T3", "charlie"), ("T4", "delta"), ("T1", "alpha")):
-        seed(store.db, team, marker)
+        seed(store, team, marker)
     for team in ("T3", "T4"):
         remember_workspace(store, team, enterprise_id="E1")
-    t1 = dump(store.db, "T1")
+    t1 = dump(store, "T1")
 
     forget_org(store, "E1")
 
-    assert all(rows == [] for team in ("T3", "T4") for rows in dump(store.db, team).values())
+    assert all(rows == [] for team in ("T3", "T4") for rows in dump(store, team).values())
     assert (
         store.db.execute(
             "SELECT COUNT(*) FROM installations WHERE enterprise_id = 'E1'"
         ).fetchone()[0]
         == 0
     )
-    assert dump(store.db, "T1") == t1
+    assert dump(store, "T1") == t1
 
 
 # -- end to end: Slack uninstalls the app ---------------------------------------------------
-def seed_file(path: Path, team: str, marker: str) -> None:
-    conn = sqlite3.connect(path, timeout=10)
+def seed_file(location: str, team: str, marker: str) -> None:
+    store = Store(location)
     try:
-        seed(sqlite_utils.Database(conn), team, marker)
+        seed(store, team, marker)
     finally:
-        conn.close()
+        store.close()
 
 
-def rows_of(path: Path, team: str) -> dict[str, list[tuple[Any, ...]]]:
-    conn = sqlite3.connect(path, timeout=10)
+def rows_of(location: str, team: str) -> dict[str, list[tuple[Any, ...]]]:
+    store = Store(location)
     try:
-        return dump(sqlite_utils.Database(conn), team)
+        return dump(store, team)
     finally:
-        conn.close()
+        store.close()
 
 
 def wait_until(predicate: Any, timeout: float = 10.0) -> None:
@@ -214,15 +210,15 @@ def test_app_uninstalled_in_slack_deletes_that_workspace_only(
     emu: Emulator, app: AppProcess
 ) -> None:
     assert emu.slash_command(ALICE, TEAM, "help").ok
-    seed_file(app.db_path, "T0PENDULUM", "mine")
-    seed_file(app.db_path, "T0OTHER", "theirs")
-    other = rows_of(app.db_path, "T0OTHER")
+    seed_file(app.db_location, "T0PENDULUM", "mine")
+    seed_file(app.db_location, "T0OTHER", "theirs")
+    other = rows_of(app.db_location, "T0OTHER")
 
     emu.uninstall()
 
-    wait_until(lambda: not any(rows_of(app.db_path, "T0PENDULUM").values()))
+    wait_until(lambda: not any(rows_of(app.db_location, "T0PENDULUM").values()))
     app.wait_for_log("app_uninstalled: deleted")
-    assert rows_of(app.db_path, "T0OTHER") == other
+    assert rows_of(app.db_location, "T0OTHER") == other
     assert "stop it, or reinstall the app" in app.logs()
     emu.clear_problems()  # calls with the revoked token after the uninstall are expected
 
@@ -236,14 +232,14 @@ def test_oauth_uninstall_forgets_the_installation(emu: Emulator, tmp_path: Path)
         emu.register_oauth_code("code-9", ALICE)
         assert finish_install(app, "code-9", state, cookie)[0] == 200
         assert emu.slash_command(ALICE, TEAM, "help").ok
-        seed_file(app.db_path, "T0OTHER", "theirs")
-        other = rows_of(app.db_path, "T0OTHER")
-        assert rows_of(app.db_path, "T0PENDULUM")["installations"]
+        seed_file(app.db_location, "T0OTHER", "theirs")
+        other = rows_of(app.db_location, "T0OTHER")
+        assert rows_of(app.db_location, "T0PENDULUM")["installations"]
 
         emu.uninstall()
 
-        wait_until(lambda: not any(rows_of(app.db_path, "T0PENDULUM").values()))
-        assert rows_of(app.db_path, "T0OTHER") == other
+        wait_until(lambda: not any(rows_of(app.db_location, "T0PENDULUM").values()))
+        assert rows_of(app.db_location, "T0OTHER") == other
         assert "stop it, or reinstall" not in app.logs()  # OAuth mode serves the others on
         emu.clear_problems()
     finally:

@@ -33,6 +33,8 @@ from bot.router import (
 )
 from bot.services import Clients, Services
 from bot.store.db import Store
+from bot.store.location import Location
+from tests.support.databases import open_test_store, track
 
 REPO = Path(__file__).resolve().parents[2]
 TEAM = "T0ACME"
@@ -328,7 +330,11 @@ class World:
         self.engine.close()
         self.services.store.close()
         fresh = build_world(
-            self.tmp_path, clock=self.clock, slack=self.slack, migrate=False, **settings
+            self.tmp_path,
+            clock=self.clock,
+            slack=self.slack,
+            location=self.services.store.location,
+            **settings,
         )
         self.services, self.engine, self.router = fresh.services, fresh.engine, fresh.router
 
@@ -357,15 +363,18 @@ def build_world(
     migrate: bool = True,
     secret_key: str | None = None,
     calendar_policy: FetchPolicy | None = None,
+    location: Location | None = None,
 ) -> World:
+    """A world on a fresh database, or on the one at `location` (a restart: no migration)."""
     clock = clock or FakeClock(START)
     slack = slack or StubSlack(clock)
     if not slack.users:
         slack.add_user(ALICE, "Europe/Berlin")
         slack.add_user(BOB, "America/New_York")
-    store = Store(tmp_path / "pendulum.db")
-    if migrate:
-        store.migrate()
+    if location is None:
+        store = open_test_store(tmp_path, migrate=migrate)
+    else:
+        store = track(Store(location))
     services, router = build_services(
         Config(bot_token="xoxb-test", secret_key=secret_key),
         library=load_library(REPO / "prompts"),

@@ -17,7 +17,8 @@ from bot.config import Config
 from bot.content.library import Library, load_library
 from bot.router import ActionContext, CommandContext, ViewContext
 from bot.services import Services
-from bot.store import Store
+from bot.store.sql import quote
+from tests.support.databases import open_test_store
 
 PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
 START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
@@ -70,8 +71,7 @@ ROUTER = build_router()
 
 
 def make_services(tmp_path: Path) -> Services:
-    store = Store(tmp_path / "pendulum.db")
-    store.migrate()
+    store = open_test_store(tmp_path)
     services, _ = build_services(
         Config(db_path=tmp_path / "pendulum.db", prompts_dir=PROMPTS),
         library=library(),
@@ -152,7 +152,10 @@ def view_submission(
 
 def row_counts(services: Services) -> dict[str, int]:
     db = services.store.db
-    return {name: db[name].count for name in db.table_names()}
+    return {
+        name: int(db.execute(f"SELECT count(*) FROM {quote(name)}").fetchone()[0])
+        for name in db.table_names()
+    }
 
 
 @pytest.fixture(name="services")

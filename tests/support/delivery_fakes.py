@@ -22,6 +22,7 @@ from bot.delivery.engine import DeliveryEngine
 from bot.delivery.model import OutgoingMessage, Schedule
 from bot.delivery.timing import Occurrence, period_key
 from bot.store.db import Store
+from tests.support.databases import open_test_store
 
 TEAM = "T1"
 
@@ -196,9 +197,7 @@ def fake_sleep(clock: FakeClock) -> Callable[[float], None]:
 
 
 def make_store(tmp_path: Path) -> Store:
-    store = Store(tmp_path / "pendulum.db")
-    store.migrate()
-    return store
+    return open_test_store(tmp_path)
 
 
 def make_engine(store: Store, slack: FakeSlack, clock: FakeClock, **kwargs: Any) -> DeliveryEngine:
@@ -207,3 +206,28 @@ def make_engine(store: Store, slack: FakeSlack, clock: FakeClock, **kwargs: Any)
     )
     kwargs.setdefault("sleep", fake_sleep(clock))
     return DeliveryEngine(store, lambda team_id: slack, clock, composers, **kwargs)  # type: ignore[arg-type,return-value]
+
+
+def shared(engine: DeliveryEngine) -> bool:
+    """True when the engine is one of several replicas on one PostgreSQL database."""
+    return bool(getattr(getattr(engine, "replicas", None), "shared", False))
+
+
+def dies(engine: DeliveryEngine) -> None:
+    """What SIGKILL does to the engine's process. On PostgreSQL its session ends, and with it
+    the workspace locks it held (its row in `replicas` stays until the lease runs out); an
+    engine that "crashed" in a test is still in memory, so its lock session is ended here.
+    On SQLite nothing is held: the next process reconciles at start-up."""
+    replicas = getattr(engine, "replicas", None)
+    locks = getattr(replicas, "_locks", None)
+    if locks is not None:
+        locks.close()
+
+
+def recover(engine: DeliveryEngine) -> int:
+    """What a restarted process does about the claims a dead one left; returns how many it
+    settled. SQLite: `recover()` at start-up. PostgreSQL: the first tick takes over the
+    claims of a replica gone for its lease (the restarts in the tests come minutes later)."""
+    if shared(engine):
+        return engine.tick().reconciled
+    return engine.recover()

@@ -17,10 +17,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from bot.clock import OffsetFileClock
+from bot.store.sql import Params
 from slack_emulator import Channel, Emulator
+from tests.support import databases
 from workbench.sample import ALICE, BOB, CHEN, DANA, sample_users
 
 REPO = Path(__file__).resolve().parents[2]
@@ -78,11 +80,29 @@ class AppProcess:
     emu: Emulator
     proc: subprocess.Popen[bytes]
     log_path: Path
-    db_path: Path
+    db_location: str  # PENDULUM_DB: a SQLite path, or a PostgreSQL URL (tests/support/databases.py)
     clock_path: Path
     port: int
     mode: str
     clock_offset: float = field(default=0.0)
+
+    @property
+    def workdir(self) -> Path:
+        return self.clock_path.parent
+
+    @property
+    def db_path(self) -> Path:
+        """The SQLite file (tests about the file itself are `sqlite_only`)."""
+        assert not databases.on_postgres(), "db_path is SQLite's; use db_location"
+        return Path(self.db_location)
+
+    def query(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
+        """Rows straight from the app's database."""
+        return databases.query(self.db_location, sql, params)
+
+    def execute(self, sql: str, params: Params = ()) -> int:
+        """One committed write to the app's database, behind the app's back."""
+        return databases.execute(self.db_location, sql, params)
 
     def logs(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
@@ -133,7 +153,6 @@ def app_env(
     env.update(
         SLACK_BOT_TOKEN=emu.auth.bot_token,
         SLACK_API_URL=emu.api_url,
-        PENDULUM_DB=str(workdir / "pendulum.db"),
         PENDULUM_PORT=str(port),
         PENDULUM_CLOCK_FILE=str(workdir / "clock"),
         PENDULUM_TICK_SECONDS="0.2",
@@ -150,6 +169,8 @@ def app_env(
         env["SLACK_CLIENT_ID"] = emu.auth.client_id
         env["SLACK_CLIENT_SECRET"] = emu.auth.client_secret
     env.update(extra or {})
+    if "PENDULUM_DB" not in env:  # the test's own database, or this workdir's
+        env["PENDULUM_DB"] = str(databases.database_for(workdir))
     return env
 
 
@@ -180,7 +201,7 @@ def start_app(
         emu=emu,
         proc=proc,
         log_path=log_path,
-        db_path=workdir / "pendulum.db",
+        db_location=env["PENDULUM_DB"],
         clock_path=clock_path,
         port=port,
         mode=mode,

@@ -47,6 +47,7 @@ from tests.support.commands_fakes import (
     services_fixture,
     view_submission,
 )
+from tests.support.databases import dict_rows
 
 RULES = library().rules
 POSITIONS = [p["id"] for p in RULES["pendulum"]["positions"]]
@@ -250,7 +251,7 @@ def test_valid_submit_stores_one_row_closes_and_dms_the_reading(
 ) -> None:
     reply = submit(services, client, good_values())
     assert reply.ack == {"response_action": "clear"}
-    rows = list(services.store.db.query("SELECT * FROM assessments"))
+    rows = dict_rows(services.store, "SELECT * FROM assessments")
     assert len(rows) == 1
     assert {k: rows[0][k] for k in ("team_id", "user_id", "role", "goal")} == {
         "team_id": TEAM,

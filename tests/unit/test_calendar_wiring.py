@@ -249,8 +249,8 @@ def test_the_chart_is_uploaded_again_only_when_its_figures_change(
     assert image["slack_file"] == {"id": "F0EXPORT"}
     assert world.slack.problems == []
     # new figures (another goal): a new chart, and the old file goes
-    world.store.db.execute("UPDATE calendars SET goal_hours = 10")
-    world.store.db.conn.commit()
+    with world.store.write() as db:
+        db.execute("UPDATE calendars SET goal_hours = 10")
     publish_home(world.services, world.slack, TEAM, ALICE)  # type: ignore[arg-type]
     assert len(world.slack.of("files.upload_v2")) == 2
     assert deleted == ["F0EXPORT"]

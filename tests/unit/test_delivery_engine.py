@@ -6,7 +6,6 @@ Each test reads as a scenario: what a person would see in Slack, and what the le
 from __future__ import annotations
 
 import logging
-import sqlite3
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -24,16 +23,19 @@ from bot.delivery.timing import Occurrence, utc_text, zone
 from bot.store import deliveries
 from bot.store import schedules as sch
 from bot.store.db import Store
+from tests.support.databases import track, writer_is_free
 from tests.support.delivery_fakes import (
     TEAM,
     Crash,
     FakeSlack,
     api_error,
+    dies,
     echo_composer,
     every_nth,
     make_engine,
     make_store,
     once,
+    recover,
 )
 
 WED = datetime(2026, 11, 11, 12, 0, tzinfo=UTC)
@@ -173,6 +175,7 @@ def test_pending_row_whose_window_closed_is_skipped_not_sent(store: Store) -> No
     engine = make_engine(store, slack, clock, composers={"tip": die})
     with pytest.raises(Crash):
         engine.tick()
+    dies(engine)
     assert list(statuses(store).values()) == ["pending"]
     clock.set(MON_9_BERLIN + timedelta(hours=13))
     engine2 = make_engine(store, slack, clock)
@@ -295,7 +298,7 @@ def test_composer_none_is_skipped_and_composer_error_is_failed(store: Store) -> 
 def test_two_processes_ticking_at_once_send_each_message_once(tmp_path: Path) -> None:
     clock = FakeClock(WED)
     store_a = make_store(tmp_path)
-    store_b = Store(tmp_path / "pendulum.db")  # a second process: its own connections
+    store_b = track(Store(store_a.location))  # a second process: its own connections
     for i in range(120):
         schedule(store_a, clock, kind="checkin", target=f"U{i:03d}", owner_user_id=f"U{i:03d}")
     slack = FakeSlack(clock, latency=0.001)
@@ -347,6 +350,7 @@ def crash_scenario(store: Store, *, posted: bool, target: str = "C_ENG") -> Fake
     engine = make_engine(store, slack, clock)
     with pytest.raises(Crash):
         engine.tick()
+    dies(engine)
     assert list(statuses(store).values()) == ["claimed"]
     return slack
 
@@ -354,14 +358,14 @@ def crash_scenario(store: Store, *, posted: bool, target: str = "C_ENG") -> Fake
 def restart(store: Store, slack: FakeSlack, after: timedelta) -> DeliveryEngine:
     assert slack.clock is not None
     slack.clock.advance(after)
-    return make_engine(Store(store.path), slack, slack.clock)
+    return make_engine(track(Store(store.location)), slack, slack.clock)
 
 
 def test_crash_after_slack_posted_is_found_in_history_and_not_resent(store: Store) -> None:
     slack = crash_scenario(store, posted=True)
     [original] = slack.posts("C_ENG")
     engine = restart(store, slack, timedelta(minutes=2))
-    assert engine.recover() == 1
+    assert recover(engine) == 1
     engine.tick()
     assert slack.posts("C_ENG") == [original]
     row = deliveries.get(store, f"{TEAM}:tip:C_ENG:2026-W47")
@@ -376,9 +380,9 @@ def test_crash_before_slack_posted_is_sent_once_on_restart(store: Store) -> None
     slack = crash_scenario(store, posted=False)
     assert slack.all_posts() == []
     engine = restart(store, slack, timedelta(minutes=2))
-    engine.recover()
+    recover(engine)
     engine.tick()
-    engine.recover()
+    recover(engine)
     assert len(slack.posts("C_ENG")) == 1
     assert set(statuses(store).values()) == {"sent"}
     engine.close()
@@ -387,7 +391,7 @@ def test_crash_before_slack_posted_is_sent_once_on_restart(store: Store) -> None
 def test_crash_on_a_dm_reads_the_dm_channel(store: Store) -> None:
     slack = crash_scenario(store, posted=True, target="U_EM")
     engine = restart(store, slack, timedelta(minutes=2))
-    engine.recover()
+    recover(engine)
     assert len(slack.posts("D_EM")) == 1
     assert slack.count("conversations.open") == 1
     assert set(statuses(store).values()) == {"sent"}
@@ -397,7 +401,7 @@ def test_crash_on_a_dm_reads_the_dm_channel(store: Store) -> None:
 def test_crash_recovered_after_the_window_is_skipped(store: Store) -> None:
     slack = crash_scenario(store, posted=False)
     engine = restart(store, slack, timedelta(days=3))
-    engine.recover()
+    recover(engine)
     assert slack.all_posts() == []
     assert set(statuses(store).values()) == {"skipped"}
     engine.close()
@@ -564,15 +568,7 @@ def test_no_transaction_is_held_while_talking_to_slack(store: Store) -> None:
     checks: list[bool] = []
 
     def db_is_free(args: dict[str, Any]) -> None:
-        other = sqlite3.connect(str(store.path), timeout=0)
-        try:
-            other.execute("BEGIN IMMEDIATE")
-            other.execute("ROLLBACK")
-            checks.append(True)
-        except sqlite3.OperationalError:
-            checks.append(False)
-        finally:
-            other.close()
+        checks.append(writer_is_free(store))
 
     slack.on_post = db_is_free
     engine = make_engine(store, slack, clock, workers=1)
@@ -598,7 +594,7 @@ def test_large_dm_fan_out_runs_near_the_workspace_cap(
     )
     local = due.astimezone(zone(tz))
     with store.write() as db:
-        db.conn.executemany(
+        db.executemany(
             "INSERT INTO schedules (team_id, kind, owner_user_id, target, weekday, local_time,"
             " tz, next_due_at, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
             [
@@ -638,6 +634,7 @@ def test_large_dm_fan_out_runs_near_the_workspace_cap(
 def test_scheduler_runs_recovery_then_ticks(store: Store) -> None:
     slack = crash_scenario(store, posted=False)
     assert slack.clock is not None
+    slack.clock.advance(timedelta(minutes=2))  # the new process starts after the dead one's lease
     engine = make_engine(store, slack, slack.clock)
     scheduler = Scheduler(engine, interval_s=0.05)
     scheduler.start()

@@ -22,6 +22,7 @@ from tests.support.checkin_world import (
     valid_answers,
     world_fixture,
 )
+from tests.support.databases import insert
 
 world = world_fixture(build_world)
 
@@ -36,7 +37,9 @@ def action_ids(view: dict[str, Any]) -> list[str]:
 
 def add_assessment(world: World, user: str = ALICE, months: int = 30) -> None:
     with world.store.write() as db:
-        db["assessments"].insert(
+        insert(
+            db,
+            "assessments",
             {
                 "team_id": TEAM,
                 "user_id": user,
@@ -46,7 +49,7 @@ def add_assessment(world: World, user: str = ALICE, months: int = 30) -> None:
                 "months_since_hands_on": months,
                 "goal": "stay",
                 "created_at": (world.clock.now() - timedelta(days=365)).isoformat(),
-            }
+            },
         )
 
 

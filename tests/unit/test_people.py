@@ -4,7 +4,6 @@ is pure (no Slack calls, no writes) with the writes moved to after the send."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from bot.store import people_cache
 from bot.store.db import Store
 from bot.store.schedules import create_schedule
 from tests.support.checkin_world import ALICE, BOB, TEAM, World, build_world, world_fixture
+from tests.support.databases import changed, open_test_store, snapshot
 
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 world = world_fixture(build_world)
@@ -66,9 +66,7 @@ def enrol_many(store: Store, clock: FakeClock, ids: list[str]) -> None:
 
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
-    s = Store(tmp_path / "pendulum.db")
-    s.migrate()
-    return s
+    return open_test_store(tmp_path)
 
 
 def service(store: Store, clock: FakeClock, slack: Directory) -> PeopleService:
@@ -186,16 +184,16 @@ def test_the_composer_is_pure(world: World) -> None:
     due = monday_9(world)
     occ = Occurrence(local_date_of(due, zone(schedule.tz)), due)
     away = Person(ALICE, "Europe/Berlin", True, None, False, False, due)
-    db = world.store.db.conn
-    calls, changes = len(world.slack.calls), db.total_changes
+    calls, before = len(world.slack.calls), snapshot(world.store)
+    changes = changed(world.store)
     message = sends.compose_checkin(world.services, schedule, occ)
     skipped = sends.compose_checkin(
         world.services, schedule, Occurrence(occ.local_date, due, recipient=away)
     )
     assert isinstance(message, dict) and "checkin_start" in repr(message["blocks"])
     assert skipped == Skip(sends.AWAY_SKIP)
-    assert (len(world.slack.calls), db.total_changes) == (calls, changes)
-    assert isinstance(db, sqlite3.Connection)
+    assert (len(world.slack.calls), snapshot(world.store)) == (calls, before)
+    assert changed(world.store) == changes
 
 
 def test_the_reminder_is_queued_after_the_send(world: World) -> None:

@@ -24,6 +24,7 @@ from tests.support.checkin_world import (
     valid_answers,
     world_fixture,
 )
+from tests.support.databases import insert
 
 OTHER_TEAM = "T0OTHER"
 
@@ -34,7 +35,9 @@ world = world_fixture(build_world)
 def busy_person(world: World, user: str) -> None:
     """Someone with a bit of everything: assessment, check-ins, schedules, deliveries."""
     with world.store.write() as db:
-        db["assessments"].insert(
+        insert(
+            db,
+            "assessments",
             {
                 "team_id": TEAM,
                 "user_id": user,
@@ -44,7 +47,7 @@ def busy_person(world: World, user: str) -> None:
                 "months_since_hands_on": 12,
                 "goal": "stay",
                 "created_at": world.clock.now().isoformat(),
-            }
+            },
         )
     world.command("checkin on", user)
     world.command("checkin skip", user)
@@ -159,8 +162,10 @@ def test_forget_me_needs_a_confirm_then_deletes_everything_about_me_only(world: 
     busy_person(world, ALICE)
     busy_person(world, BOB)
     with world.store.write() as db:  # the same person id in another workspace is not touched
-        db["people"].insert(
-            {"team_id": OTHER_TEAM, "user_id": ALICE, "tz": "UTC", "first_seen_at": "2026-01-01"}
+        insert(
+            db,
+            "people",
+            {"team_id": OTHER_TEAM, "user_id": ALICE, "tz": "UTC", "first_seen_at": "2026-01-01"},
         )
     before = everything(world)
     bob_rows = {t: [r for r in rows if BOB in json.dumps(r)] for t, rows in before.items()}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from bot.clock import FakeClock
 from bot.delivery.timing import ScheduleValueError, utc_text
 from bot.store import schedules as sch
 from bot.store.db import Store
-from bot.store.migrations import MIGRATIONS
+from tests.support.databases import INTEGRITY_ERRORS, migrate_until, open_test_store
 from tests.support.delivery_fakes import TEAM, FakeSlack, make_engine, make_store
 
 T0 = datetime(2026, 11, 11, 12, 0, tzinfo=UTC)  # a Wednesday
@@ -38,13 +37,13 @@ def new(store: Store, clock: FakeClock, **kw: object) -> sch.Schedule:
 
 
 def test_migration_applies_from_the_schema_before_it(tmp_path: Path) -> None:
-    store = Store(tmp_path / "old.db")
-    MIGRATIONS.apply(store.db, stop_before="m003_delivery")
+    store = open_test_store(tmp_path, "old.db", migrate=False)
+    migrate_until(store, "m003_delivery")
     assert "schedules" not in store.db.table_names()
     assert "m003_delivery" in store.migrate()
     assert {"schedules", "schedule_skips", "deliveries"} <= set(store.db.table_names())
     for table in ("schedules", "schedule_skips", "deliveries"):
-        assert "team_id" in store.db[table].columns_dict
+        assert "team_id" in store.db.columns(table)
 
 
 def test_create_sets_the_cursor_to_the_next_local_occurrence(store: Store) -> None:
@@ -131,17 +130,21 @@ def test_idle_tick_over_ten_thousand_schedules_uses_the_index_and_is_fast(store:
          utc_text(T0 + timedelta(hours=1 + i % 100)), now, now)
         for i in range(10_000)
     ]  # fmt: skip
+    due = (
+        "SELECT * FROM schedules WHERE next_due_at IS NOT NULL"
+        " AND next_due_at <= ? ORDER BY next_due_at LIMIT 500"
+    )
     with store.write() as db:
-        db.conn.executemany(
+        db.executemany(
             "INSERT INTO schedules (team_id, kind, owner_user_id, target, weekday, local_time,"
             " tz, params, next_due_at, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             rows,
         )
-    plan = store.db.execute(
-        "EXPLAIN QUERY PLAN SELECT * FROM schedules WHERE next_due_at IS NOT NULL"
-        " AND next_due_at <= ? ORDER BY next_due_at LIMIT 500",
-        [now],
-    ).fetchall()
+        if store.postgres:
+            db.execute("ANALYZE schedules")
+            plan = db.execute("EXPLAIN " + due, [now]).fetchall()
+        else:
+            plan = db.execute("EXPLAIN QUERY PLAN " + due, [now]).fetchall()
     assert "schedules_due" in " ".join(str(r) for r in plan)
     engine = make_engine(store, FakeSlack(clock), clock)
     report = engine.tick()  # how fast is for the benchmark (docs/BENCHMARKS.md) to say
@@ -159,7 +162,7 @@ def test_foreign_keys_cascade_skips_and_detach_deliveries(store: Store) -> None:
     row = store.db.execute("SELECT schedule_id, status FROM deliveries").fetchone()
     assert row == (None, "sent")
     engine.close()
-    with pytest.raises(sqlite3.IntegrityError), store.write() as db:
+    with pytest.raises(INTEGRITY_ERRORS), store.write() as db:
         db.execute(
             "INSERT INTO schedule_skips (schedule_id, team_id, local_date, created_at)"
             " VALUES (999, 'T1', '2026-01-01', 'x')"

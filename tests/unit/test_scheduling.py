@@ -13,14 +13,14 @@ from bot.runtime import Housekeeping
 from bot.services import Services
 from bot.store import Store
 from bot.store.requests import first_time
+from tests.support.databases import open_test_store
 
 PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
 
 
 def world(tmp_path: Path) -> tuple[Services, Store, FakeClock]:
     """Services on a fresh database and a fake clock at Sunday 09:00 UTC."""
-    store = Store(tmp_path / "p.db")
-    store.migrate()
+    store = open_test_store(tmp_path, "p.db")
     clock = FakeClock(datetime(2026, 11, 22, 9, tzinfo=UTC))
     services, _ = build_services(
         Config(bot_token="xoxb-x", app_token="xapp-x", db_path=tmp_path / "p.db"),
