@@ -26,7 +26,7 @@ settings.load_profile("pendulum")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """With PENDULUM_TEST_POSTGRES set, tests about SQLite files are deselected (not skipped:
+    """With PENDULUM_TEST_BACKEND=postgres, tests about SQLite files are deselected (not skipped:
     they do not apply, and a skip would hide a real one)."""
     if not on_postgres():
         return
@@ -62,7 +62,7 @@ def _databases_of_the_test() -> Iterator[None]:
 @pytest.fixture
 def db_location(tmp_path: Path) -> str:
     """A fresh, empty database for this test: a SQLite path, or a PostgreSQL URL with
-    PENDULUM_TEST_POSTGRES set (tests/support/databases.py)."""
+    PENDULUM_TEST_BACKEND=postgres (tests/support/databases.py)."""
     return fresh_database(tmp_path)
 
 

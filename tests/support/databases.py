@@ -1,12 +1,13 @@
 """The database a test runs against: a SQLite file (the default) or, with the switch on, a
 fresh PostgreSQL database.
 
+`PENDULUM_TEST_BACKEND=postgres` turns the switch on, with
 `PENDULUM_TEST_POSTGRES=postgresql://admin:pw@host:5432/postgres` (a role that may CREATE
-DATABASE) turns the switch on: `fresh_database` then creates an empty database
-`pendulum_t_<random>` on that server and returns its URL; the test (or module, or session)
-that made it drops it when its fixtures are done (`drop_since`, autouse fixtures in
-tests/conftest.py). Tests that are about SQLite files themselves are marked
-`@pytest.mark.sqlite_only` and deselected when the switch is on.
+DATABASE; tests marked `postgres` use it whatever the backend): `fresh_database` then
+creates an empty database `pendulum_t_<random>` on that server and returns its URL; the
+test (or module, or session) that made it drops it when its fixtures are done
+(`drop_since`, autouse fixtures in tests/conftest.py). Tests that are about SQLite files
+themselves are marked `@pytest.mark.sqlite_only` and deselected when the switch is on.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from bot.store.location import PostgresLocation
 from bot.store.postgres import NAMESPACE, WRITE_LOCK
 from bot.store.sql import Database, Params, SqliteDatabase, quote
 
-SWITCH = "PENDULUM_TEST_POSTGRES"
+SWITCH = "PENDULUM_TEST_BACKEND"  # "postgres", or unset / "sqlite"
+ADMIN_URL = "PENDULUM_TEST_POSTGRES"
 # a constraint said no, on either backend
 INTEGRITY_ERRORS: tuple[type[Exception], ...] = (sqlite3.IntegrityError, psycopg.IntegrityError)
 PREFIX = "pendulum_t_"
@@ -37,7 +39,16 @@ _apps: dict[Path, str] = {}  # an app's working directory → its database (`dat
 
 def postgres_admin_url() -> str | None:
     """The admin URL when the tests run against PostgreSQL, else None."""
-    return os.environ.get(SWITCH, "").strip() or None
+    backend = os.environ.get(SWITCH, "sqlite").strip().lower() or "sqlite"
+    if backend == "sqlite":
+        return None
+    url = os.environ.get(ADMIN_URL, "").strip()
+    if backend != "postgres" or not url:
+        raise RuntimeError(
+            f"{SWITCH}={backend!r}: use 'sqlite' or 'postgres' (with {ADMIN_URL} set to an "
+            "admin URL of the server)"
+        )
+    return url
 
 
 def on_postgres() -> bool:
