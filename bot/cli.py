@@ -21,7 +21,7 @@ from bot.config import (
 from bot.ops.logs import setup_logging
 from bot.store import backup, pg_backup
 from bot.store.admin import OpsError
-from bot.store.db import StoreError, check_database
+from bot.store.db import StoreError, check_database, check_server_database
 from bot.store.location import Location, PostgresLocation, SqliteLocation, parse_location
 from bot.store.pg_server import REACH_FIX, unreachable
 from bot.store.sql import DATABASE_ERRORS
@@ -291,16 +291,17 @@ def checked_location(*, check_file: bool = True) -> Location:
     PostgreSQL, a bad URL, the extra not installed, or a server that does not answer;
     SQLite (`check_file`), a file that is not a Pendulum database."""
     location = _location_from_env()
-    if isinstance(location, PostgresLocation):
-        check_postgres_url(location)
-        problem = unreachable(location)
-        if problem is not None:
-            raise ConfigError("PENDULUM_DB", problem, REACH_FIX)
-    elif check_file:
-        try:
+    try:
+        if isinstance(location, PostgresLocation):
+            check_postgres_url(location)
+            if (problem := unreachable(location)) is not None:
+                raise ConfigError("PENDULUM_DB", problem, REACH_FIX)
+            if check_file:
+                check_server_database(location)
+        elif check_file:
             check_database(location.path)
-        except StoreError as exc:
-            raise database_error(location.path, exc) from exc
+    except StoreError as exc:
+        raise database_error(location, exc) from exc
     return location
 
 

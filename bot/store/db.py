@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from bot import __version__
+from bot.store import pg_server
 from bot.store.location import Location, PostgresLocation, SqliteLocation, parse_location
 from bot.store.migrations import MIGRATIONS
 from bot.store.postgres import MIGRATE_LOCK, NAMESPACE, WRITE_LOCK, open_pool
@@ -92,6 +93,17 @@ def check_database(path: Path) -> None:
     unknown = [name for name in applied if name not in known]
     if unknown:
         raise NewerDatabase(newer_database_problem(path, unknown))
+
+
+def check_server_database(location: PostgresLocation) -> None:
+    """`check_database` for PostgreSQL: refuse a database written by a newer Pendulum before
+    a command reads or writes it (the server is known to answer)."""
+    with pg_server.connect(location) as conn:
+        applied = MIGRATIONS.applied(PostgresDatabase(None, conn))
+    known = set(MIGRATIONS.names)
+    unknown = [name for name in applied if name not in known]
+    if unknown:
+        raise NewerDatabase(newer_database_problem(Path(location.display), unknown))
 
 
 class Store:
