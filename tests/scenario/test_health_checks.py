@@ -22,6 +22,7 @@ from bot.ops.health import Health, Heartbeat, IntegrityCheck
 from bot.store import Store
 from bot.store.admin import record_tick
 from slack_emulator import Emulator
+from tests.support.databases import on_postgres
 from tests.support.harness import AppProcess
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -152,9 +153,33 @@ def healthz(port: int) -> tuple[int, dict[str, Any]]:
         return exc.code, json.loads(exc.read())
 
 
+def fail_the_apps_writes_to(app: AppProcess, table: str) -> None:
+    """`fail_writes_to` on whichever backend the app runs."""
+    if not on_postgres():
+        fail_writes_to(app.db_path, table)
+        return
+    app.execute(
+        "CREATE FUNCTION disk_full() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+        f" RAISE EXCEPTION '{FULL}' USING ERRCODE = 'disk_full'; END $$"
+    )
+    app.execute(
+        f"CREATE TRIGGER full_writes BEFORE INSERT OR UPDATE ON {table}"
+        " FOR EACH ROW EXECUTE FUNCTION disk_full()"
+    )
+
+
+def let_the_apps_writes_through(app: AppProcess, table: str) -> None:
+    if on_postgres():
+        app.execute(f"DROP TRIGGER full_writes ON {table}")
+        return
+    conn = sqlite3.connect(app.db_path, timeout=10)
+    conn.executescript("DROP TRIGGER full_insert; DROP TRIGGER full_update;")
+    conn.close()
+
+
 def test_the_running_app_says_503_while_writes_fail(emu: Emulator, app: AppProcess) -> None:
     assert healthz(app.port)[0] == 200
-    fail_writes_to(app.db_path, "app_state")
+    fail_the_apps_writes_to(app, "app_state")
     deadline = time.monotonic() + 15
     status, body = healthz(app.port)
     while status == 200 and time.monotonic() < deadline:
@@ -162,9 +187,7 @@ def test_the_running_app_says_503_while_writes_fail(emu: Emulator, app: AppProce
         status, body = healthz(app.port)
     assert status == 503 and body["database"] == "ok", body
     assert any("not writable" in p for p in body["problems"])
-    conn = sqlite3.connect(app.db_path, timeout=10)
-    conn.executescript("DROP TRIGGER full_insert; DROP TRIGGER full_update;")
-    conn.close()
+    let_the_apps_writes_through(app, "app_state")
     deadline = time.monotonic() + 15
     while healthz(app.port)[0] != 200 and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -184,15 +207,12 @@ def test_the_running_app_names_its_replica_in_healthz_metrics_and_the_tick(
         metrics = r.read().decode()
     info = [line for line in metrics.splitlines() if line.startswith("pendulum_replica_info{")]
     assert len(info) == 1 and info[0].endswith(" 1.0"), info
-    assert f'replica="{replica}"' in info[0] and 'backend="sqlite"' in info[0]
+    backend = "postgresql" if on_postgres() else "sqlite"
+    assert f'replica="{replica}"' in info[0] and f'backend="{backend}"' in info[0]
     assert f"replica={replica}" in app.logs()
 
     def ticker() -> str | None:
-        conn = sqlite3.connect(app.db_path, timeout=10)
-        try:
-            row = conn.execute("SELECT value FROM app_state WHERE key = 'ticker'").fetchone()
-        finally:
-            conn.close()
-        return str(row[0]) if row else None
+        rows = app.query("SELECT value FROM app_state WHERE key = 'ticker'")
+        return str(rows[0][0]) if rows else None
 
     emu.wait_for(lambda: ticker() == replica, timeout=10, message="the tick's replica id")
