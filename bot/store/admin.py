@@ -406,3 +406,18 @@ def ledger_counts(db: Database, due_by: str) -> tuple[dict[str, int], int]:
 def workspace_count(db: Database) -> int:
     """Workspaces known to this database (raises one of DATABASE_ERRORS before the table)."""
     return int(db.execute("SELECT COUNT(*) FROM workspaces").fetchone()[0])
+
+
+def restorable_schema(source: Path, schema: list[str]) -> list[str]:
+    """A backup's migrations, if this version can run it (on either backend)."""
+    if not schema:
+        raise OpsError(
+            f"{source} has no Pendulum schema. Fix: give a file written by `pendulum-bot db backup`"
+        )
+    unknown = [m for m in schema if m not in known_migrations()]
+    if unknown:
+        raise OpsError(
+            f"{source} was written by a newer Pendulum (migrations {', '.join(unknown)}). "
+            "Fix: upgrade this installation first, then restore"
+        )
+    return schema

@@ -13,7 +13,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.store.admin import OpsError, applied_migrations, known_migrations
+from bot.store.admin import OpsError, applied_migrations, restorable_schema
 from bot.store.schema import quote, table_names
 from bot.store.sql import Database, SqliteDatabase
 
@@ -178,17 +178,7 @@ def check_backup(source: Path) -> list[str]:
         ) from exc
     if verdict != "ok":
         raise OpsError(f"{source} is damaged ({verdict}). Fix: restore an older backup")
-    if not schema:
-        raise OpsError(
-            f"{source} has no Pendulum schema. Fix: give a file written by `pendulum-bot db backup`"
-        )
-    unknown = [m for m in schema if m not in known_migrations()]
-    if unknown:
-        raise OpsError(
-            f"{source} was written by a newer Pendulum (migrations {', '.join(unknown)}). "
-            "Fix: upgrade this installation first, then restore"
-        )
-    return schema
+    return restorable_schema(source, schema)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,12 @@ from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.store.admin import GLOBAL_TABLES, OpsError, known_migrations, workspace_scopes
+from bot.store.admin import (
+    GLOBAL_TABLES,
+    OpsError,
+    restorable_schema,
+    workspace_scopes,
+)
 from bot.store.location import PostgresLocation
 from bot.store.migrations import MIGRATIONS, MIGRATIONS_TABLE
 from bot.store.pg_server import APP_NAME, CLI_NAME, connect, first_line, scrub
@@ -163,17 +168,7 @@ def check_archive(source: Path) -> list[str]:
         detail = first_line(done.stderr.decode(errors="replace"))
         raise OpsError(f"{source} is damaged ({detail}). Fix: restore an older backup")
     schema = migrations_in_dump(done.stdout.decode(errors="replace"))
-    if not schema:
-        raise OpsError(
-            f"{source} has no Pendulum schema. Fix: give a file written by `pendulum-bot db backup`"
-        )
-    unknown = [m for m in schema if m not in known_migrations()]
-    if unknown:
-        raise OpsError(
-            f"{source} was written by a newer Pendulum (migrations {', '.join(unknown)}). "
-            "Fix: upgrade this installation first, then restore"
-        )
-    return schema
+    return restorable_schema(source, schema)
 
 
 def migrations_in_dump(script: str) -> list[str]:

@@ -95,6 +95,22 @@ class Replica:
         self.store.close()
 
 
+def tick_together(replicas: list[Replica], rounds: int) -> None:
+    """Every replica ticks at once, `rounds` times (each tick waits for what it queued)."""
+    for _ in range(rounds):
+        threads = [threading.Thread(target=r.engine.tick) for r in replicas]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+
+
+def assert_one_message_each(slack: FakeSlack, users: list[str]) -> None:
+    per_channel = Counter(p.channel for p in slack.all_posts())
+    assert len(per_channel) == len(users), "someone got nothing"
+    assert set(per_channel.values()) == {1}, "a recipient got two messages"
+
+
 @pytest.mark.postgres
 def test_two_replicas_share_a_20_workspace_fan_out_one_pacer_each(pg_url: str) -> None:
     clock = FakeClock(NOW - timedelta(minutes=10))
@@ -119,15 +135,8 @@ def test_two_replicas_share_a_20_workspace_fan_out_one_pacer_each(pg_url: str) -
         clock.set(NOW + timedelta(minutes=6))
         for r in replicas:  # both are alive before anyone plans
             r.replicas.beat()
-        for _ in range(6):
-            threads = [threading.Thread(target=r.engine.tick) for r in replicas]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
-        per_channel = Counter(p.channel for p in slack.all_posts())
-        assert len(per_channel) == len(users)
-        assert set(per_channel.values()) == {1}, "a recipient got two messages"
+        tick_together(replicas, rounds=6)
+        assert_one_message_each(slack, users)
         assert all(len(names) == 1 for names in posters.values()), posters
         shares = Counter(next(iter(names)) for names in posters.values())
         assert set(shares) == {"r-a", "r-b"}, f"one replica did everything: {shares}"
@@ -173,15 +182,8 @@ def test_a_dead_replicas_claim_is_taken_over_once_after_the_lease(pg_url: str) -
                 h.engine.tick()
         assert deliveries.get(heirs[0].store, claimed[0].key).status == "claimed"  # type: ignore[union-attr]
         clock.advance(timedelta(seconds=31))
-        for _ in range(4):
-            threads = [threading.Thread(target=h.engine.tick) for h in heirs]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
-        per_channel = Counter(p.channel for p in slack.all_posts())
-        assert len(per_channel) == len(users)
-        assert set(per_channel.values()) == {1}
+        tick_together(heirs, rounds=4)
+        assert_one_message_each(slack, users)
         assert deliveries.open_rows(heirs[0].store, "claimed") == []
     finally:
         for h in heirs:
