@@ -103,7 +103,6 @@ def test_the_command_line_writes_results_and_the_document(
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif(not os.environ.get(ENV_ADMIN_URL), reason=f"needs {ENV_ADMIN_URL}")
 def test_the_replicas_benchmark_shares_the_workspaces_one_pacer_each(tmp_path: Path) -> None:
     """Two replicas, three workspaces of five: every DM once, each workspace paced by exactly
     one replica, and the section renders."""
