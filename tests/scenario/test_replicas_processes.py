@@ -3,6 +3,8 @@
 - Two replicas started at the same moment on an empty database: one schema, no error.
 - Slack's retry of a request landing on the other replica (HTTP behind a load balancer)
   does nothing twice: the seen-request keys are in the shared database.
+- An OAuth install begun on one replica finishes on the other (the state is a row), and
+  the workspace's token then serves requests on both.
 - A 500-recipient weekly send with Slack's workspace limit enforced by the emulator (429 +
   Retry-After) and 5 % of posts failing with 503: first one replica alone (the baseline),
   then three replicas with the one pacing the workspace killed by SIGKILL a third of the
@@ -30,6 +32,7 @@ from bot.store.db import Store
 from bot.store.migrations import MIGRATIONS
 from slack_emulator import Emulator
 from slack_emulator.delivery import Delivery
+from tests.scenario.test_oauth import begin_install, finish_install
 from tests.support.harness import ALICE, TEAM, AppProcess, make_emulator, start_app
 from tests.support.postgres import fresh_postgres_url
 
@@ -170,6 +173,29 @@ def test_a_retry_landing_on_the_other_replica_acts_once(tmp_path: Path, pg_url: 
             modal = emu.wait_for(lambda: emu.modals(ALICE), timeout=10, message="a modal")[-1]
             twice("submit", lambda: emu.submit_view(ALICE, modal, CHECKIN_ANSWERS))
             twice("forget me", lambda: say(ALICE, TEAM, "forget me"))
+            emu.assert_no_problems()
+        finally:
+            first.stop()
+            second.stop()
+
+
+def test_an_install_begun_on_one_replica_finishes_on_the_other(tmp_path: Path, pg_url: str) -> None:
+    with make_emulator(tmp_path / "clock") as emu:
+        first, second = (
+            start_app(emu, tmp_path / name, mode="oauth", extra_env={"PENDULUM_DB": pg_url})
+            for name in ("a", "b")
+        )
+        try:
+            state, cookie, _ = begin_install(first)
+            emu.register_oauth_code("code-r", ALICE)
+            status, html = finish_install(second, "code-r", state, cookie)
+            assert status == 200 and "Thank you" in html
+            assert finish_install(first, "code-r", state, cookie)[0] == 401  # used, everywhere
+            assert len(first.query("SELECT team_id FROM installations")) == 1
+            for app in (first, second):  # either replica finds the token
+                emu.request_url = f"http://127.0.0.1:{app.port}/slack/events"
+                delivery = emu.slash_command(ALICE, TEAM, "help")
+                assert delivery.ok and "Pendulum" in repr(delivery.ack)
             emu.assert_no_problems()
         finally:
             first.stop()
