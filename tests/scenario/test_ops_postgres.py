@@ -42,7 +42,9 @@ from bot.store.admin import (
     workspace_scopes,
 )
 from bot.store.installations import forget_workspace
+from bot.store.location import PostgresLocation
 from bot.store.migrations import MIGRATIONS
+from bot.store.pg_backup import libpq_environment
 from bot.store.sql import Database, PostgresDatabase
 from tests.support.harness import console_script, make_emulator, start_app
 from tests.support.pg_marker import admin_url
@@ -254,9 +256,9 @@ def test_restore_refuses_what_is_not_a_pendulum_pg_dump(
     foreign = tmp_path / "foreign.dump"
     with psycopg.connect(server.url, autocommit=True) as conn:
         conn.execute("CREATE SCHEMA other")
-    subprocess.run(
-        ["pg_dump", "--format=custom", "--schema=other", f"--file={foreign}", server.name],
-        env={"PGHOST": "127.0.0.1", "PGUSER": server.name, "PGPASSWORD": server.password},
+    subprocess.run(  # the server's host, port, role and password as PG* variables
+        ["pg_dump", "--format=custom", "--schema=other", f"--file={foreign}"],
+        env=libpq_environment(PostgresLocation(server.url)),
         check=True,
     )
     cases = {
