@@ -5,6 +5,8 @@
   does nothing twice: the seen-request keys are in the shared database.
 - An OAuth install begun on one replica finishes on the other (the state is a row), and
   the workspace's token then serves requests on both.
+- Two Socket Mode replicas: Slack spreads events over both connections, and a check-in
+  begun on one is answered on the other.
 - A 500-recipient weekly send with Slack's workspace limit enforced by the emulator (429 +
   Retry-After) and 5 % of posts failing with 503: first one replica alone (the baseline),
   then three replicas with the one pacing the workspace killed by SIGKILL a third of the
@@ -196,6 +198,40 @@ def test_an_install_begun_on_one_replica_finishes_on_the_other(tmp_path: Path, p
                 emu.request_url = f"http://127.0.0.1:{app.port}/slack/events"
                 delivery = emu.slash_command(ALICE, TEAM, "help")
                 assert delivery.ok and "Pendulum" in repr(delivery.ack)
+            emu.assert_no_problems()
+        finally:
+            first.stop()
+            second.stop()
+
+
+def test_two_socket_mode_replicas_share_the_events(tmp_path: Path, pg_url: str) -> None:
+    with make_emulator(tmp_path / "clock") as emu:
+        first = start_app(emu, tmp_path / "a", extra_env={"PENDULUM_DB": pg_url})
+        second = start_app(emu, tmp_path / "b", extra_env={"PENDULUM_DB": pg_url})
+        emu.wait_connected(count=2)
+        try:
+            for _ in range(2):  # round robin: each replica gets one of these
+                assert emu.slash_command(ALICE, TEAM, "help").ok
+            assert emu.slash_command(ALICE, TEAM, "checkin on monday 9:30").ok
+            assert emu.slash_command(ALICE, TEAM, "checkin now").ok
+            prompt = emu.wait_for(
+                lambda: next(
+                    (m for m in emu.messages(ALICE) if "checkin_start" in str(m.blocks)), None
+                ),
+                timeout=10,
+                message="the check-in DM",
+            )
+            assert emu.click(ALICE, prompt, "checkin_start").ok
+            modal = emu.wait_for(lambda: emu.modals(ALICE), timeout=10, message="a modal")[-1]
+            assert emu.submit_view(ALICE, modal, CHECKIN_ANSWERS).ok
+            emu.wait_for(
+                lambda: first.query("SELECT status FROM checkins") == [("answered",)],
+                timeout=10,
+                message="the answer stored once",
+            )
+            assert first.query("SELECT kind FROM schedules") == [("checkin",)]
+            for app in (first, second):
+                assert "command:/pendulum help" in app.logs(), "a replica got no event"
             emu.assert_no_problems()
         finally:
             first.stop()
