@@ -310,6 +310,5 @@ def test_three_replicas_one_killed_mid_send_exactly_one_each_no_extra_429s(
         f"three with a kill: {three_429s} 429s"
     )
     assert baseline_429s > 0, "the limits are meant to make even one replica meet 429s"
-    # one pacer at a time: three replicas do not collect more 429s than one alone (a hand-over
-    # starts a fresh pacer, which may meet a few while it learns the Retry-After)
-    assert three_429s <= baseline_429s + 16
+    # one pacer at a time: three replicas collect no more 429s than one alone
+    assert three_429s <= baseline_429s
