@@ -53,6 +53,14 @@ class NewerDatabase(StoreError):
     """The database was written by a newer Pendulum: this build must not touch it."""
 
 
+def refuse_newer(applied: list[str], where: Path) -> None:
+    """NewerDatabase when `applied` names a migration this build does not know."""
+    known = set(MIGRATIONS.names)
+    unknown = [name for name in applied if name not in known]
+    if unknown:
+        raise NewerDatabase(newer_database_problem(where, unknown))
+
+
 def newer_database_problem(path: Path, unknown: list[str]) -> str:
     return (
         f"{path} was written by a newer Pendulum (migration {', '.join(unknown)} is unknown "
@@ -89,10 +97,7 @@ def check_database(path: Path) -> None:
         raise StoreError(f"{path} is not a SQLite database ({exc})") from exc
     finally:
         conn.close()
-    known = set(MIGRATIONS.names)
-    unknown = [name for name in applied if name not in known]
-    if unknown:
-        raise NewerDatabase(newer_database_problem(path, unknown))
+    refuse_newer(applied, path)
 
 
 def check_server_database(location: PostgresLocation) -> None:
@@ -100,10 +105,7 @@ def check_server_database(location: PostgresLocation) -> None:
     a command reads or writes it (the server is known to answer)."""
     with pg_server.connect(location) as conn:
         applied = MIGRATIONS.applied(PostgresDatabase(None, conn))
-    known = set(MIGRATIONS.names)
-    unknown = [name for name in applied if name not in known]
-    if unknown:
-        raise NewerDatabase(newer_database_problem(Path(location.display), unknown))
+    refuse_newer(applied, Path(location.display))
 
 
 class Store:
@@ -293,10 +295,7 @@ class Store:
                 conn.execute("SELECT pg_advisory_unlock(%s, %s)", [NAMESPACE, MIGRATE_LOCK])
 
     def _migrate(self, db: Database) -> list[str]:
-        known = set(MIGRATIONS.names)
-        unknown = [name for name in MIGRATIONS.applied(db) if name not in known]
-        if unknown:
-            raise NewerDatabase(newer_database_problem(self.path, unknown))
+        refuse_newer(MIGRATIONS.applied(db), self.path)
         if not MIGRATIONS.pending(db):  # the usual start: nothing to do, and nothing written
             return []
         return MIGRATIONS.apply(db)

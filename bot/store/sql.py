@@ -14,9 +14,9 @@ from __future__ import annotations
 import itertools
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 if TYPE_CHECKING:
@@ -77,11 +77,9 @@ class Database:
     def columns(self, table: str) -> list[str]:
         raise NotImplementedError
 
-    @contextmanager
-    def atomic(self) -> Iterator[Database]:
+    def atomic(self) -> AbstractContextManager[Database]:
         """A transaction, or a savepoint inside the current one: all of it or nothing."""
         raise NotImplementedError
-        yield self
 
 
 _savepoints = itertools.count()
@@ -156,7 +154,7 @@ class Result:
         return iter(self.fetchall())
 
 
-@lru_cache(maxsize=2048)
+@cache  # one per placeholder style
 def _converter(style: str) -> Any:
     import sqlparams
 
